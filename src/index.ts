@@ -1,0 +1,53 @@
+// sigmax: exact sigmoid, softmax and cross-entropy, forward and backward. The public API of
+// ../shared/design/API.md; this entry point has no runtime dependencies.
+
+export { SigmaxError, type SigmaxErrorCode } from './core/errors.js';
+export { tensor, type Tensor, type Input, type Out, type Output, type FloatArray, type IntArray } from './core/tensor.js';
+export {
+  sigmoid,
+  logSigmoid,
+  softplus,
+  sigmoidBackward,
+  logSigmoidBackward,
+  softplusBackward,
+  type OutOptions,
+  type SoftplusOptions,
+} from './ops/activations.js';
+export {
+  softmax,
+  logSoftmax,
+  logSumExp,
+  softmaxBackward,
+  logSoftmaxBackward,
+  softmaxJvp,
+  softmaxJacobian,
+  type AxisOptions,
+  type MaskOptions,
+  type SoftmaxOptions,
+  type LogSumExpOptions,
+} from './ops/softmax.js';
+export {
+  crossEntropy,
+  crossEntropyBackward,
+  crossEntropyWithGrad,
+  nllLoss,
+  nllLossBackward,
+  nllLossWithGrad,
+  type CrossEntropyOptions,
+  type NllLossOptions,
+  type Target,
+  type LossValue,
+} from './losses/crossEntropy.js';
+export {
+  binaryCrossEntropy,
+  binaryCrossEntropyBackward,
+  binaryCrossEntropyWithGrad,
+  binaryCrossEntropyWithLogits,
+  binaryCrossEntropyWithLogitsBackward,
+  binaryCrossEntropyWithLogitsWithGrad,
+  type BinaryCrossEntropyOptions,
+  type BinaryCrossEntropyWithLogitsOptions,
+} from './losses/binaryCrossEntropy.js';
+export type { ReductionOptions, BackwardOptions, WithGradOptions, LossOutOptions, LossWithGrad } from './losses/common.js';
+export { gradcheck, type GradcheckOptions, type GradcheckResult, type ValueAndGrad } from './ops/gradcheck.js';
+export { setBackend, getBackend, setThreads, getThreads, type BackendName } from './backend/index.js';

@@ -1,0 +1,197 @@
+// What the losses share: reading targets, class weights and broadcast weights, the reduction
+// options, the gradient scaling of each reduction, and the final mean/sum. Everything is validated
+// before any kernel runs, so a thrown error leaves `out` untouched.
+
+import { fail, show } from '../core/errors.js';
+import { checkOptions, enumOption, reductionOption, type Reduction } from '../core/options.js';
+import { type Arg, type FloatArray, type Input, type Out, type Result, describe, isFloatArray, isTensorLike, makeResult, readArg, sameShape, sizeOf } from '../core/tensor.js';
+import type { Broadcast, DDSum } from '../backend/kernels.js';
+import { R, ddAdd, ddDiv } from '../reference/dd.js';
+
+export interface ReductionOptions {
+  /** 'mean' (default) and 'sum' return a number; 'none' the per-item losses. */
+  reduction?: Reduction;
+  /** What a mean over zero items (all targets ignored, or an empty batch) gives: 'nan' (PyTorch, default) or 'zero'. */
+  emptyMean?: 'nan' | 'zero';
+}
+
+export interface LossOutOptions {
+  /** Preallocated per-item losses for reduction 'none'. */
+  out?: Out;
+}
+
+export interface BackwardOptions {
+  /** The incoming gradient: a number for 'mean'/'sum' (default 1); for 'none' a number or an array of per-item shape. */
+  gradOutput?: number | Input;
+  /** Preallocated gradient (the input's dtype and size). */
+  out?: Out;
+}
+
+export interface WithGradOptions extends BackwardOptions {
+  /** Preallocated per-item losses for reduction 'none'. */
+  lossOut?: Out;
+}
+
+/** What `…WithGrad` returns: the loss, its gradient wrt the input, and the mean's denominator. */
+export interface LossWithGrad<L, G> {
+  loss: L;
+  grad: G;
+  /**
+   * The denominator 'mean' uses, whatever the reduction: Σ w_t over non-ignored targets for
+   * class indices; the number of items for probability targets and binary losses. Combine
+   * micro-batches exactly with mean = Σ sums / Σ weightSums.
+   */
+  weightSum: number;
+}
+
+export const INT_ARRAYS = [Int32Array, Uint32Array, Int16Array, Uint16Array, Int8Array, Uint8Array] as const;
+export const isIntArray = (x: unknown): boolean => INT_ARRAYS.some((C) => x instanceof C);
+
+export function parseReduction(fn: string, opts: ReductionOptions | undefined): { reduction: Reduction; emptyZero: boolean } {
+  return {
+    reduction: reductionOption(fn, opts?.reduction),
+    emptyZero: enumOption(fn, 'emptyMean', opts?.emptyMean, 'nan', ['nan', 'zero']) === 'zero',
+  };
+}
+
+export { checkOptions };
+
+/** Class weights: one finite-or-not number per class, as a Float64Array. */
+export function readClassWeight(fn: string, w: unknown, classes: number): Float64Array | null {
+  if (w === undefined || w === null) return null;
+  const a = readArg(fn, 'weight', w);
+  if (a.data.length !== classes || a.shape.length !== 1) {
+    fail(fn, 'SHAPE_MISMATCH', `weight has shape ${show(a.shape)}, expected [${classes}] (one weight per class)`);
+  }
+  return a.data instanceof Float64Array ? a.data : Float64Array.from(a.data);
+}
+
+/** A weight that broadcasts to `shape` by NumPy's rules (trailing dimensions aligned). */
+export function readBroadcast(fn: string, name: string, w: unknown, shape: readonly number[]): Broadcast | null {
+  if (w === undefined || w === null) return null;
+  const a = readArg(fn, name, w);
+  const ws = a.shape;
+  if (ws.length > shape.length) {
+    fail(fn, 'SHAPE_MISMATCH', `${name} of shape ${show(ws)} has more dimensions than the input's shape ${show(shape)}`);
+  }
+  const strides = new Array<number>(shape.length).fill(0);
+  let stride = 1;
+  for (let d = ws.length - 1; d >= 0; d--) {
+    const sd = shape.length - ws.length + d;
+    if (ws[d] !== 1 && ws[d] !== shape[sd]) {
+      fail(fn, 'SHAPE_MISMATCH', `${name} of shape ${show(ws)} does not broadcast to the input's shape ${show(shape)} (dimension ${sd}: ${ws[d]} vs ${shape[sd]})`);
+    }
+    strides[sd] = ws[d] === 1 ? 0 : stride;
+    stride *= ws[d];
+  }
+  return { data: a.data instanceof Float64Array ? a.data : Float64Array.from(a.data), strides, shape };
+}
+
+/**
+ * Reads class-index targets for rows of shape `rowsShape`, validating every index (integer, in
+ * [0, classes) or equal to ignoreIndex). Returns the indices, Σ w_t and the count over
+ * non-ignored targets.
+ */
+export function readIndexTarget(
+  fn: string,
+  target: unknown,
+  rowsShape: readonly number[],
+  classes: number,
+  ignoreIndex: number,
+  w: Float64Array | null,
+): { index: ArrayLike<number>; weightSum: number; count: number } {
+  const rows = sizeOf(rowsShape);
+  let index: ArrayLike<number>;
+  if (typeof target === 'number') {
+    if (rowsShape.length !== 0) {
+      fail(fn, 'SHAPE_MISMATCH', `target is a single number, which needs 1-D logits, but the items have shape ${show(rowsShape)}; pass one target per item`);
+    }
+    index = [target];
+  } else if (Array.isArray(target) || isIntArray(target)) {
+    index = target as ArrayLike<number>;
+    if (index.length !== rows) {
+      fail(fn, 'SHAPE_MISMATCH', `target has ${index.length} elements, expected ${rows} (one class index per item, items of shape ${show(rowsShape)})`);
+    }
+  } else if (isTensorLike(target) && isIntArray(target.data)) {
+    const data = target.data as ArrayLike<number>;
+    const shape = target.shape as readonly number[];
+    if (!Array.isArray(shape) || !sameShape(shape, rowsShape) || data.length !== rows) {
+      fail(fn, 'SHAPE_MISMATCH', `target has shape ${show(shape)}, expected ${show(rowsShape)} (the input's shape without the class axis)`);
+    }
+    index = data;
+  } else {
+    return fail(fn, 'INVALID_TARGET', `target must hold class indices (a number, number[], integer typed array or {data, shape}), got ${describe(target)}`);
+  }
+  let sh = 0;
+  let sl = 0;
+  let count = 0;
+  for (let r = 0; r < rows; r++) {
+    const t = index[r];
+    if (t === ignoreIndex) continue;
+    if (typeof t !== 'number' || !Number.isInteger(t)) {
+      fail(fn, 'INVALID_TARGET', `target[${r}] = ${show(t)} is not an integer class index`);
+    }
+    if (t < 0 || t >= classes) {
+      fail(fn, 'INVALID_TARGET', `target[${r}] = ${t} is out of range for ${classes} classes (ignoreIndex = ${ignoreIndex})`);
+    }
+    count++;
+    ddAdd(sh, sl, w !== null ? w[t] : 1, 0);
+    sh = R.hi;
+    sl = R.lo;
+  }
+  return { index, weightSum: sh, count };
+}
+
+/** True when a target value holds probabilities (a float array or float tensor) rather than indices. */
+export function isProbabilityTarget(target: unknown): boolean {
+  return isFloatArray(target) || (isTensorLike(target) && isFloatArray(target.data));
+}
+
+/** How the gradient of one row is scaled under a reduction. */
+export interface GradScaling {
+  gradScale: number;
+  gradScales: FloatArray | null;
+  gradDivisor: number;
+}
+
+export function readGradOutput(fn: string, reduction: Reduction, g: unknown, rowsShape: readonly number[], weightSum: number): GradScaling {
+  const divisor = reduction === 'mean' ? weightSum : 1;
+  if (g === undefined) return { gradScale: 1, gradScales: null, gradDivisor: divisor };
+  if (typeof g === 'number') return { gradScale: g, gradScales: null, gradDivisor: divisor };
+  if (reduction !== 'none') {
+    fail(fn, 'INVALID_OPTION', `gradOutput must be a number for reduction '${reduction}', got ${describe(g)}`);
+  }
+  const a = readArg(fn, 'gradOutput', g);
+  if (a.data.length !== sizeOf(rowsShape) || (a.kind === 'tensor' && !sameShape(a.shape, rowsShape))) {
+    fail(fn, 'SHAPE_MISMATCH', `gradOutput has shape ${show(a.shape)}, expected ${show(rowsShape)} (one value per item)`);
+  }
+  return { gradScale: 1, gradScales: a.data, gradDivisor: 1 };
+}
+
+/** The reduced loss from the kernel's double-double sum. */
+export function reduce(reduction: Reduction, emptyZero: boolean, tot: DDSum, weightSum: number, count: number): number {
+  if (reduction === 'sum') return tot.hi;
+  if (count === 0) return emptyZero ? 0 : NaN;
+  ddDiv(tot.hi, tot.lo, weightSum, 0);
+  return R.hi;
+}
+
+/** Result arrays of a loss call, prepared (and checked) before any kernel runs. */
+export function prepareOutputs(
+  fn: string,
+  input: Arg,
+  dtype: 'float32' | 'float64',
+  rowsShape: readonly number[],
+  reduction: Reduction,
+  wantLoss: boolean,
+  wantGrad: boolean,
+  lossOut: Out | undefined,
+  gradOut: Out | undefined,
+): { loss: Result | null; grad: Result | null } {
+  const loss = wantLoss && reduction === 'none' ? makeResult(fn, input, dtype, rowsShape, lossOut) : null;
+  const grad = wantGrad ? makeResult(fn, input, dtype, input.shape, gradOut) : null;
+  if (loss !== null && grad !== null && loss.data === grad.data) {
+    fail(fn, 'INVALID_OPTION', 'lossOut and out must be different arrays');
+  }
+  return { loss, grad };
+}

@@ -1,0 +1,162 @@
+// crossEntropy and nllLoss with PyTorch's options (class axis, class weights, ignoreIndex,
+// label smoothing, probability targets, reductions), each with …Backward and the fused
+// …WithGrad. Validation here; arithmetic in the backend (reference: src/reference/losses.ts).
+// Math: docs/math.md#cross-entropy.
+
+import { fail } from '../core/errors.js';
+import { numberOption } from '../core/options.js';
+import { type Input, type Out, type Output, matchShape, readArg, unifyDtype } from '../core/tensor.js';
+import { layoutOf, normalizeAxis, reducedShape } from '../core/shape.js';
+import { kernels } from '../backend/index.js';
+import {
+  type BackwardOptions,
+  type LossOutOptions,
+  type LossWithGrad,
+  type ReductionOptions,
+  type WithGradOptions,
+  checkOptions,
+  isProbabilityTarget,
+  parseReduction,
+  prepareOutputs,
+  readClassWeight,
+  readGradOutput,
+  readIndexTarget,
+  reduce,
+} from './common.js';
+
+/**
+ * A target: class indices (a number for 1-D logits, a number[] of integers, an integer typed
+ * array, or `{ data: IntArray, shape }`) of the input's shape without the class axis, or class
+ * probabilities (a Float32Array/Float64Array/float Tensor) of the input's shape.
+ */
+export type Target = number | readonly number[] | ArrayLike<number> | { data: ArrayLike<number>; shape: readonly number[] } | Input;
+
+export interface NllLossOptions extends ReductionOptions {
+  /** The class axis; −1 (default) for [batch, …, C], 1 for PyTorch's (N, C, d1, …). */
+  axis?: number;
+  /** A weight per class (length C). */
+  weight?: Input;
+  /** Targets equal to this are skipped: loss 0, gradient 0, and left out of the mean. Default −100. */
+  ignoreIndex?: number;
+}
+
+export interface CrossEntropyOptions extends NllLossOptions {
+  /** ε in [0, 1]: the target becomes (1 − ε)·y + ε/C (PyTorch's label smoothing). Default 0. */
+  labelSmoothing?: number;
+}
+
+/** A loss result: a number for 'mean'/'sum', per-item losses for 'none'. */
+export type LossValue<X> = number | Output<X>;
+
+const CE_KEYS = ['axis', 'weight', 'ignoreIndex', 'labelSmoothing', 'reduction', 'emptyMean'];
+const NLL_KEYS = ['axis', 'weight', 'ignoreIndex', 'reduction', 'emptyMean'];
+
+function run(
+  fn: string,
+  nll: boolean,
+  input: unknown,
+  target: unknown,
+  opts: (CrossEntropyOptions & WithGradOptions & LossOutOptions) | undefined,
+  keys: readonly string[],
+  wantLoss: boolean,
+  wantGrad: boolean,
+): LossWithGrad<unknown, unknown> {
+  checkOptions(fn, opts, keys);
+  const { reduction, emptyZero } = parseReduction(fn, opts);
+  const ignoreIndex = numberOption(fn, 'ignoreIndex', opts?.ignoreIndex, -100, Number.isInteger, 'an integer');
+  const eps = nll ? 0 : numberOption(fn, 'labelSmoothing', opts?.labelSmoothing, 0, (e) => e >= 0 && e <= 1, 'a number in [0, 1]');
+  const x = readArg(fn, 'input', input);
+  if (x.shape.length === 0) fail(fn, 'SHAPE_MISMATCH', 'input must have a class axis (rank ≥ 1), got a 0-d tensor');
+  const axis = normalizeAxis(fn, opts?.axis ?? -1, x.shape.length);
+  const layout = layoutOf(x.shape, axis);
+  const rowsShape = reducedShape(x.shape, axis);
+  const classWeight = readClassWeight(fn, opts?.weight, layout.size);
+  let index: ArrayLike<number> | null = null;
+  let probs = null;
+  let weightSum: number;
+  let count: number;
+  let dtype;
+  if (isProbabilityTarget(target)) {
+    if (nll) fail(fn, 'INVALID_TARGET', 'target must hold class indices (an integer array or number[]); probability targets need crossEntropy');
+    const t = readArg(fn, 'target', target);
+    matchShape(fn, 'target', t, 'input', x);
+    dtype = unifyDtype(fn, ['input', 'target'], [x, t], opts?.out);
+    probs = t.data;
+    count = rowsShape.length === 0 ? 1 : layout.outer * layout.inner;
+    weightSum = count;
+  } else {
+    dtype = unifyDtype(fn, ['input'], [x], opts?.out);
+    const r = readIndexTarget(fn, target, rowsShape, layout.size, ignoreIndex, classWeight);
+    index = r.index;
+    weightSum = r.weightSum;
+    count = r.count;
+  }
+  const scaling = readGradOutput(fn, reduction, opts?.gradOutput, rowsShape, weightSum);
+  const lossTarget: Out | undefined = wantGrad ? opts?.lossOut : opts?.out;
+  const res = prepareOutputs(fn, x, dtype, rowsShape, reduction, wantLoss, wantGrad, lossTarget, wantGrad ? opts?.out : undefined);
+  const args = {
+    input: x.data,
+    layout,
+    index,
+    probs,
+    classWeight,
+    ignoreIndex,
+    labelSmoothing: eps,
+    lossOut: res.loss?.data ?? null,
+    grad: res.grad?.data ?? null,
+    ...scaling,
+  };
+  const tot = nll ? kernels().nllLoss(args) : kernels().crossEntropy(args);
+  const loss = reduction === 'none' ? (res.loss?.wrap() ?? null) : reduce(reduction, emptyZero, tot, weightSum, count);
+  return { loss, grad: res.grad?.wrap() ?? null, weightSum };
+}
+
+/**
+ * Cross-entropy of logits against targets: −Σ_c y_c log softmax(z)_c per item, PyTorch's
+ * `cross_entropy` option for option (class axis via `axis`, default −1).
+ * - Class indices: loss = (1 − ε)·w_t·(−log p_t) + (ε/C)·Σ_c w_c·(−log p_c); 'mean' divides the
+ *   sum by Σ w_t over non-ignored targets. Ignored items give 0.
+ * - Probabilities (need not sum to 1): loss = −Σ_c w_c y'_c log p_c with y' = (1 − ε)y + ε/C;
+ *   'mean' divides by the number of items.
+ * log p_t = (z_t − max) − log1p(Σ_{c≠max} e^(z_c − max)): a target probability of 1e−30 gives
+ * ≈ 69.08, never ∞. A row with NaN or ±∞ logits gives NaN; a mean over no items gives NaN
+ * (or 0 with `emptyMean: 'zero'`). Bad targets throw INVALID_TARGET naming the position.
+ */
+export function crossEntropy<X extends Input>(logits: X, target: Target, opts?: CrossEntropyOptions & LossOutOptions): LossValue<X> {
+  return run('crossEntropy', false, logits, target, opts, [...CE_KEYS, 'out'], true, false).loss as LossValue<X>;
+}
+
+/**
+ * Gradient of crossEntropy wrt the logits: (p·Σ_c w_c y'_c − w ⊙ y')·scale, which is
+ * w_t·(p − onehot(t)) for hard labels, scaled by gradOutput (and 1/Σ w_t for 'mean').
+ * At the target p_t − 1 is computed as −Σ_{j≠t} p_j, so it stays exact where p_t rounds to 1.
+ * Soft targets and label smoothing make the gradient a difference a − b of nearly equal terms;
+ * there its error is bounded by 4·eps·(|a| + |b|) rather than in ulps.
+ */
+export function crossEntropyBackward<X extends Input>(logits: X, target: Target, opts?: CrossEntropyOptions & BackwardOptions): Output<X> {
+  return run('crossEntropyBackward', false, logits, target, opts, [...CE_KEYS, 'gradOutput', 'out'], false, true).grad as Output<X>;
+}
+
+/** crossEntropy and its gradient from one fused pass, with the mean's denominator `weightSum`. */
+export function crossEntropyWithGrad<X extends Input>(logits: X, target: Target, opts?: CrossEntropyOptions & WithGradOptions): LossWithGrad<LossValue<X>, Output<X>> {
+  return run('crossEntropyWithGrad', false, logits, target, opts, [...CE_KEYS, 'gradOutput', 'out', 'lossOut'], true, true) as LossWithGrad<LossValue<X>, Output<X>>;
+}
+
+/**
+ * Negative log-likelihood of log-probabilities: −w_t·logProbs[t] per item (PyTorch's
+ * `nll_loss`); 'mean' divides by Σ w_t over non-ignored targets. Class-index targets only.
+ */
+export function nllLoss<X extends Input>(logProbs: X, target: Target, opts?: NllLossOptions & LossOutOptions): LossValue<X> {
+  return run('nllLoss', true, logProbs, target, opts, [...NLL_KEYS, 'out'], true, false).loss as LossValue<X>;
+}
+
+/** Gradient of nllLoss wrt logProbs: −w_t·scale at the target, 0 elsewhere. */
+export function nllLossBackward<X extends Input>(logProbs: X, target: Target, opts?: NllLossOptions & BackwardOptions): Output<X> {
+  return run('nllLossBackward', true, logProbs, target, opts, [...NLL_KEYS, 'gradOutput', 'out'], false, true).grad as Output<X>;
+}
+
+/** nllLoss and its gradient in one pass, with `weightSum`. */
+export function nllLossWithGrad<X extends Input>(logProbs: X, target: Target, opts?: NllLossOptions & WithGradOptions): LossWithGrad<LossValue<X>, Output<X>> {
+  return run('nllLossWithGrad', true, logProbs, target, opts, [...NLL_KEYS, 'gradOutput', 'out', 'lossOut'], true, true) as LossWithGrad<LossValue<X>, Output<X>>;
+}
+
