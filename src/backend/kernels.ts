@@ -74,7 +74,8 @@ export interface Kernels {
   /** out has outer·inner entries. */
   logSumExp(x: FloatArray, out: FloatArray, l: Layout): void;
   softmaxBackward(dy: FloatArray, y: FloatArray, out: FloatArray, l: Layout): void;
-  logSoftmaxBackward(dy: FloatArray, y: FloatArray, out: FloatArray, l: Layout): void;
+  /** allMaskedZero: a row of y that is all −∞ gets a zero gradient. */
+  logSoftmaxBackward(dy: FloatArray, y: FloatArray, out: FloatArray, l: Layout, allMaskedZero: boolean): void;
   softmaxJvp(x: FloatArray, v: FloatArray, out: FloatArray, l: Layout, allMaskedZero: boolean): void;
   /** out is [outer, inner, size, size]. */
   softmaxJacobian(x: FloatArray, out: FloatArray, l: Layout, allMaskedZero: boolean): void;

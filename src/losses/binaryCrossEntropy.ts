@@ -82,6 +82,8 @@ function run(
  * gives a finite loss. 'mean' divides by the number of elements. p outside [0, 1] throws
  * INVALID_INPUT; NaN propagates.
  */
+export function binaryCrossEntropy<X extends Input>(p: X, y: Input, opts: BinaryCrossEntropyOptions & LossOutOptions & { reduction: 'none' }): Output<X>;
+export function binaryCrossEntropy<X extends Input>(p: X, y: Input, opts?: BinaryCrossEntropyOptions & LossOutOptions & { reduction?: 'mean' | 'sum' }): number;
 export function binaryCrossEntropy<X extends Input>(p: X, y: Input, opts?: BinaryCrossEntropyOptions & LossOutOptions): LossValue<X> {
   return run('binaryCrossEntropy', false, p, y, opts, [...BCE_KEYS, 'out'], true, false).loss as LossValue<X>;
 }
@@ -97,6 +99,8 @@ export function binaryCrossEntropyBackward<X extends Input>(p: X, y: Input, opts
 }
 
 /** binaryCrossEntropy and its gradient in one pass; `weightSum` is the number of elements. */
+export function binaryCrossEntropyWithGrad<X extends Input>(p: X, y: Input, opts: BinaryCrossEntropyOptions & WithGradOptions & { reduction: 'none' }): LossWithGrad<Output<X>, Output<X>>;
+export function binaryCrossEntropyWithGrad<X extends Input>(p: X, y: Input, opts?: BinaryCrossEntropyOptions & WithGradOptions & { reduction?: 'mean' | 'sum' }): LossWithGrad<number, Output<X>>;
 export function binaryCrossEntropyWithGrad<X extends Input>(p: X, y: Input, opts?: BinaryCrossEntropyOptions & WithGradOptions): LossWithGrad<LossValue<X>, Output<X>> {
   return run('binaryCrossEntropyWithGrad', false, p, y, opts, [...BCE_KEYS, 'gradOutput', 'out', 'lossOut'], true, true) as LossWithGrad<LossValue<X>, Output<X>>;
 }
@@ -106,6 +110,8 @@ export function binaryCrossEntropyWithGrad<X extends Input>(p: X, y: Input, opts
  * w·[pw·y·softplus(−x) + (1 − y)·softplus(x)], exact for every finite x (PyTorch's
  * `binary_cross_entropy_with_logits`, `pos_weight` broadcast over the last axis).
  */
+export function binaryCrossEntropyWithLogits<X extends Input>(x: X, y: Input, opts: BinaryCrossEntropyWithLogitsOptions & LossOutOptions & { reduction: 'none' }): Output<X>;
+export function binaryCrossEntropyWithLogits<X extends Input>(x: X, y: Input, opts?: BinaryCrossEntropyWithLogitsOptions & LossOutOptions & { reduction?: 'mean' | 'sum' }): number;
 export function binaryCrossEntropyWithLogits<X extends Input>(x: X, y: Input, opts?: BinaryCrossEntropyWithLogitsOptions & LossOutOptions): LossValue<X> {
   return run('binaryCrossEntropyWithLogits', true, x, y, opts, [...BCEL_KEYS, 'out'], true, false).loss as LossValue<X>;
 }
@@ -119,6 +125,8 @@ export function binaryCrossEntropyWithLogitsBackward<X extends Input>(x: X, y: I
 }
 
 /** binaryCrossEntropyWithLogits and its gradient in one pass; `weightSum` is the number of elements. */
+export function binaryCrossEntropyWithLogitsWithGrad<X extends Input>(x: X, y: Input, opts: BinaryCrossEntropyWithLogitsOptions & WithGradOptions & { reduction: 'none' }): LossWithGrad<Output<X>, Output<X>>;
+export function binaryCrossEntropyWithLogitsWithGrad<X extends Input>(x: X, y: Input, opts?: BinaryCrossEntropyWithLogitsOptions & WithGradOptions & { reduction?: 'mean' | 'sum' }): LossWithGrad<number, Output<X>>;
 export function binaryCrossEntropyWithLogitsWithGrad<X extends Input>(x: X, y: Input, opts?: BinaryCrossEntropyWithLogitsOptions & WithGradOptions): LossWithGrad<LossValue<X>, Output<X>> {
   return run('binaryCrossEntropyWithLogitsWithGrad', true, x, y, opts, [...BCEL_KEYS, 'gradOutput', 'out', 'lossOut'], true, true) as LossWithGrad<LossValue<X>, Output<X>>;
 }

@@ -119,9 +119,12 @@ function run(
  * - Probabilities (need not sum to 1): loss = −Σ_c w_c y'_c log p_c with y' = (1 − ε)y + ε/C;
  *   'mean' divides by the number of items.
  * log p_t = (z_t − max) − log1p(Σ_{c≠max} e^(z_c − max)): a target probability of 1e−30 gives
- * ≈ 69.08, never ∞. A row with NaN or ±∞ logits gives NaN; a mean over no items gives NaN
- * (or 0 with `emptyMean: 'zero'`). Bad targets throw INVALID_TARGET naming the position.
+ * ≈ 69.08, never ∞. A row with a NaN or +∞ logit, or with all logits −∞, gives NaN; single −∞
+ * logits are masked classes (probability 0; the loss is +∞ if the target is one). A mean over no
+ * items gives NaN (or 0 with `emptyMean: 'zero'`). Bad targets throw INVALID_TARGET naming the position.
  */
+export function crossEntropy<X extends Input>(logits: X, target: Target, opts: CrossEntropyOptions & LossOutOptions & { reduction: 'none' }): Output<X>;
+export function crossEntropy<X extends Input>(logits: X, target: Target, opts?: CrossEntropyOptions & LossOutOptions & { reduction?: 'mean' | 'sum' }): number;
 export function crossEntropy<X extends Input>(logits: X, target: Target, opts?: CrossEntropyOptions & LossOutOptions): LossValue<X> {
   return run('crossEntropy', false, logits, target, opts, [...CE_KEYS, 'out'], true, false).loss as LossValue<X>;
 }
@@ -138,6 +141,8 @@ export function crossEntropyBackward<X extends Input>(logits: X, target: Target,
 }
 
 /** crossEntropy and its gradient from one fused pass, with the mean's denominator `weightSum`. */
+export function crossEntropyWithGrad<X extends Input>(logits: X, target: Target, opts: CrossEntropyOptions & WithGradOptions & { reduction: 'none' }): LossWithGrad<Output<X>, Output<X>>;
+export function crossEntropyWithGrad<X extends Input>(logits: X, target: Target, opts?: CrossEntropyOptions & WithGradOptions & { reduction?: 'mean' | 'sum' }): LossWithGrad<number, Output<X>>;
 export function crossEntropyWithGrad<X extends Input>(logits: X, target: Target, opts?: CrossEntropyOptions & WithGradOptions): LossWithGrad<LossValue<X>, Output<X>> {
   return run('crossEntropyWithGrad', false, logits, target, opts, [...CE_KEYS, 'gradOutput', 'out', 'lossOut'], true, true) as LossWithGrad<LossValue<X>, Output<X>>;
 }
@@ -146,6 +151,8 @@ export function crossEntropyWithGrad<X extends Input>(logits: X, target: Target,
  * Negative log-likelihood of log-probabilities: −w_t·logProbs[t] per item (PyTorch's
  * `nll_loss`); 'mean' divides by Σ w_t over non-ignored targets. Class-index targets only.
  */
+export function nllLoss<X extends Input>(logProbs: X, target: Target, opts: NllLossOptions & LossOutOptions & { reduction: 'none' }): Output<X>;
+export function nllLoss<X extends Input>(logProbs: X, target: Target, opts?: NllLossOptions & LossOutOptions & { reduction?: 'mean' | 'sum' }): number;
 export function nllLoss<X extends Input>(logProbs: X, target: Target, opts?: NllLossOptions & LossOutOptions): LossValue<X> {
   return run('nllLoss', true, logProbs, target, opts, [...NLL_KEYS, 'out'], true, false).loss as LossValue<X>;
 }
@@ -156,6 +163,8 @@ export function nllLossBackward<X extends Input>(logProbs: X, target: Target, op
 }
 
 /** nllLoss and its gradient in one pass, with `weightSum`. */
+export function nllLossWithGrad<X extends Input>(logProbs: X, target: Target, opts: NllLossOptions & WithGradOptions & { reduction: 'none' }): LossWithGrad<Output<X>, Output<X>>;
+export function nllLossWithGrad<X extends Input>(logProbs: X, target: Target, opts?: NllLossOptions & WithGradOptions & { reduction?: 'mean' | 'sum' }): LossWithGrad<number, Output<X>>;
 export function nllLossWithGrad<X extends Input>(logProbs: X, target: Target, opts?: NllLossOptions & WithGradOptions): LossWithGrad<LossValue<X>, Output<X>> {
   return run('nllLossWithGrad', true, logProbs, target, opts, [...NLL_KEYS, 'gradOutput', 'out', 'lossOut'], true, true) as LossWithGrad<LossValue<X>, Output<X>>;
 }

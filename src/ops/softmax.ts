@@ -117,10 +117,16 @@ export function softmaxBackward<X extends Input>(dy: X, y: Input, opts?: AxisOpt
   return res.wrap() as Output<X>;
 }
 
-/** VJP of logSoftmax: dy − e^y · Σ_c dy_c along `axis`, where `y` is the log-softmax output. */
-export function logSoftmaxBackward<X extends Input>(dy: X, y: Input, opts?: AxisOptions): Output<X> {
-  const { a, b, layout, res } = pair('logSoftmaxBackward', 'dy', dy, 'y', y, opts, ['axis', 'out']);
-  kernels().logSoftmaxBackward(a.data, b.data, res.data, layout);
+/**
+ * VJP of logSoftmax: dy − e^y · Σ_c dy_c along `axis`, where `y` is the log-softmax output.
+ * A masked entry (y = −∞) passes dy through, as the derivative says. With `allMasked: 'zero'`
+ * a row of y that is all −∞ (a fully masked row) gets a zero gradient.
+ */
+export function logSoftmaxBackward<X extends Input>(dy: X, y: Input, opts?: AxisOptions & MaskOptions): Output<X> {
+  const fn = 'logSoftmaxBackward';
+  const zero = enumOption(fn, 'allMasked', opts?.allMasked, 'nan', ['nan', 'zero']) === 'zero';
+  const { a, b, layout, res } = pair(fn, 'dy', dy, 'y', y, opts, ['axis', 'allMasked', 'out']);
+  kernels().logSoftmaxBackward(a.data, b.data, res.data, layout, zero);
   return res.wrap() as Output<X>;
 }
 

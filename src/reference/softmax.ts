@@ -199,12 +199,16 @@ export function softmaxBackward(dy: FloatArray, y: FloatArray, out: FloatArray, 
 }
 
 /** VJP of log-softmax: dy − e^y · Σ dy. */
-export function logSoftmaxBackward(dy: FloatArray, y: FloatArray, out: FloatArray, l: Layout): void {
+export function logSoftmaxBackward(dy: FloatArray, y: FloatArray, out: FloatArray, l: Layout, allMaskedZero: boolean): void {
   const f32 = out instanceof Float32Array;
   const { outer, size: n, inner } = l;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i;
+      if (allMaskedZero && rowKind(y, base, inner, n) === RowKind.AllNegInf) {
+        fill(out, base, inner, n, 0);
+        continue;
+      }
       let sh = 0;
       let sl = 0;
       for (let c = 0, k = base; c < n; c++, k += inner) {

@@ -65,6 +65,9 @@ eachBackend('softmax family', () => {
     assert.deepEqual([...softmax([-Infinity, -Infinity], { allMasked: 'zero' })], [0, 0]);
     assert.deepEqual([...logSoftmax([-Infinity, -Infinity], { allMasked: 'zero' })], [-Infinity, -Infinity]);
     assert.deepEqual([...softmaxJvp([-Infinity, -Infinity], [1, 2], { allMasked: 'zero' })], [0, 0]);
+    assert.deepEqual([...logSoftmaxBackward([1, 2], [-Infinity, -Infinity], { allMasked: 'zero' })], [0, 0]);
+    assert.deepEqual([...softmaxBackward([1, 2], [0, 0])], [0, 0]);
+    assert.deepEqual([...logSoftmaxBackward([1, 2], [-Infinity, 0])], [1, -1]);
   });
 
   it('gives 1 for a row of length 1 and handles empty tensors', () => {
