@@ -120,7 +120,9 @@ function run(
  *   'mean' divides by the number of items.
  * log p_t = (z_t − max) − log1p(Σ_{c≠max} e^(z_c − max)): a target probability of 1e−30 gives
  * ≈ 69.08, never ∞. A row with a NaN or +∞ logit, or with all logits −∞, gives NaN; single −∞
- * logits are masked classes (probability 0; the loss is +∞ if the target is one). A mean over no
+ * logits are masked classes (probability 0; the loss is +∞ if the target is one). With
+ * probability targets a class whose target is 0 adds nothing even where its logit is −∞ (the limit
+ * 0·log 0 = 0; PyTorch gives NaN there — the one deliberate difference). A mean over no
  * items gives NaN (or 0 with `emptyMean: 'zero'`). Bad targets throw INVALID_TARGET naming the position.
  */
 export function crossEntropy<X extends Input>(logits: X, target: Target, opts: CrossEntropyOptions & LossOutOptions & { reduction: 'none' }): Output<X>;

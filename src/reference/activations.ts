@@ -2,7 +2,7 @@
 // Each element is evaluated in double-double (scalar.ts) and rounded once to the output dtype.
 
 import type { FloatArray } from '../core/tensor.js';
-import { R, ddDiv, ddMulD, roundF32, twoProd } from './dd.js';
+import { R, TAIL_X, ddDiv, ddMulD, roundF32, twoProd, unscaleTo } from './dd.js';
 import { logSigmoidDD, sigmoidDD, sigmoidSlopeDD, softplusDD } from './scalar.js';
 
 /** Stores R (times nothing) into out[i], rounding once to out's dtype. */
@@ -10,10 +10,10 @@ function store(out: FloatArray, f32: boolean, i: number): void {
   out[i] = f32 ? roundF32(R.hi, R.lo) : R.hi;
 }
 
-/** Stores dy · R into out[i]. */
-function storeTimes(out: FloatArray, f32: boolean, i: number, dy: number): void {
+/** Stores dy · R into out[i]; `scaled` says R holds its value times 2^TAIL (a deep-tail slope). */
+function storeTimes(out: FloatArray, f32: boolean, i: number, dy: number, scaled: boolean): void {
   ddMulD(R.hi, R.lo, dy);
-  out[i] = f32 ? roundF32(R.hi, R.lo) : R.hi;
+  out[i] = scaled ? unscaleTo(f32) : f32 ? roundF32(R.hi, R.lo) : R.hi;
 }
 
 export function sigmoid(x: FloatArray, out: FloatArray): void {
@@ -60,8 +60,9 @@ export function sigmoidBackward(dy: FloatArray, x: FloatArray, out: FloatArray):
   const f32 = out instanceof Float32Array;
   for (let i = 0; i < x.length; i++) {
     const g = dy[i];
-    sigmoidSlopeDD(x[i], 0);
-    storeTimes(out, f32, i, g);
+    const v = x[i];
+    sigmoidSlopeDD(v, 0, true);
+    storeTimes(out, f32, i, g, v < TAIL_X || v > -TAIL_X);
   }
 }
 
@@ -70,8 +71,9 @@ export function logSigmoidBackward(dy: FloatArray, x: FloatArray, out: FloatArra
   const f32 = out instanceof Float32Array;
   for (let i = 0; i < x.length; i++) {
     const g = dy[i];
-    sigmoidDD(-x[i], 0);
-    storeTimes(out, f32, i, g);
+    const v = -x[i];
+    sigmoidDD(v, 0, true);
+    storeTimes(out, f32, i, g, v < TAIL_X);
   }
 }
 
@@ -85,11 +87,11 @@ export function softplusBackward(dy: FloatArray, x: FloatArray, out: FloatArray,
       out[i] = g;
       continue;
     }
-    if (beta === 1) sigmoidDD(v, 0);
+    if (beta === 1) sigmoidDD(v, 0, true);
     else {
       twoProd(beta, v);
-      sigmoidDD(R.hi, R.lo);
+      sigmoidDD(R.hi, R.lo, true);
     }
-    storeTimes(out, f32, i, g);
+    storeTimes(out, f32, i, g, v * beta < TAIL_X);
   }
 }

@@ -76,18 +76,20 @@ export function ddAdd(ah: number, al: number, bh: number, bl: number): void {
   fastTwoSum(R.hi, R.lo + tl);
 }
 
-/** (ah + al) * (bh + bl). */
+/** (ah + al) * (bh + bl); an infinite or NaN product is returned as it is, with lo = 0. */
 export function ddMul(ah: number, al: number, bh: number, bl: number): void {
   twoProd(ah, bh);
   const ph = R.hi;
-  const pl = R.lo + (ah * bl + al * bh);
-  fastTwoSum(ph, pl);
+  if (!(ph - ph === 0)) return;
+  fastTwoSum(ph, R.lo + (ah * bl + al * bh));
 }
 
 /** (ah + al) * b for a double b. */
 export function ddMulD(ah: number, al: number, b: number): void {
   twoProd(ah, b);
-  fastTwoSum(R.hi, R.lo + al * b);
+  const ph = R.hi;
+  if (!(ph - ph === 0)) return;
+  fastTwoSum(ph, R.lo + al * b);
 }
 
 /** (ah + al) / (bh + bl): one long-division step with an exact remainder. */
@@ -168,9 +170,24 @@ function scaleR(): void {
   }
 }
 
-/** e^(xh + xl) as a double-double, relative error below about 2^-70. */
-export function expDD(xh: number, xl: number): void {
-  if (!(xh > EXP_UNDERFLOW)) {
+/**
+ * 2^TAIL: results that would be subnormal (e^x for x < −708, times a factor) are computed as
+ * value·2^TAIL in the normal range and scaled back by unscaleTo once, at the final rounding, so
+ * a factor applied in between does not magnify a subnormal's rounding error.
+ */
+export const TAIL = 600;
+/** Arguments of exp below this take the scaled path (e^-700 ≈ 1e-304 < 2^-1000). */
+export const TAIL_X = -700;
+
+/** Scales R down by 2^-TAIL and rounds once to the output dtype. */
+export function unscaleTo(f32: boolean): number {
+  const hi = R.hi * 2 ** -TAIL;
+  return f32 ? roundF32(hi, R.lo * 2 ** -TAIL) : hi;
+}
+
+/** e^(xh + xl) · 2^scale as a double-double, relative error below about 2^-70 (scale: an integer, 0 or TAIL). */
+export function expDD(xh: number, xl: number, scale = 0): void {
+  if (!(xh > EXP_UNDERFLOW - scale * Math.LN2)) {
     R.hi = xh !== xh ? NaN : 0;
     R.lo = 0;
     return;
@@ -189,6 +206,7 @@ export function expDD(xh: number, xl: number): void {
   const pl = R.lo;
   twoSum(th, ph);
   fastTwoSum(R.hi, R.lo + pl + tl + (th * EM1L + tl * EM1H));
+  K += scale;
   scaleR();
 }
 

@@ -2,13 +2,20 @@
 // Tails: σ(x) for x < 0 is e^x/(1 + e^x), never 1 - σ(-x); softplus adds t + log1p(e^-t) for
 // t > 0 so neither term cancels. See docs/math.md for the derivations.
 
-import { R, ddAdd, ddDiv, ddMul, expDD, log1pDD, twoSum } from './dd.js';
+import { R, TAIL, TAIL_X, ddAdd, ddDiv, ddMul, expDD, log1pDD, twoSum } from './dd.js';
 
-/** σ(x) = 1/(1 + e^-x). */
-export function sigmoidDD(xh: number, xl: number): void {
+/**
+ * σ(x) = 1/(1 + e^-x). With `tail` set, deep in the left tail (x < TAIL_X, where σ(x) = e^x to
+ * within 1e-304 relative) it returns σ(x)·2^TAIL instead, keeping a subnormal result's digits.
+ */
+export function sigmoidDD(xh: number, xl: number, tail = false): void {
   if (xh !== xh) {
     R.hi = NaN;
     R.lo = 0;
+    return;
+  }
+  if (tail && xh < TAIL_X) {
+    expDD(xh, xl, TAIL);
     return;
   }
   const neg = xh < 0;
@@ -24,11 +31,19 @@ export function sigmoidDD(xh: number, xl: number): void {
   else ddDiv(1, 0, dh, dl);
 }
 
-/** σ(x)σ(-x) = e/(1 + e)^2 with e = e^-|x|: the derivative of σ without forming 1 - σ(x). */
-export function sigmoidSlopeDD(xh: number, xl: number): void {
+/**
+ * σ(x)σ(-x) = e/(1 + e)^2 with e = e^-|x|: the derivative of σ without forming 1 - σ(x).
+ * With `tail` set and |x| > −TAIL_X it returns e·2^TAIL (the slope equals e to 1e-304 relative).
+ */
+export function sigmoidSlopeDD(xh: number, xl: number, tail = false): void {
   if (xh !== xh) {
     R.hi = NaN;
     R.lo = 0;
+    return;
+  }
+  if (tail && (xh < TAIL_X || xh > -TAIL_X)) {
+    if (xh < 0) expDD(xh, xl, TAIL);
+    else expDD(-xh, -xl, TAIL);
     return;
   }
   if (xh < 0) expDD(xh, xl);

@@ -74,7 +74,16 @@ export function rowExp(x: FloatArray, base: number, stride: number, n: number, t
     twoSum(x[k], -m);
     let dh = R.hi;
     let dl = R.lo;
-    if (temperature !== 1 && dh !== 0) {
+    if (dh === -Infinity && temperature > 1 && x[k] !== -Infinity) {
+      // z − m overflowed but (z − m)/T may not: divide first, then subtract.
+      divDD(x[k], 0, temperature);
+      const qh = R.hi;
+      const ql = R.lo;
+      divDD(m, 0, temperature);
+      ddAdd(qh, ql, -R.hi, -R.lo);
+      dh = R.hi;
+      dl = R.lo;
+    } else if (temperature !== 1 && dh !== 0) {
       const q = dh / temperature;
       if (q - q === 0) {
         twoProd(q, temperature);
@@ -100,6 +109,20 @@ export function rowExp(x: FloatArray, base: number, stride: number, n: number, t
   }
   SUM_H = sh;
   SUM_L = sl;
+}
+
+/** (ah + al)/b with its remainder, for a finite double b ≥ 1. */
+function divDD(ah: number, al: number, b: number): void {
+  if (Math.abs(ah) > 2 ** 1000) {
+    // q·b could round past the largest double: divide a quarter and scale back (exact).
+    divDD(ah * 0.25, al * 0.25, b);
+    R.hi *= 4;
+    R.lo *= 4;
+    return;
+  }
+  const q = ah / b;
+  twoProd(q, b);
+  fastTwoSum(q, ((ah - R.hi) - R.lo + al) / b);
 }
 
 function fill(out: FloatArray, base: number, stride: number, n: number, v: number): void {
@@ -180,17 +203,34 @@ export function softmaxBackward(dy: FloatArray, y: FloatArray, out: FloatArray, 
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i;
+      // dy_c − Σ dy·y = (dy_c − r) − [Σ y_j (dy_j − r) − r (1 − Σ y_j)] with r = dy at the
+      // largest y: a constant dy cancels exactly and one-hot dy keeps 1 − y_max exact.
+      const r = dy[base + pivot(y, base, inner, n) * inner];
       let sh = 0;
       let sl = 0;
+      let yh = 0;
+      let yl = 0;
       for (let c = 0, k = base; c < n; c++, k += inner) {
-        twoProd(dy[k], y[k]);
+        twoSum(dy[k], -r);
+        ddMulD(R.hi, R.lo, y[k]);
         ddAdd(sh, sl, R.hi, R.lo);
+        sh = R.hi;
+        sl = R.lo;
+        ddAdd(yh, yl, y[k], 0);
+        yh = R.hi;
+        yl = R.lo;
+      }
+      if (r !== 0) {
+        twoSum(1, -yh);
+        ddMulD(R.hi, R.lo - yl, r);
+        ddAdd(sh, sl, -R.hi, -R.lo);
         sh = R.hi;
         sl = R.lo;
       }
       for (let c = 0, k = base; c < n; c++, k += inner) {
         const yk = y[k];
-        ddAdd(dy[k], 0, -sh, -sl);
+        twoSum(dy[k], -r);
+        ddAdd(R.hi, R.lo, -sh, -sl);
         ddMulD(R.hi, R.lo, yk);
         out[k] = f32 ? roundF32(R.hi, R.lo) : R.hi;
       }
@@ -227,6 +267,19 @@ export function logSoftmaxBackward(dy: FloatArray, y: FloatArray, out: FloatArra
   }
 }
 
+/** Position of the largest entry of a row (the first one; 0 for a row without a number). */
+function pivot(y: FloatArray, base: number, stride: number, n: number): number {
+  let best = 0;
+  let m = -Infinity;
+  for (let c = 0, k = base; c < n; c++, k += stride) {
+    if (y[k] > m) {
+      m = y[k];
+      best = c;
+    }
+  }
+  return best;
+}
+
 /** p_c = e_c / S for the current row, as double-doubles in EH/EL (overwrites e). */
 function rowProbs(n: number): void {
   twoSum(1, SUM_H);
@@ -253,16 +306,21 @@ export function softmaxJvp(x: FloatArray, v: FloatArray, out: FloatArray, l: Lay
       }
       rowExp(x, base, inner, n, 1);
       rowProbs(n);
+      // v_c − Σ p·v = (v_c − r) − Σ p_j (v_j − r) since Σ p = 1, with r = v at the max of p:
+      // a constant v gives exactly 0 and a one-hot v at the max keeps 1 − p_max exact.
+      const r = v[base + ROW_ARG * inner];
       let sh = 0;
       let sl = 0;
       for (let c = 0, k = base; c < n; c++, k += inner) {
-        ddMulD(EH[c], EL[c], v[k]);
+        twoSum(v[k], -r);
+        ddMul(R.hi, R.lo, EH[c], EL[c]);
         ddAdd(sh, sl, R.hi, R.lo);
         sh = R.hi;
         sl = R.lo;
       }
       for (let c = 0, k = base; c < n; c++, k += inner) {
-        ddAdd(v[k], 0, -sh, -sl);
+        twoSum(v[k], -r);
+        ddAdd(R.hi, R.lo, -sh, -sl);
         ddMul(R.hi, R.lo, EH[c], EL[c]);
         out[k] = f32 ? roundF32(R.hi, R.lo) : R.hi;
       }
