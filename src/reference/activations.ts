@@ -2,7 +2,7 @@
 // Each element is evaluated in double-double (scalar.ts) and rounded once to the output dtype.
 
 import type { FloatArray } from '../core/tensor.js';
-import { R, TAIL_X, ddDiv, ddMulD, roundF32, twoProd, unscaleTo } from './dd.js';
+import { R, TAIL, TAIL_X, ddDiv, ddMulD, expDD, roundF32, twoProd, unscaleTo } from './dd.js';
 import { logSigmoidDD, sigmoidDD, sigmoidSlopeDD, softplusDD } from './scalar.js';
 
 /** Stores R (times nothing) into out[i], rounding once to out's dtype. */
@@ -48,6 +48,13 @@ export function softplus(x: FloatArray, out: FloatArray, beta: number, threshold
       softplusDD(v, 0);
     } else {
       twoProd(beta, v);
+      if (R.hi < TAIL_X) {
+        // log1p(e^t) = e^t to 1e-304 relative: divide e^t·2^TAIL by β, then scale back once.
+        expDD(R.hi, R.lo, TAIL);
+        ddDiv(R.hi, R.lo, beta, 0);
+        out[i] = unscaleTo(f32);
+        continue;
+      }
       softplusDD(R.hi, R.lo);
       ddDiv(R.hi, R.lo, beta, 0);
     }

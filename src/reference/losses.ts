@@ -4,7 +4,7 @@
 
 import type { FloatArray } from '../core/tensor.js';
 import type { BinaryLossArgs, Broadcast, ClassLossArgs, DDSum } from '../backend/kernels.js';
-import { R, ddAdd, ddDiv, ddMul, ddMulD, expDD, log1pDD, logDD, roundF32, twoProd, twoSum } from './dd.js';
+import { R, TAIL, TAIL_X, ddAdd, ddDiv, ddMul, ddMulD, expDD, log1pDD, logDD, roundF32, twoProd, twoSum, unscaleTo } from './dd.js';
 import { DH, DL, EH, EL, ROW_ARG, RowKind, SUM_H, SUM_L, rowExp, rowKind } from './softmax.js';
 
 function fillRow(a: FloatArray, base: number, stride: number, n: number, v: number): void {
@@ -15,11 +15,11 @@ function fillRow(a: FloatArray, base: number, stride: number, n: number, v: numb
 let G_MUL = 1;
 let G_DIV = 1;
 
-/** Stores R · G_MUL / G_DIV into grad[k], rounded once. */
-function storeGrad(grad: FloatArray, f32: boolean, k: number): void {
+/** Stores R · G_MUL / G_DIV into grad[k], rounded once; `scaled`: R holds its value times 2^TAIL. */
+function storeGrad(grad: FloatArray, f32: boolean, k: number, scaled = false): void {
   if (G_MUL !== 1) ddMulD(R.hi, R.lo, G_MUL);
   if (G_DIV !== 1) ddDiv(R.hi, R.lo, G_DIV, 0);
-  grad[k] = f32 ? roundF32(R.hi, R.lo) : R.hi;
+  grad[k] = scaled ? unscaleTo(f32) : f32 ? roundF32(R.hi, R.lo) : R.hi;
 }
 
 /**
@@ -136,6 +136,16 @@ export function crossEntropy(a: ClassLossArgs): DDSum {
       const sl = R.lo + SUM_L;
       const wt = !soft && w !== null ? w[t] : 1;
       for (let c = 0, k = base; c < n; c++, k += inner) {
+        if (DH[c] < TAIL_X && (soft ? WYH[c] === 0 : c !== t)) {
+          // p_c is below 1e-304 and its gradient is p_c times a factor: keep p_c·2^TAIL
+          // in the normal range so the factor does not magnify a subnormal's rounding.
+          expDD(DH[c], DL[c], TAIL);
+          ddDiv(R.hi, R.lo, sh, sl);
+          if (soft) ddMul(R.hi, R.lo, yh, yl);
+          else ddMulD(R.hi, R.lo, wt);
+          storeGrad(grad, f32, k, true);
+          continue;
+        }
         ddDiv(EH[c], EL[c], sh, sl);
         const ph = R.hi;
         const pl = R.lo;
@@ -345,6 +355,16 @@ export function binaryCrossEntropyWithLogits(a: BinaryLossArgs): DDSum {
     const smallH = R.hi; // σ(−|x|)
     const smallL = R.lo;
     const pos = xi >= 0;
+    G_MUL = a.gradScale * (a.gradScales !== null ? a.gradScales[i] : 1);
+    if (ax > -TAIL_X && (pos ? oyh === 0 : pyh === 0)) {
+      // Only the term with σ(−|x|) < 1e-304 remains: keep it scaled by 2^TAIL until the end.
+      expDD(-ax, 0, TAIL);
+      if (pos) ddMul(R.hi, R.lo, -pyh, -pyl);
+      else ddMul(R.hi, R.lo, oyh, oyl);
+      ddMulD(R.hi, R.lo, wi);
+      storeGrad(grad, f32, i, true);
+      continue;
+    }
     ddMul(pos ? bigH : smallH, pos ? bigL : smallL, oyh, oyl);
     const ah = R.hi;
     const al = R.lo;
@@ -352,7 +372,6 @@ export function binaryCrossEntropyWithLogits(a: BinaryLossArgs): DDSum {
     ddAdd(ah, al, -R.hi, -R.lo);
     if (xi !== xi) R.hi = NaN;
     ddMulD(R.hi, R.lo, wi);
-    G_MUL = a.gradScale * (a.gradScales !== null ? a.gradScales[i] : 1);
     storeGrad(grad, f32, i);
   }
   return { hi: totH, lo: totH === totH ? totL : 0 };

@@ -5,7 +5,7 @@
 
 import type { FloatArray } from '../core/tensor.js';
 import type { Layout } from '../core/shape.js';
-import { R, ddAdd, ddDiv, ddMul, ddMulD, expDD, fastTwoSum, log1pDD, roundF32, twoProd, twoSum } from './dd.js';
+import { R, TAIL, TAIL_X, ddAdd, ddDiv, ddMul, ddMulD, expDD, fastTwoSum, log1pDD, roundF32, twoProd, twoSum, unscaleTo } from './dd.js';
 
 /** How a row reads: finite max, or one of the non-finite cases with fixed results. */
 export const RowKind = {
@@ -318,10 +318,23 @@ export function softmaxJvp(x: FloatArray, v: FloatArray, out: FloatArray, l: Lay
         sh = R.hi;
         sl = R.lo;
       }
+      twoSum(1, SUM_H);
+      const Sh = R.hi;
+      const Sl = R.lo + SUM_L;
       for (let c = 0, k = base; c < n; c++, k += inner) {
         twoSum(v[k], -r);
         ddAdd(R.hi, R.lo, -sh, -sl);
-        ddMul(R.hi, R.lo, EH[c], EL[c]);
+        const uh = R.hi;
+        const ul = R.lo;
+        if (DH[c] < TAIL_X) {
+          // p_c < 1e-304: form p_c·2^TAIL so the factor does not magnify a subnormal's rounding.
+          expDD(DH[c], DL[c], TAIL);
+          ddDiv(R.hi, R.lo, Sh, Sl);
+          ddMul(R.hi, R.lo, uh, ul);
+          out[k] = unscaleTo(f32);
+          continue;
+        }
+        ddMul(uh, ul, EH[c], EL[c]);
         out[k] = f32 ? roundF32(R.hi, R.lo) : R.hi;
       }
     }

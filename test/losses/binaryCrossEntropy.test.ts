@@ -113,3 +113,10 @@ eachBackend('binary cross-entropy', () => {
     assert.ok(Number.isNaN(binaryCrossEntropy([NaN], [1]) as number));
   });
 });
+
+eachBackend('binary gradients below 1e-304', () => {
+  it('stay exact when a weight magnifies a subnormal σ', () => {
+    const g = binaryCrossEntropyWithLogitsBackward([-740, 740], [0, 1], { reduction: 'sum', weight: [1000] });
+    assert.deepEqual([...g], [4.18874e-319, -4.18874e-319]);
+  });
+});

@@ -195,3 +195,13 @@ eachBackend('crossEntropy and nllLoss', () => {
     assert.deepEqual([...z], [1, 2, 3, 0, 1, 0]);
   });
 });
+
+eachBackend('gradients below 1e-304', () => {
+  it('stay exact when a weight or gradOutput magnifies a subnormal probability', () => {
+    const z = tensor(Float64Array.from([0, -740]), [1, 2]);
+    assert.equal(crossEntropyBackward(z, [0], { reduction: 'sum', weight: [1000, 1] }).data[1], 4.18874e-319);
+    assert.equal(crossEntropyBackward(z, [0], { reduction: 'sum', gradOutput: 1000 }).data[1], 4.18874e-319);
+    const y = tensor(Float64Array.from([0.5, 0]), [1, 2]);
+    assert.equal(crossEntropyBackward(z, y, { reduction: 'sum', weight: [1000, 1] }).data[1], 2.0944e-319);
+  });
+});

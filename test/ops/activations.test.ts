@@ -134,3 +134,13 @@ eachBackend('activations', () => {
     );
   });
 });
+
+eachBackend('activation gradients below 1e-304', () => {
+  it('stay exact when dy magnifies a subnormal slope', () => {
+    assert.equal(sigmoidBackward([1000], [-740])[0], 4.18874e-319);
+    assert.equal(sigmoidBackward([1000], [740])[0], 4.18874e-319);
+    assert.equal(logSigmoidBackward([1000], [740])[0], 4.18874e-319);
+    assert.equal(softplusBackward([1000], [-740])[0], 4.18874e-319);
+    assert.equal(softplus([-2960], { beta: 0.25 })[0], 1.6755e-321);
+  });
+});
