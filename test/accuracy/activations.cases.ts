@@ -1,0 +1,109 @@
+// Accuracy of the elementwise activations against the exact (mpmath) fixtures of
+// test/fixtures/activations/gen.py. Every case goes through the public API as a whole
+// Float32Array or Float64Array; errors are in ulps of the exact value (helpers/fixtures.ts:
+// ulpError), grouped per op × dtype × range. Bounds: float32 1 ulp, float64 2 ulp, for the
+// forward ops and their backwards alike; a non-finite expectation must match exactly.
+import * as sx from '../../src/index.js';
+import { type Exact, loadFixture, num, nums, ulpError } from '../helpers/fixtures.js';
+
+export interface Measurement {
+  op: string;
+  dtype: 'float32' | 'float64';
+  range: string;
+  what: 'value' | 'grad' | 'loss';
+  count: number;
+  maxUlp: number;
+  bound: number;
+  worstInput?: string;
+}
+
+type Dtype = 'float32' | 'float64';
+
+interface Case {
+  op: string;
+  dtype: Dtype;
+  range: string;
+  options?: { beta: string; threshold: string };
+  x: string[];
+  dy?: string[];
+  expected: Exact[];
+}
+
+interface Fixture {
+  dps: number;
+  cases: Case[];
+}
+
+export const OPS = ['sigmoid', 'logSigmoid', 'softplus', 'sigmoidBackward', 'logSigmoidBackward', 'softplusBackward'] as const;
+
+/** The bound in ulps of the exact value for every activation output. */
+export function boundFor(dtype: Dtype): number {
+  return dtype === 'float32' ? 1 : 2;
+}
+
+export function loadActivations(): Fixture {
+  return loadFixture<Fixture>('activations/activations.json');
+}
+
+const array = (dtype: Dtype, v: number[]) => (dtype === 'float32' ? Float32Array.from(v) : Float64Array.from(v));
+
+/** Runs one fixture case through the public API and returns its outputs. */
+export function run(c: Case): Float32Array | Float64Array {
+  const x = array(c.dtype, nums(c.x));
+  const opts = c.options ? { beta: num(c.options.beta), threshold: num(c.options.threshold) } : undefined;
+  const dy = c.dy ? array(c.dtype, nums(c.dy)) : undefined;
+  switch (c.op) {
+    case 'sigmoid':
+      return sx.sigmoid(x);
+    case 'logSigmoid':
+      return sx.logSigmoid(x);
+    case 'softplus':
+      return sx.softplus(x, opts);
+    case 'sigmoidBackward':
+      return sx.sigmoidBackward(dy!, x);
+    case 'logSigmoidBackward':
+      return sx.logSigmoidBackward(dy!, x);
+    case 'softplusBackward':
+      return sx.softplusBackward(dy!, x, opts);
+    default:
+      throw new Error(`activations fixture: unknown op ${c.op}`);
+  }
+}
+
+function describeInput(c: Case, i: number, got: number): string {
+  const parts = [`x=${c.x[i]}`];
+  if (c.dy) parts.push(`dy=${c.dy[i]}`);
+  if (c.options) parts.push(`beta=${c.options.beta}`, `threshold=${c.options.threshold}`);
+  const [hi, lo] = c.expected[i];
+  return `${parts.join(', ')}: got ${got}, exact ${hi} + ${lo}`;
+}
+
+export function measure(): Measurement[] {
+  const groups = new Map<string, Measurement>();
+  for (const c of loadActivations().cases) {
+    const got = run(c);
+    const key = `${c.op}|${c.dtype}|${c.range}`;
+    let m = groups.get(key);
+    if (!m) {
+      m = {
+        op: c.op,
+        dtype: c.dtype,
+        range: c.range,
+        what: c.op.endsWith('Backward') ? 'grad' : 'value',
+        count: 0,
+        maxUlp: 0,
+        bound: boundFor(c.dtype),
+      };
+      groups.set(key, m);
+    }
+    for (let i = 0; i < c.expected.length; i++) {
+      const err = ulpError(got[i], c.expected[i], c.dtype);
+      m.count++;
+      if (err > m.maxUlp || m.worstInput === undefined) {
+        if (err > m.maxUlp) m.maxUlp = err;
+        m.worstInput = describeInput(c, i, got[i]);
+      }
+    }
+  }
+  return [...groups.values()];
+}
