@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { measureOnEachBackend } from '../test/helpers/backends.js';
 
 interface Measurement {
   op: string;
@@ -48,20 +49,20 @@ async function main(): Promise<void> {
   const modules = readdirSync(casesDir)
     .filter((f) => f.endsWith('.cases.ts'))
     .sort();
-  const rows: (Measurement & { module: string })[] = [];
+  const rows: (Measurement & { module: string; backend: string })[] = [];
   for (const file of modules) {
     const mod = (await import(pathToFileURL(join(casesDir, file)).href)) as { measure?: () => Measurement[] };
     if (typeof mod.measure !== 'function') throw new Error(`${file} does not export measure()`);
-    for (const m of mod.measure()) rows.push({ ...m, module: file });
+    for (const m of measureOnEachBackend(mod.measure)) rows.push({ ...m, module: file });
   }
 
   const ok = (m: Measurement) => m.maxUlp <= m.bound;
   const failed = rows.filter((m) => !ok(m));
 
   // worst case per op × dtype: the measurement closest to (or furthest past) its bound
-  const worst = new Map<string, Measurement & { all: boolean; total: number }>();
+  const worst = new Map<string, Measurement & { backend: string; all: boolean; total: number }>();
   for (const m of rows) {
-    const key = `${m.op}|${m.dtype}`;
+    const key = `${m.backend}|${m.op}|${m.dtype}`;
     const w = worst.get(key);
     const r = m.maxUlp / m.bound;
     if (!w) worst.set(key, { ...m, all: ok(m), total: m.count });
@@ -88,7 +89,11 @@ async function main(): Promise<void> {
     'counted in ulps of the exact value in the output\'s dtype: 0.5 ulp means correctly rounded.',
     'A non-finite expected value must be matched exactly (otherwise the error is ∞).',
     '',
-    'Bounds: float32 outputs 1 ulp for every op; float64 2 ulp for the elementwise activations and',
+    'Every measurement runs on both backends: `js`, the exact reference, and `wasm`, whose float32',
+    'softmax, logSoftmax, logSumExp, sigmoid and cross-entropy run in the WebAssembly SIMD kernels',
+    '(bound: 2 ulp) while everything else goes through the reference.',
+    '',
+    'Bounds: float32 outputs 1 ulp for every op on `js` (2 ulp on `wasm`); float64 2 ulp for the elementwise activations and',
     'their gradients, 4 ulp for the softmax family, and for logSoftmax max(4 ulp, 4·eps·|logSumExp|)',
     '(eps = 2^-52, as an absolute error expressed in ulps of the element); the losses and their',
     'gradients have the bounds stated in `test/accuracy/losses.cases.ts`. Where a bound differs from',
@@ -103,11 +108,11 @@ async function main(): Promise<void> {
     '',
     '## Worst case per op and dtype',
     '',
-    '| op | dtype | values | worst range | max ulp | bound | ok |',
-    '|---|---|---:|---|---:|---:|---|',
+    '| backend | op | dtype | values | worst range | max ulp | bound | ok |',
+    '|---|---|---|---:|---|---:|---:|---|',
   );
   for (const w of worst.values()) {
-    lines.push(`| ${w.op} | ${w.dtype} | ${w.total} | ${w.range} | ${fmt(w.maxUlp)} | ${fmt(w.bound)} | ${w.all ? 'yes' : '**no**'} |`);
+    lines.push(`| ${w.backend} | ${w.op} | ${w.dtype} | ${w.total} | ${w.range} | ${fmt(w.maxUlp)} | ${fmt(w.bound)} | ${w.all ? 'yes' : '**no**'} |`);
   }
   lines.push(
     '',
@@ -115,18 +120,18 @@ async function main(): Promise<void> {
     '',
     '"cases" counts the output values compared with an exact value.',
     '',
-    '| op | dtype | what | range | cases | max ulp | bound | ok |',
-    '|---|---|---|---|---:|---:|---:|---|',
+    '| backend | op | dtype | what | range | cases | max ulp | bound | ok |',
+    '|---|---|---|---|---|---:|---:|---:|---|',
   );
   for (const m of rows) {
     lines.push(
-      `| ${m.op} | ${m.dtype} | ${m.what} | ${m.range} | ${m.count} | ${fmt(m.maxUlp)} | ${fmt(m.bound)} | ${ok(m) ? 'yes' : '**no**'} |`,
+      `| ${m.backend} | ${m.op} | ${m.dtype} | ${m.what} | ${m.range} | ${m.count} | ${fmt(m.maxUlp)} | ${fmt(m.bound)} | ${ok(m) ? 'yes' : '**no**'} |`,
     );
   }
   if (failed.length > 0) {
     lines.push('', '## Out of bound', '');
     for (const m of failed) {
-      lines.push(`- ${m.op} ${m.dtype} (${m.what}) on ${m.range}: ${fmt(m.maxUlp)} ulp > ${fmt(m.bound)}; worst at ${escape(m.worstInput ?? '?')}`);
+      lines.push(`- [${m.backend}] ${m.op} ${m.dtype} (${m.what}) on ${m.range}: ${fmt(m.maxUlp)} ulp > ${fmt(m.bound)}; worst at ${escape(m.worstInput ?? '?')}`);
     }
   }
   writeFileSync(outFile, lines.join('\n') + '\n');

@@ -109,10 +109,6 @@ describe('errors', () => {
     throwsWith(() => sx.binaryCrossEntropy([0.5, 1.5], [1, 1]), 'INVALID_INPUT', 'binaryCrossEntropy: input[1] = 1.5 is outside [0, 1]: binaryCrossEntropy takes probabilities (use binaryCrossEntropyWithLogits for logits)');
   });
 
-  it('says plainly that the wasm backend is not in this build', () => {
-    throwsWith(() => sx.setBackend('wasm'), 'INVALID_OPTION', "setBackend: the 'wasm' backend is not part of this build; use 'js' or 'auto'");
-    assert.equal(sx.getBackend(), 'js');
-  });
 
   it('writes nothing into out when it throws', () => {
     const out = new Float64Array(6).fill(7);

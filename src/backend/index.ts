@@ -1,44 +1,60 @@
-// Backend selection. 'js' is the exact reference and is always present; 'auto' picks the fastest
-// backend this build and platform have. This build ships the 'js' backend only: asking for
-// 'wasm' explicitly is an error that says so, rather than a silent fallback.
+// Backend selection. 'js' is the exact reference and is always present; 'wasm' runs the
+// WebAssembly SIMD kernels where they apply (float32, within 2 ulp) and the reference elsewhere;
+// 'auto' (the default) picks 'wasm' where WebAssembly SIMD exists, else 'js'.
 
 import { fail, show } from '../core/errors.js';
 import type { Kernels } from './kernels.js';
 import { jsKernels } from './js.js';
+import { createWasmKernels, wasmSimdSupported } from './wasm.js';
 
 export type BackendName = 'auto' | 'js' | 'wasm';
 
-let active: Kernels = jsKernels;
+let wasmKernels: Kernels | null = null;
+let active: Kernels | null = null;
 let threads = 1;
 
-/** The kernels ops dispatch to. */
+function wasm(): Kernels | null {
+  if (wasmKernels === null && wasmSimdSupported()) wasmKernels = createWasmKernels();
+  return wasmKernels;
+}
+
+/** The kernels ops dispatch to (chosen by 'auto' on first use). */
 export function kernels(): Kernels {
-  return active;
+  return (active ??= wasm() ?? jsKernels);
 }
 
 /**
- * Chooses the backend. 'auto' takes the fastest available one ('js' in this build); 'js' is the
- * exact reference. 'wasm' throws INVALID_OPTION until the WebAssembly kernels are built in.
+ * Chooses the backend. 'js' is the exact reference (correctly rounded); 'wasm' the WebAssembly
+ * SIMD kernels (float32 within 2 ulp; float64 and the rest through the reference); 'auto', the
+ * default, takes 'wasm' where WebAssembly SIMD is available and 'js' elsewhere. Asking for 'wasm'
+ * where SIMD is missing throws INVALID_OPTION.
  */
 export function setBackend(name: BackendName): void {
-  if (name === 'auto' || name === 'js') {
+  if (name === 'js') {
     active = jsKernels;
     return;
   }
+  if (name === 'auto') {
+    active = wasm() ?? jsKernels;
+    return;
+  }
   if (name === 'wasm') {
-    fail('setBackend', 'INVALID_OPTION', "the 'wasm' backend is not part of this build; use 'js' or 'auto'");
+    const k = wasm();
+    if (k === null) fail('setBackend', 'INVALID_OPTION', "the 'wasm' backend needs WebAssembly SIMD, which this platform lacks; use 'js' or 'auto'");
+    active = k;
+    return;
   }
   fail('setBackend', 'INVALID_OPTION', `backend must be 'auto', 'js' or 'wasm', got ${show(name)}`);
 }
 
 /** The name of the backend in use. */
 export function getBackend(): 'js' | 'wasm' {
-  return active.name;
+  return kernels().name;
 }
 
 /**
  * Sets how many threads large inputs may be split across (whole rows per thread). Results are
- * the same bits whatever the count. The 'js' backend runs on the calling thread.
+ * the same bits whatever the count. Both backends currently run on the calling thread.
  */
 export function setThreads(n: number): void {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {

@@ -2,6 +2,7 @@
 // (test/fixtures/activations/gen.py); the measurement is in activations.cases.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { measureOnEachBackend } from '../helpers/backends.js';
 import { type Measurement, OPS, measure } from './activations.cases.js';
 
 const RANGE: Record<string, string> = {
@@ -15,7 +16,7 @@ const RANGE: Record<string, string> = {
   threshold: 'inputs next to the softplus threshold',
 };
 
-const measurements = measure();
+const measurements = measureOnEachBackend(measure);
 
 test('the activation fixtures cover every op in both dtypes and every range', () => {
   for (const op of OPS) {
@@ -34,7 +35,7 @@ const text = (m: Measurement) => `${m.bound} ulp${m.bound === 1 ? '' : 's'}`;
 
 for (const m of measurements) {
   const what = m.what === 'grad' ? 'gradient' : 'value';
-  test(`${m.op} ${m.dtype} on ${RANGE[m.range] ?? m.range} is within ${text(m)} of the exact ${what}`, () => {
+  test(`[${m.backend}] ${m.op} ${m.dtype} on ${RANGE[m.range] ?? m.range} is within ${text(m)} of the exact ${what}`, () => {
     assert.ok(
       m.maxUlp <= m.bound,
       `max error ${m.maxUlp} ulp > ${m.bound} over ${m.count} values; worst at ${m.worstInput}`,

@@ -2,6 +2,7 @@
 // and the bounds are described in losses.cases.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { measureOnEachBackend } from '../helpers/backends.js';
 import * as sx from '../../src/index.js';
 import { loadFixture, nums } from '../helpers/fixtures.js';
 import { type Measurement, measure } from './losses.cases.js';
@@ -19,7 +20,7 @@ function boundText(m: Measurement): string {
   return m.dtype === 'float32' ? '1 ulp' : '2 ulp';
 }
 
-const measurements = measure();
+const measurements = measureOnEachBackend(measure);
 
 test('the loss fixtures cover every loss in both dtypes', () => {
   for (const op of ['crossEntropy', 'nllLoss', 'binaryCrossEntropy', 'binaryCrossEntropyWithLogits']) {
@@ -35,7 +36,7 @@ test('the loss fixtures cover every loss in both dtypes', () => {
 });
 
 for (const m of measurements) {
-  test(`${m.op} ${m.dtype} ${WHAT[m.what]} on ${m.range} is within ${boundText(m)}`, () => {
+  test(`[${m.backend}] ${m.op} ${m.dtype} ${WHAT[m.what]} on ${m.range} is within ${boundText(m)}`, () => {
     assert.ok(
       m.maxUlp <= m.bound,
       `${m.count} elements; worst error ${m.maxUlp} ulp against a bound of ${m.bound} ulp at ${m.worstInput ?? '?'}`,

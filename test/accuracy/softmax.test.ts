@@ -2,6 +2,7 @@
 // the measurement and the bounds are described in softmax.cases.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { measureOnEachBackend } from '../helpers/backends.js';
 import { type Measurement, OPS, longRowSums, measure } from './softmax.cases.js';
 
 const RANGE: Record<string, string> = {
@@ -19,7 +20,7 @@ const RANGE: Record<string, string> = {
   'long-row': 'rows of 1e6 nearly equal values',
 };
 
-const measurements = measure();
+const measurements = measureOnEachBackend(measure);
 
 test('the softmax fixtures cover every op in both dtypes', () => {
   for (const op of OPS) {
@@ -41,7 +42,7 @@ function boundText(m: Measurement): string {
 
 for (const m of measurements) {
   const what = m.what === 'grad' ? 'derivative' : 'value';
-  test(`${m.op} ${m.dtype} on ${RANGE[m.range] ?? m.range} is within ${boundText(m)} of the exact ${what}`, () => {
+  test(`[${m.backend}] ${m.op} ${m.dtype} on ${RANGE[m.range] ?? m.range} is within ${boundText(m)} of the exact ${what}`, () => {
     assert.ok(
       m.maxUlp <= m.bound,
       `max error ${m.maxUlp} ulp > ${m.bound} over ${m.count} values; worst at ${m.worstInput}`,

@@ -1,0 +1,5 @@
+// The fast kernels' exports: every function takes byte offsets into the module's (imported)
+// memory that the JS side (src/backend/wasm.ts) manages; nothing here allocates.
+export { softmaxF32, logSoftmaxF32, logSumExpF32 } from './ops/softmax';
+export { sigmoidF32 } from './ops/sigmoid';
+export { crossEntropyF32 } from './ops/crossEntropy';

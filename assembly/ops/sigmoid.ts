@@ -1,0 +1,35 @@
+// Fast elementwise sigmoid for float32: e = e^-|x| from exp4 (scaled by 2^100), then
+// σ = 1/(1 + e) or e/(1 + e) in float64 and one rounding, so the result is within 1.5 ulp.
+
+import { exp1, exp4, D_MIN, SCALE } from '../math/expf';
+
+export function sigmoidF32(x: usize, out: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  const dmin = f32x4.splat(D_MIN);
+  const unscale = f64x2.splat(1.0 / SCALE);
+  const one = f64x2.splat(1.0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    // d = −|x|, clamped at D_MIN where σ is far below float32's smallest subnormal
+    const d = f32x4.pmax(dmin, f32x4.neg(f32x4.abs(v)));
+    const e = exp4(d, zero);
+    const neg = f32x4.lt(v, zero);
+    const elo = f64x2.mul(f64x2.promote_low_f32x4(e), unscale);
+    const ehi = f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(e, e, 2, 3, 0, 1)), unscale);
+    // numerator: e where x < 0, else 1 (lane masks widened to 64 bits)
+    const nlo = v128.bitselect(elo, one, i64x2.extend_low_i32x4_s(neg));
+    const nhi = v128.bitselect(ehi, one, i64x2.extend_high_i32x4_s(neg));
+    const rlo = f32x4.demote_f64x2_zero(f64x2.div(nlo, f64x2.add(one, elo)));
+    const rhi = f32x4.demote_f64x2_zero(f64x2.div(nhi, f64x2.add(one, ehi)));
+    const res = v128.shuffle<f32>(rlo, rhi, 0, 1, 4, 5);
+    v128.store(out + (<usize>i << 2), v128.bitselect(res, v, f32x4.eq(v, v))); // NaN in, NaN out
+  }
+  for (; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    let d = -abs(v);
+    if (d < D_MIN) d = D_MIN;
+    const e = <f64>exp1(d, 0) / SCALE;
+    store<f32>(out + (<usize>i << 2), <f32>((v < 0 ? e : 1.0) / (1.0 + e)));
+  }
+}
