@@ -2,4 +2,5 @@
 // memory that the JS side (src/backend/wasm.ts) manages; nothing here allocates.
 export { softmaxF32, logSoftmaxF32, logSumExpF32 } from './ops/softmax';
 export { sigmoidF32 } from './ops/sigmoid';
-export { crossEntropyF32 } from './ops/crossEntropy';
+export { crossEntropyF32, crossEntropySoftF32 } from './ops/crossEntropy';
+export { sigmoidBackwardF32, softmaxBackwardF32 } from './ops/backward';

@@ -54,3 +54,63 @@ export function crossEntropyF32(
   }
   return total;
 }
+
+/**
+ * The soft-target form, for probability targets (probs ≠ 0, f32 rows like x) or class indices
+ * with label smoothing ε: y' = (1 − ε)·y + ε/C, loss_r = Σ_c w_c y'_c (log S − (x_c − m)) and
+ * grad = scale·(p·Σ_c w_c y'_c − w ⊙ y'), all in float64 per element; a zero target term adds
+ * nothing even where x_c = −∞ (0·log 0 = 0). Arguments as crossEntropyF32.
+ */
+export function crossEntropySoftF32(
+  x: usize, targets: usize, probs: usize, rows: i32, n: i32, classWeight: usize, ignoreIndex: i32, eps: f64,
+  lossOut: usize, grad: usize, gradScale: f64, gradScales: usize, gradDivisor: f64, scratch: usize,
+): f64 {
+  let total: f64 = 0;
+  const keep = 1.0 - eps;
+  const spread = eps / <f64>n;
+  for (let r = 0; r < rows; r++) {
+    const off = (<usize>r * <usize>n) << 2;
+    const xr = x + off;
+    const gr = grad + off;
+    const pr = probs + off;
+    const t = probs ? -1 : load<i32>(targets + (<usize>r << 2));
+    if (!probs && t == ignoreIndex) {
+      if (lossOut) store<f32>(lossOut + (<usize>r << 2), 0);
+      if (grad) memory.fill(gr, 0, <usize>n << 2);
+      continue;
+    }
+    const m = rowMax(xr, n);
+    if (m != m || m == Infinity || m == -Infinity) {
+      if (lossOut) store<f32>(lossOut + (<usize>r << 2), NaN);
+      if (grad) for (let i = 0; i < n; i++) store<f32>(gr + (<usize>i << 2), NaN);
+      total = NaN;
+      continue;
+    }
+    const e = grad ? gr : scratch;
+    const sp = expSum(xr, e, n, m, true);
+    const k = <f64>MAX_COUNT;
+    const rest = sp / SCALE;
+    const l = k == 1 ? Math.log1p(rest) : Math.log(k + rest);
+    const md = <f64>m;
+    let big: f64 = 0; // Y = Σ w_c y'_c
+    let loss: f64 = 0;
+    for (let c = 0; c < n; c++) {
+      const y = probs ? <f64>load<f32>(pr + (<usize>c << 2)) * keep + spread : c == t ? keep + spread : spread;
+      const wy = classWeight ? load<f64>(classWeight + (<usize>c << 3)) * y : y;
+      big += wy;
+      if (wy != 0) loss += wy * (l - (<f64>load<f32>(xr + (<usize>c << 2)) - md));
+    }
+    if (lossOut) store<f32>(lossOut + (<usize>r << 2), <f32>loss);
+    total += loss;
+    if (!grad) continue;
+    const g = gradScale * (gradScales ? load<f64>(gradScales + (<usize>r << 3)) : 1.0) / gradDivisor;
+    const py = big / (k * SCALE + sp); // p_c·Y = e_c·(Y/S)
+    for (let c = 0; c < n; c++) {
+      const y = probs ? <f64>load<f32>(pr + (<usize>c << 2)) * keep + spread : c == t ? keep + spread : spread;
+      const wy = classWeight ? load<f64>(classWeight + (<usize>c << 3)) * y : y;
+      const ec = <f64>load<f32>(gr + (<usize>c << 2));
+      store<f32>(gr + (<usize>c << 2), <f32>(g * (ec * py - wy)));
+    }
+  }
+  return total;
+}

@@ -1,7 +1,7 @@
-// The 'wasm' backend: float32 rows of the softmax family, sigmoid and fused cross-entropy run in
-// the WebAssembly SIMD kernels of assembly/ (within 2 ulp of the exact value); everything else —
-// float64, rows strided by a non-last axis, temperatures other than 1, soft targets — runs the
-// exact reference kernels. Data is copied into one reusable wasm memory, chunk by chunk of whole
+// The 'wasm' backend: float32 softmax, logSoftmax, logSumExp, softmaxBackward, sigmoid,
+// sigmoidBackward and fused cross-entropy (all target kinds) run in the WebAssembly SIMD kernels
+// of assembly/ (within 2 ulp of the exact value); everything else — float64, rows strided by a
+// non-last axis, temperatures other than 1, the other ops — runs the exact reference kernels. Data is copied into one reusable wasm memory, chunk by chunk of whole
 // rows, and results are copied out; nothing is allocated per call in the steady state.
 
 import type { FloatArray } from '../core/tensor.js';
@@ -19,6 +19,12 @@ interface Exports {
     x: number, targets: number, rows: number, n: number, classWeight: number, ignoreIndex: number,
     lossOut: number, grad: number, gradScale: number, gradScales: number, gradDivisor: number, scratch: number,
   ): number;
+  crossEntropySoftF32(
+    x: number, targets: number, probs: number, rows: number, n: number, classWeight: number, ignoreIndex: number, eps: number,
+    lossOut: number, grad: number, gradScale: number, gradScales: number, gradDivisor: number, scratch: number,
+  ): number;
+  sigmoidBackwardF32(dy: number, x: number, out: number, n: number): void;
+  softmaxBackwardF32(dy: number, y: number, out: number, rows: number, n: number): void;
 }
 
 /** A tiny module using one SIMD instruction: validates only where WebAssembly SIMD exists. */
@@ -133,26 +139,47 @@ function rowsOp(
 function crossEntropy(a: ClassLossArgs): DDSum {
   const x = a.input;
   const l = a.layout;
-  if (!fast(x, l) || a.index === null || a.labelSmoothing !== 0 || (a.lossOut !== null && !(a.lossOut instanceof Float32Array)) || (a.grad !== null && !(a.grad instanceof Float32Array))) {
-    return jsKernels.crossEntropy(a);
-  }
+  const f32 = (v: FloatArray | null) => v === null || v instanceof Float32Array;
+  if (!fast(x, l) || !f32(a.probs) || !f32(a.lossOut) || !f32(a.grad)) return jsKernels.crossEntropy(a);
+  const soft = a.probs !== null || a.labelSmoothing !== 0;
   const n = l.size;
   const rowsTotal = l.outer;
   const per = Math.min(rowsTotal, Math.max(1, Math.floor(CHUNK / n)));
   const w = a.classWeight;
-  const [xo, to, wo, lo, go, gso, so] = regions(per * n * 4, per * 4, w ? n * 8 : 0, per * 4, a.grad ? per * n * 4 : 0, a.gradScales ? per * 8 : 0, n * 4);
+  const [xo, to, po, wo, lo, go, gso, so] = regions(
+    per * n * 4, per * 4, a.probs ? per * n * 4 : 0, w ? n * 8 : 0, per * 4, a.grad ? per * n * 4 : 0, a.gradScales ? per * 8 : 0, n * 4,
+  );
   const h = getHeap();
   if (w) h.f64.set(w, wo >> 3);
   let total = 0;
   chunks(rowsTotal, n, (r0, rows) => {
     copyIn(h, x, r0, rows, n, xo);
-    for (let r = 0; r < rows; r++) h.i32[(to >> 2) + r] = a.index![r0 + r];
+    if (a.probs) copyIn(h, a.probs as Float32Array, r0, rows, n, po);
+    else for (let r = 0; r < rows; r++) h.i32[(to >> 2) + r] = (a.index as ArrayLike<number>)[r0 + r];
     if (a.gradScales) for (let r = 0; r < rows; r++) h.f64[(gso >> 3) + r] = a.gradScales[r0 + r];
-    total += h.ex.crossEntropyF32(xo, to, rows, n, w ? wo : 0, a.ignoreIndex, lo, a.grad ? go : 0, a.gradScale, a.gradScales ? gso : 0, a.gradDivisor, so);
+    const g = a.grad ? go : 0;
+    const gs = a.gradScales ? gso : 0;
+    total += soft
+      ? h.ex.crossEntropySoftF32(xo, to, a.probs ? po : 0, rows, n, w ? wo : 0, a.ignoreIndex, a.labelSmoothing, lo, g, a.gradScale, gs, a.gradDivisor, so)
+      : h.ex.crossEntropyF32(xo, to, rows, n, w ? wo : 0, a.ignoreIndex, lo, g, a.gradScale, gs, a.gradDivisor, so);
     if (a.lossOut) copyOut(h, a.lossOut as Float32Array, r0, rows, 1, lo);
     if (a.grad) copyOut(h, a.grad as Float32Array, r0, rows, n, go);
   });
   return { hi: total, lo: 0 };
+}
+
+/** Runs an elementwise kernel over float32 arrays in chunks: run(h, offsets..., count). */
+function elementwise(inputs: Float32Array[], out: Float32Array, run: (h: Heap, offs: number[], m: number) => void): void {
+  const total = out.length;
+  const n = Math.min(total, CHUNK);
+  const offs = regions(...inputs.map(() => n * 4), n * 4);
+  const h = getHeap();
+  for (let i = 0; i < total; i += n) {
+    const m = Math.min(n, total - i);
+    inputs.forEach((a, k) => h.f32.set(a.subarray(i, i + m), offs[k] >> 2));
+    run(h, offs, m);
+    out.set(h.f32.subarray(offs[inputs.length] >> 2, (offs[inputs.length] >> 2) + m), i);
+  }
 }
 
 /** The wasm kernels, falling back to the reference where the fast path does not apply. */
@@ -163,16 +190,24 @@ export function createWasmKernels(): Kernels {
     name: 'wasm',
     sigmoid(x, out) {
       if (!(x instanceof Float32Array) || x.length === 0) return jsKernels.sigmoid(x, out);
+      elementwise([x], out as Float32Array, (h, o, m) => h.ex.sigmoidF32(o[0], o[1], m));
+    },
+    sigmoidBackward(dy, x, out) {
+      if (!(x instanceof Float32Array) || x.length === 0) return jsKernels.sigmoidBackward(dy, x, out);
+      elementwise([dy as Float32Array, x], out as Float32Array, (h, o, m) => h.ex.sigmoidBackwardF32(o[0], o[1], o[2], m));
+    },
+    softmaxBackward(dy, y, out, l) {
+      if (!fast(y, l)) return jsKernels.softmaxBackward(dy, y, out, l);
+      const n = l.size;
+      const per = Math.min(l.outer, Math.max(1, Math.floor(CHUNK / n)));
+      const [go, yo, oo] = regions(per * n * 4, per * n * 4, per * n * 4);
       const h = getHeap();
-      // elementwise: treat the array as rows of CHUNK elements
-      const n = Math.min(x.length, CHUNK);
-      const [xo, oo] = regions(n * 4, n * 4);
-      for (let i = 0; i < x.length; i += n) {
-        const m = Math.min(n, x.length - i);
-        h.f32.set(x.subarray(i, i + m), xo >> 2);
-        h.ex.sigmoidF32(xo, oo, m);
-        (out as Float32Array).set(h.f32.subarray(oo >> 2, (oo >> 2) + m), i);
-      }
+      chunks(l.outer, n, (r0, rows) => {
+        copyIn(h, dy as Float32Array, r0, rows, n, go);
+        copyIn(h, y, r0, rows, n, yo);
+        h.ex.softmaxBackwardF32(go, yo, oo, rows, n);
+        copyOut(h, out as Float32Array, r0, rows, n, oo);
+      });
     },
     softmax(x, out, l, temperature, zero) {
       if (!fast(x, l) || temperature !== 1) return jsKernels.softmax(x, out, l, temperature, zero);

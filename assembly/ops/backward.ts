@@ -1,0 +1,74 @@
+// Fast VJPs for float32: sigmoidBackward dy·σ(x)σ(−x) = dy·e/(1 + e)² with e = e^-|x| (from
+// exp4), and softmaxBackward y ⊙ (dy − Σ dy·y) with the dot product summed in float64.
+// Each output is formed in float64 and rounded once.
+
+import { exp1, exp4, D_MIN, SCALE } from '../math/expf';
+
+export function sigmoidBackwardF32(dy: usize, x: usize, out: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  const dmin = f32x4.splat(D_MIN);
+  const unscale = f64x2.splat(1.0 / SCALE);
+  const one = f64x2.splat(1.0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    const g = v128.load(dy + (<usize>i << 2));
+    const e = exp4(f32x4.pmax(dmin, f32x4.neg(f32x4.abs(v))), zero);
+    const elo = f64x2.mul(f64x2.promote_low_f32x4(e), unscale);
+    const ehi = f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(e, e, 2, 3, 0, 1)), unscale);
+    const dlo = f64x2.add(one, elo);
+    const dhi = f64x2.add(one, ehi);
+    const glo = f64x2.promote_low_f32x4(g);
+    const ghi = f64x2.promote_low_f32x4(v128.shuffle<f32>(g, g, 2, 3, 0, 1));
+    const rlo = f32x4.demote_f64x2_zero(f64x2.div(f64x2.mul(glo, elo), f64x2.mul(dlo, dlo)));
+    const rhi = f32x4.demote_f64x2_zero(f64x2.div(f64x2.mul(ghi, ehi), f64x2.mul(dhi, dhi)));
+    const res = v128.shuffle<f32>(rlo, rhi, 0, 1, 4, 5);
+    v128.store(out + (<usize>i << 2), v128.bitselect(res, v, f32x4.eq(v, v))); // NaN x gives NaN
+  }
+  for (; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    let d = -abs(v);
+    if (d < D_MIN) d = D_MIN;
+    const e = <f64>exp1(d, 0) / SCALE;
+    const den = 1.0 + e;
+    store<f32>(out + (<usize>i << 2), <f32>((<f64>load<f32>(dy + (<usize>i << 2)) * e) / (den * den)));
+  }
+}
+
+/**
+ * softmaxBackward over `rows` contiguous rows of n: out = y ⊙ (dy − Σ dy·y), as in the reference
+ * with a pivot r = dy at the largest y: dy_c − Σ dy·y = (dy_c − r) − Σ y_j (dy_j − r) + r (1 − Σ y_j),
+ * where Σ y_j is summed with Neumaier's compensation. A constant dy then cancels exactly and a
+ * one-hot dy at p ≈ 1 keeps its tiny result.
+ */
+export function softmaxBackwardF32(dy: usize, y: usize, out: usize, rows: i32, n: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const off = (<usize>r * <usize>n) << 2;
+    let best = 0;
+    let ymax: f32 = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const v = load<f32>(y + off + (<usize>i << 2));
+      if (v > ymax) {
+        ymax = v;
+        best = i;
+      }
+    }
+    const piv = <f64>load<f32>(dy + off + (<usize>best << 2));
+    let s1: f64 = 0;
+    let sy: f64 = 0;
+    let comp: f64 = 0;
+    for (let i = 0; i < n; i++) {
+      const k = off + (<usize>i << 2);
+      const yi = <f64>load<f32>(y + k);
+      s1 += yi * (<f64>load<f32>(dy + k) - piv);
+      const t = sy + yi;
+      comp += abs(sy) >= abs(yi) ? (sy - t) + yi : (yi - t) + sy;
+      sy = t;
+    }
+    const shift = piv * ((1.0 - sy) - comp) - s1;
+    for (let i = 0; i < n; i++) {
+      const k = off + (<usize>i << 2);
+      store<f32>(out + k, <f32>(<f64>load<f32>(y + k) * ((<f64>load<f32>(dy + k) - piv) + shift)));
+    }
+  }
+}
