@@ -7,30 +7,29 @@ import { expSum, MAX_COUNT, rowMax, scaleRow } from './softmax';
 
 /**
  * Per row r: target t = targets[r] (i32; ignoreIndex skips the row), weight w_t from classWeight
- * (f64 array, or 0 for none), gradScales f64 per row (or 0). scratch: n floats for the loss alone. Writes per-row losses to lossOut (f32, or 0 for none) and, when
- * grad ≠ 0, the gradient scaled by gradScale·(gradScales ? gradScales[r] : 1)/gradDivisor.
- * Returns the float64 sum of the losses of non-ignored rows (NaN for a non-finite row).
+ * (f64 array, or 0 for none), gradScales f64 per row (or 0); scratch: n floats for the loss alone.
+ * When grad ≠ 0 it receives the gradient scaled by gradScale·(gradScales ? gradScales[r] : 1)/gradDivisor.
+ * lossOut receives every row's loss as float64 (0 for ignored rows); the caller sums them in
+ * row order, so the total is the same bits however the rows were split across threads.
  */
 export function crossEntropyF32(
   x: usize, targets: usize, rows: i32, n: i32, classWeight: usize, ignoreIndex: i32,
   lossOut: usize, grad: usize, gradScale: f64, gradScales: usize, gradDivisor: f64, scratch: usize,
-): f64 {
-  let total: f64 = 0;
+): void {
   for (let r = 0; r < rows; r++) {
     const xr = x + ((<usize>r * <usize>n) << 2);
     const gr = grad + ((<usize>r * <usize>n) << 2);
     const t = load<i32>(targets + (<usize>r << 2));
     if (t == ignoreIndex) {
-      if (lossOut) store<f32>(lossOut + (<usize>r << 2), 0);
+      store<f64>(lossOut + (<usize>r << 3), 0);
       if (grad) memory.fill(gr, 0, <usize>n << 2);
       continue;
     }
     const wt: f64 = classWeight ? load<f64>(classWeight + (<usize>t << 3)) : 1.0;
     const m = rowMax(xr, n);
     if (m != m || m == Infinity || m == -Infinity) {
-      if (lossOut) store<f32>(lossOut + (<usize>r << 2), NaN);
+      store<f64>(lossOut + (<usize>r << 3), NaN);
       if (grad) for (let i = 0; i < n; i++) store<f32>(gr + (<usize>i << 2), NaN);
-      total = NaN;
       continue;
     }
     // e (scaled by 2^100) goes into the gradient's row, or into scratch for the loss alone
@@ -41,8 +40,7 @@ export function crossEntropyF32(
     const l = k == 1 ? Math.log1p(rest) : Math.log(k + rest);
     const xt = <f64>load<f32>(xr + (<usize>t << 2));
     const loss = wt * (l - (xt - <f64>m));
-    if (lossOut) store<f32>(lossOut + (<usize>r << 2), <f32>loss);
-    total += loss;
+    store<f64>(lossOut + (<usize>r << 3), loss);
     if (!grad) continue;
     const g = gradScale * (gradScales ? load<f64>(gradScales + (<usize>r << 3)) : 1.0) * wt / gradDivisor;
     const sTotal = k * SCALE + sp;
@@ -52,7 +50,6 @@ export function crossEntropyF32(
     scaleRow(gr, gr, n, g / sTotal);
     store<f32>(gr + (<usize>t << 2), <f32>(-g * oneMinusPt));
   }
-  return total;
 }
 
 /**
@@ -64,8 +61,7 @@ export function crossEntropyF32(
 export function crossEntropySoftF32(
   x: usize, targets: usize, probs: usize, rows: i32, n: i32, classWeight: usize, ignoreIndex: i32, eps: f64,
   lossOut: usize, grad: usize, gradScale: f64, gradScales: usize, gradDivisor: f64, scratch: usize,
-): f64 {
-  let total: f64 = 0;
+): void {
   const keep = 1.0 - eps;
   const spread = eps / <f64>n;
   for (let r = 0; r < rows; r++) {
@@ -75,15 +71,14 @@ export function crossEntropySoftF32(
     const pr = probs + off;
     const t = probs ? -1 : load<i32>(targets + (<usize>r << 2));
     if (!probs && t == ignoreIndex) {
-      if (lossOut) store<f32>(lossOut + (<usize>r << 2), 0);
+      store<f64>(lossOut + (<usize>r << 3), 0);
       if (grad) memory.fill(gr, 0, <usize>n << 2);
       continue;
     }
     const m = rowMax(xr, n);
     if (m != m || m == Infinity || m == -Infinity) {
-      if (lossOut) store<f32>(lossOut + (<usize>r << 2), NaN);
+      store<f64>(lossOut + (<usize>r << 3), NaN);
       if (grad) for (let i = 0; i < n; i++) store<f32>(gr + (<usize>i << 2), NaN);
-      total = NaN;
       continue;
     }
     const e = grad ? gr : scratch;
@@ -100,8 +95,7 @@ export function crossEntropySoftF32(
       big += wy;
       if (wy != 0) loss += wy * (l - (<f64>load<f32>(xr + (<usize>c << 2)) - md));
     }
-    if (lossOut) store<f32>(lossOut + (<usize>r << 2), <f32>loss);
-    total += loss;
+    store<f64>(lossOut + (<usize>r << 3), loss);
     if (!grad) continue;
     const g = gradScale * (gradScales ? load<f64>(gradScales + (<usize>r << 3)) : 1.0) / gradDivisor;
     const py = big / (k * SCALE + sp); // p_c·Y = e_c·(Y/S)
@@ -112,5 +106,4 @@ export function crossEntropySoftF32(
       store<f32>(gr + (<usize>c << 2), <f32>(g * (ec * py - wy)));
     }
   }
-  return total;
 }

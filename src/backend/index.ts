@@ -5,7 +5,7 @@
 import { fail, show } from '../core/errors.js';
 import type { Kernels } from './kernels.js';
 import { jsKernels } from './js.js';
-import { createWasmKernels, wasmSimdSupported } from './wasm.js';
+import { createWasmKernels, setWasmThreads, wasmSimdSupported } from './wasm.js';
 
 export type BackendName = 'auto' | 'js' | 'wasm';
 
@@ -53,14 +53,17 @@ export function getBackend(): 'js' | 'wasm' {
 }
 
 /**
- * Sets how many threads large inputs may be split across (whole rows per thread). Results are
- * the same bits whatever the count. Both backends currently run on the calling thread.
+ * Sets how many threads the 'wasm' backend may split large inputs across (whole rows per
+ * thread; calls under 65536 elements stay on one). Results are the same bits whatever the count.
+ * Threads need worker_threads and SharedArrayBuffer (Node); elsewhere, and on the 'js' backend,
+ * everything runs on the calling thread. Worker threads never keep a process alive.
  */
 export function setThreads(n: number): void {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
     fail('setThreads', 'INVALID_OPTION', `n must be a positive integer, got ${show(n)}`);
   }
   threads = n;
+  setWasmThreads(n);
 }
 
 /** The thread count set by setThreads (1 by default). */

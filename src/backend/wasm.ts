@@ -1,31 +1,32 @@
 // The 'wasm' backend: float32 softmax, logSoftmax, logSumExp, softmaxBackward, sigmoid,
 // sigmoidBackward and fused cross-entropy (all target kinds) run in the WebAssembly SIMD kernels
 // of assembly/ (within 2 ulp of the exact value); everything else — float64, rows strided by a
-// non-last axis, temperatures other than 1, the other ops — runs the exact reference kernels. Data is copied into one reusable wasm memory, chunk by chunk of whole
-// rows, and results are copied out; nothing is allocated per call in the steady state.
+// non-last axis, temperatures other than 1, the other ops — runs the exact reference kernels.
+// Data is copied into one reusable wasm memory, chunk by chunk of whole rows, and results are
+// copied out. With setThreads(n > 1) (Node) each chunk's rows are split across worker threads
+// sharing that memory; every row is computed by the same code either way, so the bits match.
 
 import type { FloatArray } from '../core/tensor.js';
 import type { Layout } from '../core/shape.js';
 import type { ClassLossArgs, DDSum, Kernels } from './kernels.js';
 import { jsKernels } from './js.js';
-import { WASM_BASE64 } from './wasm-binary.js';
+import { type Part, Pool, threadsSupported } from './pool.js';
+import { R, ddAdd } from '../reference/dd.js';
+import { WASM_BASE64, WASM_SHARED_BASE64 } from './wasm-binary.js';
 
-interface Exports {
-  softmaxF32(x: number, out: number, rows: number, n: number, allMaskedZero: number): void;
-  logSoftmaxF32(x: number, out: number, scratch: number, rows: number, n: number, allMaskedZero: number): void;
-  logSumExpF32(x: number, out: number, scratch: number, rows: number, n: number): void;
-  sigmoidF32(x: number, out: number, n: number): void;
-  crossEntropyF32(
-    x: number, targets: number, rows: number, n: number, classWeight: number, ignoreIndex: number,
-    lossOut: number, grad: number, gradScale: number, gradScales: number, gradDivisor: number, scratch: number,
-  ): number;
-  crossEntropySoftF32(
-    x: number, targets: number, probs: number, rows: number, n: number, classWeight: number, ignoreIndex: number, eps: number,
-    lossOut: number, grad: number, gradScale: number, gradScales: number, gradDivisor: number, scratch: number,
-  ): number;
-  sigmoidBackwardF32(dy: number, x: number, out: number, n: number): void;
-  softmaxBackwardF32(dy: number, y: number, out: number, rows: number, n: number): void;
-}
+/** The kernels' exports, by name; argument lists are byte offsets and counts (see assembly/). */
+const NAMES = [
+  'softmaxF32',
+  'logSoftmaxF32',
+  'logSumExpF32',
+  'sigmoidF32',
+  'crossEntropyF32',
+  'crossEntropySoftF32',
+  'sigmoidBackwardF32',
+  'softmaxBackwardF32',
+] as const;
+type Name = (typeof NAMES)[number];
+const FN = Object.fromEntries(NAMES.map((n, i) => [n, i])) as Record<Name, number>;
 
 /** A tiny module using one SIMD instruction: validates only where WebAssembly SIMD exists. */
 const SIMD_PROBE = new Uint8Array([
@@ -51,24 +52,33 @@ function decodeBase64(s: string): Uint8Array {
 }
 
 const PAGE = 65536;
-/** The first page is left to the module's own data; our regions start after it. */
+/** The first page is left to the module's data and the thread pool's control block. */
 const BASE = PAGE;
 /** Elements per chunk of rows: bounds the wasm memory to a few hundred MB for any input. */
 const CHUNK = 1 << 22;
+/** Below this many elements a call stays on one thread (waking workers costs more). */
+const THREAD_MIN = 1 << 16;
+/** 4 GiB, the shared build's maximum. */
+const MAX_PAGES = 65536;
 
-/** The module instance, its memory, and cached whole-memory views (rebuilt when memory grows). */
+/** The module instance over its memory, with whole-memory views rebuilt when it grows. */
 class Heap {
-  readonly ex: Exports;
-  private readonly memory: WebAssembly.Memory;
+  readonly ex: Record<Name, (...a: number[]) => number>;
+  readonly memory: WebAssembly.Memory;
+  readonly pool: Pool | null;
   f32 = new Float32Array(0);
   f64 = new Float64Array(0);
   i32 = new Int32Array(0);
 
-  constructor() {
-    this.memory = new WebAssembly.Memory({ initial: 32 });
-    const mod = new WebAssembly.Module(decodeBase64(WASM_BASE64) as BufferSource);
+  constructor(threads: number) {
+    const shared = threads > 1;
+    this.memory = shared
+      ? new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES, shared: true })
+      : new WebAssembly.Memory({ initial: 32 });
+    const mod = new WebAssembly.Module(decodeBase64(shared ? WASM_SHARED_BASE64 : WASM_BASE64) as BufferSource);
     const inst = new WebAssembly.Instance(mod, { env: { memory: this.memory, abort: () => { throw new Error('sigmax wasm abort'); } } });
-    this.ex = inst.exports as unknown as Exports;
+    this.ex = inst.exports as unknown as Record<Name, (...a: number[]) => number>;
+    this.pool = shared ? new Pool(mod, this.memory, NAMES, threads - 1) : null;
     this.views();
   }
 
@@ -82,14 +92,34 @@ class Heap {
   /** Makes the memory at least `bytes` long. */
   ensure(bytes: number): void {
     const have = this.memory.buffer.byteLength;
-    if (bytes <= have) return;
-    this.memory.grow(Math.ceil((bytes - have) / PAGE));
-    this.views();
+    if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / PAGE));
+    if (this.f32.buffer.byteLength !== this.memory.buffer.byteLength) this.views();
+  }
+
+  /** Runs the parts: the first here, the others on the pool's workers. */
+  run(parts: Part[]): void {
+    const call = (p: Part) => this.ex[NAMES[p.fn]](...p.args);
+    if (this.pool === null || parts.length === 1) parts.forEach(call);
+    else this.pool.run(parts, call);
   }
 }
 
 let heap: Heap | null = null;
-const getHeap = (): Heap => (heap ??= new Heap());
+let wantThreads = 1;
+
+function getHeap(): Heap {
+  if (heap === null) heap = new Heap(wantThreads);
+  return heap;
+}
+
+/** Threads for the wasm backend: n > 1 takes the shared-memory build and a worker pool (Node). */
+export function setWasmThreads(n: number): void {
+  const t = n > 1 && threadsSupported() ? n : 1;
+  if (t === wantThreads) return;
+  wantThreads = t;
+  heap?.pool?.close();
+  heap = null;
+}
 
 /** Byte offsets of consecutive regions of the given byte sizes, 16-byte aligned, after BASE. */
 function regions(...sizes: number[]): number[] {
@@ -120,18 +150,30 @@ function chunks(totalRows: number, n: number, body: (r0: number, rows: number) =
   for (let r0 = 0; r0 < totalRows; r0 += per) body(r0, Math.min(per, totalRows - r0));
 }
 
-function rowsOp(
-  x: Float32Array, out: Float32Array, l: Layout,
-  run: (h: Heap, xo: number, oo: number, so: number, rows: number) => void,
-  outPerRow: number,
-): void {
+/** Splits `rows` rows of n elements into per-thread ranges [first row, count]. */
+function split(rows: number, n: number): [number, number][] {
+  const t = Math.max(1, Math.min(wantThreads, rows, Math.floor((rows * n) / THREAD_MIN)));
+  const out: [number, number][] = [];
+  for (let k = 0; k < t; k++) {
+    const a = Math.floor((rows * k) / t);
+    const b = Math.floor((rows * (k + 1)) / t);
+    if (b > a) out.push([a, b - a]);
+  }
+  return out;
+}
+
+/**
+ * A row kernel over float32 rows: `args(range, offsets)` gives one part's arguments for rows
+ * [r0, r0 + rows) of the chunk; `scratchPerThread` floats of scratch per part.
+ */
+function rowsOp(x: Float32Array, out: Float32Array, l: Layout, outPerRow: number, args: (r0: number, rows: number, xo: number, oo: number, so: number) => Part): void {
   const n = l.size;
   const per = Math.min(l.outer, Math.max(1, Math.floor(CHUNK / n)));
-  const [xo, oo, so] = regions(per * n * 4, per * outPerRow * 4, n * 4);
+  const [xo, oo, so] = regions(per * n * 4, per * outPerRow * 4, wantThreads * n * 4);
   const h = getHeap();
   chunks(l.outer, n, (r0, rows) => {
     copyIn(h, x, r0, rows, n, xo);
-    run(h, xo, oo, so, rows);
+    h.run(split(rows, n).map(([a, c], k) => args(a, c, xo + a * n * 4, oo + a * outPerRow * 4, so + k * n * 4)));
     copyOut(h, out, r0, rows, outPerRow, oo);
   });
 }
@@ -143,33 +185,47 @@ function crossEntropy(a: ClassLossArgs): DDSum {
   if (!fast(x, l) || !f32(a.probs) || !f32(a.lossOut) || !f32(a.grad)) return jsKernels.crossEntropy(a);
   const soft = a.probs !== null || a.labelSmoothing !== 0;
   const n = l.size;
-  const rowsTotal = l.outer;
-  const per = Math.min(rowsTotal, Math.max(1, Math.floor(CHUNK / n)));
+  const per = Math.min(l.outer, Math.max(1, Math.floor(CHUNK / n)));
   const w = a.classWeight;
   const [xo, to, po, wo, lo, go, gso, so] = regions(
-    per * n * 4, per * 4, a.probs ? per * n * 4 : 0, w ? n * 8 : 0, per * 4, a.grad ? per * n * 4 : 0, a.gradScales ? per * 8 : 0, n * 4,
+    per * n * 4, per * 4, a.probs ? per * n * 4 : 0, w ? n * 8 : 0, per * 8, a.grad ? per * n * 4 : 0, a.gradScales ? per * 8 : 0, wantThreads * n * 4,
   );
   const h = getHeap();
   if (w) h.f64.set(w, wo >> 3);
-  let total = 0;
-  chunks(rowsTotal, n, (r0, rows) => {
+  let th = 0;
+  let tl = 0;
+  chunks(l.outer, n, (r0, rows) => {
     copyIn(h, x, r0, rows, n, xo);
     if (a.probs) copyIn(h, a.probs as Float32Array, r0, rows, n, po);
     else for (let r = 0; r < rows; r++) h.i32[(to >> 2) + r] = (a.index as ArrayLike<number>)[r0 + r];
     if (a.gradScales) for (let r = 0; r < rows; r++) h.f64[(gso >> 3) + r] = a.gradScales[r0 + r];
-    const g = a.grad ? go : 0;
-    const gs = a.gradScales ? gso : 0;
-    total += soft
-      ? h.ex.crossEntropySoftF32(xo, to, a.probs ? po : 0, rows, n, w ? wo : 0, a.ignoreIndex, a.labelSmoothing, lo, g, a.gradScale, gs, a.gradDivisor, so)
-      : h.ex.crossEntropyF32(xo, to, rows, n, w ? wo : 0, a.ignoreIndex, lo, g, a.gradScale, gs, a.gradDivisor, so);
-    if (a.lossOut) copyOut(h, a.lossOut as Float32Array, r0, rows, 1, lo);
+    h.run(
+      split(rows, n).map(([s, c], k) => {
+        const xs = xo + s * n * 4;
+        const ls = lo + s * 8;
+        const g = a.grad ? go + s * n * 4 : 0;
+        const gs = a.gradScales ? gso + s * 8 : 0;
+        const sc = so + k * n * 4;
+        return soft
+          ? { fn: FN.crossEntropySoftF32, args: [xs, to + s * 4, a.probs ? po + s * n * 4 : 0, c, n, w ? wo : 0, a.ignoreIndex, a.labelSmoothing, ls, g, a.gradScale, gs, a.gradDivisor, sc] }
+          : { fn: FN.crossEntropyF32, args: [xs, to + s * 4, c, n, w ? wo : 0, a.ignoreIndex, ls, g, a.gradScale, gs, a.gradDivisor, sc] };
+      }),
+    );
+    // per-row losses come back as float64; their sum, in row order, is the same bits for any split
+    for (let r = 0; r < rows; r++) {
+      const v = h.f64[(lo >> 3) + r];
+      if (a.lossOut) a.lossOut[r0 + r] = v;
+      ddAdd(th, tl, v, 0);
+      th = R.hi;
+      tl = R.lo;
+    }
     if (a.grad) copyOut(h, a.grad as Float32Array, r0, rows, n, go);
   });
-  return { hi: total, lo: 0 };
+  return { hi: th, lo: th === th ? tl : 0 };
 }
 
-/** Runs an elementwise kernel over float32 arrays in chunks: run(h, offsets..., count). */
-function elementwise(inputs: Float32Array[], out: Float32Array, run: (h: Heap, offs: number[], m: number) => void): void {
+/** An elementwise kernel over float32 arrays, in chunks, split across threads by ranges. */
+function elementwise(inputs: Float32Array[], out: Float32Array, fn: number): void {
   const total = out.length;
   const n = Math.min(total, CHUNK);
   const offs = regions(...inputs.map(() => n * 4), n * 4);
@@ -177,7 +233,13 @@ function elementwise(inputs: Float32Array[], out: Float32Array, run: (h: Heap, o
   for (let i = 0; i < total; i += n) {
     const m = Math.min(n, total - i);
     inputs.forEach((a, k) => h.f32.set(a.subarray(i, i + m), offs[k] >> 2));
-    run(h, offs, m);
+    // ranges of whole SIMD vectors (multiples of 4), the last one taking the tail
+    const parts = split(Math.ceil(m / 4), 4).map(([a, c]) => {
+      const s = a * 4;
+      const e = Math.min(m, (a + c) * 4);
+      return { fn, args: [...offs.map((o) => o + s * 4), e - s] };
+    });
+    h.run(parts);
     out.set(h.f32.subarray(offs[inputs.length] >> 2, (offs[inputs.length] >> 2) + m), i);
   }
 }
@@ -190,11 +252,23 @@ export function createWasmKernels(): Kernels {
     name: 'wasm',
     sigmoid(x, out) {
       if (!(x instanceof Float32Array) || x.length === 0) return jsKernels.sigmoid(x, out);
-      elementwise([x], out as Float32Array, (h, o, m) => h.ex.sigmoidF32(o[0], o[1], m));
+      elementwise([x], out as Float32Array, FN.sigmoidF32);
     },
     sigmoidBackward(dy, x, out) {
       if (!(x instanceof Float32Array) || x.length === 0) return jsKernels.sigmoidBackward(dy, x, out);
-      elementwise([dy as Float32Array, x], out as Float32Array, (h, o, m) => h.ex.sigmoidBackwardF32(o[0], o[1], o[2], m));
+      elementwise([dy as Float32Array, x], out as Float32Array, FN.sigmoidBackwardF32);
+    },
+    softmax(x, out, l, temperature, zero) {
+      if (!fast(x, l) || temperature !== 1) return jsKernels.softmax(x, out, l, temperature, zero);
+      rowsOp(x, out as Float32Array, l, l.size, (_r0, c, xs, os) => ({ fn: FN.softmaxF32, args: [xs, os, c, l.size, zero ? 1 : 0] }));
+    },
+    logSoftmax(x, out, l, temperature, zero) {
+      if (!fast(x, l) || temperature !== 1) return jsKernels.logSoftmax(x, out, l, temperature, zero);
+      rowsOp(x, out as Float32Array, l, l.size, (_r0, c, xs, os, ss) => ({ fn: FN.logSoftmaxF32, args: [xs, os, ss, c, l.size, zero ? 1 : 0] }));
+    },
+    logSumExp(x, out, l) {
+      if (!fast(x, l)) return jsKernels.logSumExp(x, out, l);
+      rowsOp(x, out as Float32Array, l, 1, (_r0, c, xs, os, ss) => ({ fn: FN.logSumExpF32, args: [xs, os, ss, c, l.size] }));
     },
     softmaxBackward(dy, y, out, l) {
       if (!fast(y, l)) return jsKernels.softmaxBackward(dy, y, out, l);
@@ -205,21 +279,9 @@ export function createWasmKernels(): Kernels {
       chunks(l.outer, n, (r0, rows) => {
         copyIn(h, dy as Float32Array, r0, rows, n, go);
         copyIn(h, y, r0, rows, n, yo);
-        h.ex.softmaxBackwardF32(go, yo, oo, rows, n);
+        h.run(split(rows, n).map(([s, c]) => ({ fn: FN.softmaxBackwardF32, args: [go + s * n * 4, yo + s * n * 4, oo + s * n * 4, c, n] })));
         copyOut(h, out as Float32Array, r0, rows, n, oo);
       });
-    },
-    softmax(x, out, l, temperature, zero) {
-      if (!fast(x, l) || temperature !== 1) return jsKernels.softmax(x, out, l, temperature, zero);
-      rowsOp(x, out as Float32Array, l, (h, xo, oo, _so, rows) => h.ex.softmaxF32(xo, oo, rows, l.size, zero ? 1 : 0), l.size);
-    },
-    logSoftmax(x, out, l, temperature, zero) {
-      if (!fast(x, l) || temperature !== 1) return jsKernels.logSoftmax(x, out, l, temperature, zero);
-      rowsOp(x, out as Float32Array, l, (h, xo, oo, so, rows) => h.ex.logSoftmaxF32(xo, oo, so, rows, l.size, zero ? 1 : 0), l.size);
-    },
-    logSumExp(x, out, l) {
-      if (!fast(x, l)) return jsKernels.logSumExp(x, out, l);
-      rowsOp(x, out as Float32Array, l, (h, xo, oo, so, rows) => h.ex.logSumExpF32(xo, oo, so, rows, l.size), 1);
     },
     crossEntropy,
   };

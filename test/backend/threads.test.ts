@@ -1,0 +1,72 @@
+// The wasm backend's worker threads: same bits for any thread count, no process kept alive, and a
+// failing worker surfaces as an error rather than a hang.
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import {
+  crossEntropyWithGrad, logSoftmax, logSumExp, setBackend, setThreads, sigmoid, sigmoidBackward, softmax, softmaxBackward, tensor,
+} from '../../src/index.js';
+import { Pool, threadsSupported } from '../../src/backend/pool.js';
+
+const R = 48;
+const C = 4099; // rows of an odd length, so every SIMD tail is exercised
+const x = Float32Array.from({ length: R * C }, (_, i) => Math.sin(i * 0.37) * 12 + (i % 101 === 0 ? -Infinity : 0));
+const xt = tensor(x, [R, C]);
+const t = Int32Array.from({ length: R }, (_, i) => (i % 7 === 3 ? -100 : (i * 131) % C));
+
+function everything(): Float32Array[] {
+  const p = softmax(xt);
+  const g = crossEntropyWithGrad(xt, t, { labelSmoothing: 0.1, weight: Float64Array.from({ length: C }, (_, i) => 1 + (i % 3)) });
+  const h = crossEntropyWithGrad(xt, t, { reduction: 'none' });
+  const probs = tensor(Float32Array.from(p.data, (v, i) => (i % 2 ? v : 0)), [R, C]);
+  const k = crossEntropyWithGrad(xt, probs, { reduction: 'sum' });
+  return [
+    p.data, logSoftmax(xt).data, logSumExp(xt).data, sigmoid(x), sigmoidBackward(x, x), softmaxBackward(xt, p).data,
+    g.grad.data, Float32Array.of(g.loss), h.grad.data, h.loss.data, k.grad.data, Float32Array.of(k.loss),
+  ];
+}
+
+describe('worker threads', { skip: threadsSupported() ? false : 'worker_threads or SharedArrayBuffer unavailable' }, () => {
+  after(() => {
+    setThreads(1);
+    setBackend('auto');
+  });
+
+  it('give the same bits with 1, 2 and 3 threads', () => {
+    setBackend('wasm');
+    setThreads(1);
+    const one = everything();
+    for (const n of [2, 3]) {
+      setThreads(n);
+      const many = everything();
+      one.forEach((a, k) => {
+        assert.equal(many[k].length, a.length);
+        for (let i = 0; i < a.length; i++) {
+          if (!Object.is(a[i], many[k][i])) assert.fail(`output ${k}[${i}]: ${a[i]} with 1 thread, ${many[k][i]} with ${n}`);
+        }
+      });
+    }
+  });
+
+  it('never keep the process alive', () => {
+    const src = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
+    const code = `import { setBackend, setThreads, softmax } from ${JSON.stringify(src)};
+      setBackend('wasm'); setThreads(2); softmax(new Float32Array(1 << 18)); console.log('done');`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /done/);
+  });
+
+  it('report a failing worker as an error, not a hang', () => {
+    const memory = new WebAssembly.Memory({ initial: 2, maximum: 16, shared: true });
+    // a module with no exports: asking a worker for function 0 fails inside the worker
+    const mod = new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
+    const pool = new Pool(mod, memory, ['missing'], 1);
+    try {
+      assert.throws(() => pool.run([{ fn: 0, args: [] }, { fn: 0, args: [] }], () => {}), /a worker thread failed/);
+    } finally {
+      pool.close();
+    }
+  });
+});
