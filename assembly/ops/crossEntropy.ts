@@ -3,7 +3,15 @@
 // per row (max; exp-and-sum into grad; scale). The target's p_t − 1 is −S'/S at the max.
 
 import { SCALE } from '../math/expf';
-import { expSum, MAX_COUNT, rowMax, scaleRow } from './softmax';
+import { expSum, logSum, MAX_COUNT, rowMax, scaleRow } from './softmax';
+
+/** A row that is ignored (loss 0, gradient 0) or not finite (NaN for both). */
+function finishRow(lossOut: usize, r: i32, gr: usize, n: i32, v: f64): void {
+  store<f64>(lossOut + (<usize>r << 3), v);
+  if (!gr) return;
+  if (v == 0) memory.fill(gr, 0, <usize>n << 2);
+  else for (let i = 0; i < n; i++) store<f32>(gr + (<usize>i << 2), <f32>v);
+}
 
 /**
  * Per row r: target t = targets[r] (i32; ignoreIndex skips the row), weight w_t from classWeight
@@ -21,23 +29,20 @@ export function crossEntropyF32(
     const gr = grad + ((<usize>r * <usize>n) << 2);
     const t = load<i32>(targets + (<usize>r << 2));
     if (t == ignoreIndex) {
-      store<f64>(lossOut + (<usize>r << 3), 0);
-      if (grad) memory.fill(gr, 0, <usize>n << 2);
+      finishRow(lossOut, r, grad ? gr : 0, n, 0);
       continue;
     }
     const wt: f64 = classWeight ? load<f64>(classWeight + (<usize>t << 3)) : 1.0;
     const m = rowMax(xr, n);
     if (m != m || m == Infinity || m == -Infinity) {
-      store<f64>(lossOut + (<usize>r << 3), NaN);
-      if (grad) for (let i = 0; i < n; i++) store<f32>(gr + (<usize>i << 2), NaN);
+      finishRow(lossOut, r, grad ? gr : 0, n, NaN);
       continue;
     }
     // e (scaled by 2^100) goes into the gradient's row, or into scratch for the loss alone
     const e = grad ? gr : scratch;
     const sp = expSum(xr, e, n, m, true);
     const k = <f64>MAX_COUNT;
-    const rest = sp / SCALE;
-    const l = k == 1 ? Math.log1p(rest) : Math.log(k + rest);
+    const l = logSum(sp);
     const xt = <f64>load<f32>(xr + (<usize>t << 2));
     const loss = wt * (l - (xt - <f64>m));
     store<f64>(lossOut + (<usize>r << 3), loss);
@@ -71,21 +76,18 @@ export function crossEntropySoftF32(
     const pr = probs + off;
     const t = probs ? -1 : load<i32>(targets + (<usize>r << 2));
     if (!probs && t == ignoreIndex) {
-      store<f64>(lossOut + (<usize>r << 3), 0);
-      if (grad) memory.fill(gr, 0, <usize>n << 2);
+      finishRow(lossOut, r, grad ? gr : 0, n, 0);
       continue;
     }
     const m = rowMax(xr, n);
     if (m != m || m == Infinity || m == -Infinity) {
-      store<f64>(lossOut + (<usize>r << 3), NaN);
-      if (grad) for (let i = 0; i < n; i++) store<f32>(gr + (<usize>i << 2), NaN);
+      finishRow(lossOut, r, grad ? gr : 0, n, NaN);
       continue;
     }
     const e = grad ? gr : scratch;
     const sp = expSum(xr, e, n, m, true);
     const k = <f64>MAX_COUNT;
-    const rest = sp / SCALE;
-    const l = k == 1 ? Math.log1p(rest) : Math.log(k + rest);
+    const l = logSum(sp);
     const md = <f64>m;
     let big: f64 = 0; // Y = Σ w_c y'_c
     let loss: f64 = 0;

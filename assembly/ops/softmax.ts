@@ -136,7 +136,7 @@ function expSumHuge(x: usize, e: usize, n: i32, m: f32, rest: bool): f64 {
 /** log Σ e^(x − m) for the last expSum row: log(k + S'·2^-100), via log1p when k = 1. */
 // @ts-ignore: decorator
 @inline
-function logSum(sp: f64): f64 {
+export function logSum(sp: f64): f64 {
   const k = <f64>MAX_COUNT;
   const rest = sp / SCALE;
   return k == 1 ? Math.log1p(rest) : Math.log(k + rest);
