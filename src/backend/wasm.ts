@@ -1,6 +1,7 @@
 // The 'wasm' backend: float32 softmax, logSoftmax, logSumExp, softmaxBackward, sigmoid,
 // sigmoidBackward and fused cross-entropy (all target kinds) run in the WebAssembly SIMD kernels
-// of assembly/ (within 2 ulp of the exact value); everything else — float64, rows strided by a
+// of assembly/ (within 2 ulp of the exact value); float32 logSigmoid, softplus, their backwards
+// and fused binaryCrossEntropyWithLogits in its float64 scalar kernels; everything else — float64, rows strided by a
 // non-last axis, temperatures other than 1, the other ops — runs the exact reference kernels.
 // Data is copied into one reusable wasm memory, chunk by chunk of whole rows, and results are
 // copied out. With setThreads(n > 1) (Node) each chunk's rows are split across worker threads
@@ -8,10 +9,11 @@
 
 import type { FloatArray } from '../core/tensor.js';
 import type { Layout } from '../core/shape.js';
-import type { ClassLossArgs, DDSum, Kernels } from './kernels.js';
+import type { BinaryLossArgs, ClassLossArgs, DDSum, Kernels } from './kernels.js';
 import { jsKernels } from './js.js';
 import { type Part, Pool, threadsSupported } from './pool.js';
 import { R, ddAdd } from '../reference/dd.js';
+import { broadcastIndex } from '../reference/losses.js';
 import { WASM_BASE64, WASM_SHARED_BASE64 } from './wasm-binary.js';
 
 /** The kernels' exports, by name; argument lists are byte offsets and counts (see assembly/). */
@@ -24,6 +26,11 @@ const NAMES = [
   'crossEntropySoftF32',
   'sigmoidBackwardF32',
   'softmaxBackwardF32',
+  'logSigmoidF32',
+  'softplusF32',
+  'logSigmoidBackwardF32',
+  'softplusBackwardF32',
+  'bceWithLogitsF32',
 ] as const;
 type Name = (typeof NAMES)[number];
 const FN = Object.fromEntries(NAMES.map((n, i) => [n, i])) as Record<Name, number>;
@@ -224,8 +231,8 @@ function crossEntropy(a: ClassLossArgs): DDSum {
   return { hi: th, lo: th === th ? tl : 0 };
 }
 
-/** An elementwise kernel over float32 arrays, in chunks, split across threads by ranges. */
-function elementwise(inputs: Float32Array[], out: Float32Array, fn: number): void {
+/** An elementwise kernel over float32 arrays, in chunks, split across threads by ranges; `extra` trails the count. */
+function elementwise(inputs: Float32Array[], out: Float32Array, fn: number, extra: number[] = []): void {
   const total = out.length;
   const n = Math.min(total, CHUNK);
   const offs = regions(...inputs.map(() => n * 4), n * 4);
@@ -233,15 +240,53 @@ function elementwise(inputs: Float32Array[], out: Float32Array, fn: number): voi
   for (let i = 0; i < total; i += n) {
     const m = Math.min(n, total - i);
     inputs.forEach((a, k) => h.f32.set(a.subarray(i, i + m), offs[k] >> 2));
-    // ranges of whole SIMD vectors (multiples of 4), the last one taking the tail
-    const parts = split(Math.ceil(m / 4), 4).map(([a, c]) => {
-      const s = a * 4;
-      const e = Math.min(m, (a + c) * 4);
-      return { fn, args: [...offs.map((o) => o + s * 4), e - s] };
-    });
-    h.run(parts);
+    h.run(ranges(m).map(([s, c]) => ({ fn, args: [...offs.map((o) => o + s * 4), c, ...extra] })));
     out.set(h.f32.subarray(offs[inputs.length] >> 2, (offs[inputs.length] >> 2) + m), i);
   }
+}
+
+/** Per-thread [start, count] ranges of m elements, in whole SIMD vectors but for the tail. */
+function ranges(m: number): [number, number][] {
+  return split(Math.ceil(m / 4), 4).map(([a, c]) => [a * 4, Math.min(m, (a + c) * 4) - a * 4]);
+}
+
+/** Fused binaryCrossEntropyWithLogits for float32: weights broadcast into float64 first. */
+function bceWithLogits(a: BinaryLossArgs): DDSum {
+  const x = a.input;
+  const f32 = (v: FloatArray | null) => v === null || v instanceof Float32Array;
+  if (!(x instanceof Float32Array) || !(a.target instanceof Float32Array) || !f32(a.lossOut) || !f32(a.grad) || x.length === 0) {
+    return jsKernels.binaryCrossEntropyWithLogits(a);
+  }
+  const total = x.length;
+  const n = Math.min(total, CHUNK);
+  const [xo, yo, wo, po, lo, go, gso] = regions(n * 4, n * 4, a.weight ? n * 8 : 0, a.posWeight ? n * 8 : 0, n * 8, a.grad ? n * 4 : 0, a.gradScales ? n * 8 : 0);
+  const h = getHeap();
+  let th = 0;
+  let tl = 0;
+  for (let i = 0; i < total; i += n) {
+    const m = Math.min(n, total - i);
+    h.f32.set(x.subarray(i, i + m), xo >> 2);
+    h.f32.set(a.target.subarray(i, i + m), yo >> 2);
+    for (const [b, off] of [[a.weight, wo], [a.posWeight, po]] as const) {
+      if (b) for (let k = 0; k < m; k++) h.f64[(off >> 3) + k] = b.data[broadcastIndex(b, i + k)];
+    }
+    if (a.gradScales) for (let k = 0; k < m; k++) h.f64[(gso >> 3) + k] = a.gradScales[i + k];
+    h.run(
+      ranges(m).map(([s, c]) => ({
+        fn: FN.bceWithLogitsF32,
+        args: [xo + s * 4, yo + s * 4, a.weight ? wo + s * 8 : 0, a.posWeight ? po + s * 8 : 0, lo + s * 8, a.grad ? go + s * 4 : 0, c, a.gradScale, a.gradScales ? gso + s * 8 : 0, a.gradDivisor],
+      })),
+    );
+    for (let k = 0; k < m; k++) {
+      const v = h.f64[(lo >> 3) + k];
+      if (a.lossOut) a.lossOut[i + k] = v;
+      ddAdd(th, tl, v, 0);
+      th = R.hi;
+      tl = R.lo;
+    }
+    if (a.grad) (a.grad as Float32Array).set(h.f32.subarray(go >> 2, (go >> 2) + m), i);
+  }
+  return { hi: th, lo: th === th ? tl : 0 };
 }
 
 /** The wasm kernels, falling back to the reference where the fast path does not apply. */
@@ -258,6 +303,23 @@ export function createWasmKernels(): Kernels {
       if (!(x instanceof Float32Array) || x.length === 0) return jsKernels.sigmoidBackward(dy, x, out);
       elementwise([dy as Float32Array, x], out as Float32Array, FN.sigmoidBackwardF32);
     },
+    logSigmoid(x, out) {
+      if (!(x instanceof Float32Array) || x.length === 0) return jsKernels.logSigmoid(x, out);
+      elementwise([x], out as Float32Array, FN.logSigmoidF32);
+    },
+    softplus(x, out, beta, threshold) {
+      if (!(x instanceof Float32Array) || x.length === 0) return jsKernels.softplus(x, out, beta, threshold);
+      elementwise([x], out as Float32Array, FN.softplusF32, [beta, threshold]);
+    },
+    logSigmoidBackward(dy, x, out) {
+      if (!(x instanceof Float32Array) || x.length === 0) return jsKernels.logSigmoidBackward(dy, x, out);
+      elementwise([dy as Float32Array, x], out as Float32Array, FN.logSigmoidBackwardF32);
+    },
+    softplusBackward(dy, x, out, beta, threshold) {
+      if (!(x instanceof Float32Array) || x.length === 0) return jsKernels.softplusBackward(dy, x, out, beta, threshold);
+      elementwise([dy as Float32Array, x], out as Float32Array, FN.softplusBackwardF32, [beta, threshold]);
+    },
+    binaryCrossEntropyWithLogits: bceWithLogits,
     softmax(x, out, l, temperature, zero) {
       if (!fast(x, l) || temperature !== 1) return jsKernels.softmax(x, out, l, temperature, zero);
       rowsOp(x, out as Float32Array, l, l.size, (_r0, c, xs, os) => ({ fn: FN.softmaxF32, args: [xs, os, c, l.size, zero ? 1 : 0] }));

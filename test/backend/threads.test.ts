@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
-  crossEntropyWithGrad, logSoftmax, logSumExp, setBackend, setThreads, sigmoid, sigmoidBackward, softmax, softmaxBackward, tensor,
+  binaryCrossEntropyWithLogitsWithGrad, crossEntropyWithGrad, logSigmoid, logSigmoidBackward, logSoftmax, logSumExp, setBackend,
+  setThreads, sigmoid, sigmoidBackward, softmax, softmaxBackward, softplus, softplusBackward, tensor,
 } from '../../src/index.js';
 import { Pool, threadsSupported } from '../../src/backend/pool.js';
 
@@ -21,7 +22,10 @@ function everything(): Float32Array[] {
   const h = crossEntropyWithGrad(xt, t, { reduction: 'none' });
   const probs = tensor(Float32Array.from(p.data, (v, i) => (i % 2 ? v : 0)), [R, C]);
   const k = crossEntropyWithGrad(xt, probs, { reduction: 'sum' });
+  const y = Float32Array.from(x, (_, i) => (i % 3) / 2);
+  const b = binaryCrossEntropyWithLogitsWithGrad(xt, tensor(y, [R, C]), { reduction: 'sum', posWeight: Float32Array.from({ length: C }, (_, i) => 1 + (i % 5)) });
   return [
+    logSigmoid(x), softplus(x, { beta: 2 }), logSigmoidBackward(x, x), softplusBackward(x, x), b.grad.data, Float32Array.of(b.loss),
     p.data, logSoftmax(xt).data, logSumExp(xt).data, sigmoid(x), sigmoidBackward(x, x), softmaxBackward(xt, p).data,
     g.grad.data, Float32Array.of(g.loss), h.grad.data, h.loss.data, k.grad.data, Float32Array.of(k.loss),
   ];
