@@ -37,7 +37,9 @@ export function logSigmoidF32(x: usize, out: usize, n: i32): void {
 export function softplusF32(x: usize, out: usize, n: i32, beta: f64, threshold: f64): void {
   for (let i = 0; i < n; i++) {
     const v = at(x, i);
-    put(out, i, v * beta > threshold ? v : softplus64(v * beta) / beta);
+    const t = v * beta;
+    // β·x beyond float64 (threshold ∞): softplus(βx)/β is x itself, or 0 below
+    put(out, i, t > threshold || t == Infinity ? v : t == -Infinity ? 0 : softplus64(t) / beta);
   }
 }
 

@@ -1,38 +1,51 @@
-// Fast VJPs for float32: sigmoidBackward dy·σ(x)σ(−x) = dy·e/(1 + e)² with e = e^-|x| (from
-// exp4), and softmaxBackward y ⊙ (dy − Σ dy·y) with the dot product summed in float64.
+// Fast VJPs for float32: sigmoidBackward dy·σ(x)σ(−x) = dy·e/(1 + e)² with e = e^-|x| (the
+// float32 exp's parts joined in float64; |x| ≥ 100 in float64 scalar code), and softmaxBackward y ⊙ (dy − Σ dy·y) with the dot product summed in float64.
 // Each output is formed in float64 and rounded once.
 
-import { exp1, exp4, D_MIN, SCALE } from '../math/expf';
+import { expN4, expS4, expT4, D_MIN, SCALE } from '../math/expf';
 
 export function sigmoidBackwardF32(dy: usize, x: usize, out: usize, n: i32): void {
   const zero = f32x4.splat(0);
   const dmin = f32x4.splat(D_MIN);
+  const big = f32x4.splat(BIG);
   const unscale = f64x2.splat(1.0 / SCALE);
   const one = f64x2.splat(1.0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const v = v128.load(x + (<usize>i << 2));
+    if (v128.any_true(v128.not(f32x4.lt(f32x4.abs(v), big)))) {
+      // |x| ≥ 100 (or NaN) somewhere: dy may be large enough to lift e^-|x| back into range
+      for (let k = 0; k < 4; k++) store<f32>(out + (<usize>(i + k) << 2), wide(load<f32>(dy + (<usize>(i + k) << 2)), load<f32>(x + (<usize>(i + k) << 2))));
+      continue;
+    }
     const g = v128.load(dy + (<usize>i << 2));
-    const e = exp4(f32x4.pmax(dmin, f32x4.neg(f32x4.abs(v))), zero);
-    const elo = f64x2.mul(f64x2.promote_low_f32x4(e), unscale);
-    const ehi = f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(e, e, 2, 3, 0, 1)), unscale);
+    const d = f32x4.pmax(dmin, f32x4.neg(f32x4.abs(v)));
+    const vn = expN4(d);
+    const t = expT4(d, zero, vn);
+    const sc = expS4(vn);
+    const slo = f64x2.mul(f64x2.promote_low_f32x4(sc), unscale);
+    const shi = f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(sc, sc, 2, 3, 0, 1)), unscale);
+    const elo = f64x2.add(slo, f64x2.mul(slo, f64x2.promote_low_f32x4(t)));
+    const ehi = f64x2.add(shi, f64x2.mul(shi, f64x2.promote_low_f32x4(v128.shuffle<f32>(t, t, 2, 3, 0, 1))));
     const dlo = f64x2.add(one, elo);
     const dhi = f64x2.add(one, ehi);
     const glo = f64x2.promote_low_f32x4(g);
     const ghi = f64x2.promote_low_f32x4(v128.shuffle<f32>(g, g, 2, 3, 0, 1));
     const rlo = f32x4.demote_f64x2_zero(f64x2.div(f64x2.mul(glo, elo), f64x2.mul(dlo, dlo)));
     const rhi = f32x4.demote_f64x2_zero(f64x2.div(f64x2.mul(ghi, ehi), f64x2.mul(dhi, dhi)));
-    const res = v128.shuffle<f32>(rlo, rhi, 0, 1, 4, 5);
-    v128.store(out + (<usize>i << 2), v128.bitselect(res, v, f32x4.eq(v, v))); // NaN x gives NaN
+    v128.store(out + (<usize>i << 2), v128.shuffle<f32>(rlo, rhi, 0, 1, 4, 5));
   }
-  for (; i < n; i++) {
-    const v = load<f32>(x + (<usize>i << 2));
-    let d = -abs(v);
-    if (d < D_MIN) d = D_MIN;
-    const e = <f64>exp1(d, 0) / SCALE;
-    const den = 1.0 + e;
-    store<f32>(out + (<usize>i << 2), <f32>((<f64>load<f32>(dy + (<usize>i << 2)) * e) / (den * den)));
-  }
+  for (; i < n; i++) store<f32>(out + (<usize>i << 2), wide(load<f32>(dy + (<usize>i << 2)), load<f32>(x + (<usize>i << 2))));
+}
+
+/** Beyond this |x| the float32 exp's clamp would matter: such lanes take the float64 path. */
+const BIG: f32 = 100;
+
+/** dy·σ(x)σ(−x) in float64 for any x (e^-|x| down to 1e-308; ±∞ with dy = ±∞ gives NaN). */
+function wide(dy: f32, x: f32): f32 {
+  const e = Math.exp(-abs(<f64>x));
+  const den = 1.0 + e;
+  return <f32>((<f64>dy * e) / (den * den));
 }
 
 /**

@@ -15,7 +15,7 @@ function finishRow(lossOut: usize, r: i32, gr: usize, n: i32, v: f64): void {
 
 /**
  * Per row r: target t = targets[r] (i32; ignoreIndex skips the row), weight w_t from classWeight
- * (f64 array, or 0 for none), gradScales f64 per row (or 0); scratch: n floats for the loss alone.
+ * (f64 array, or 0 for none), gradScales f64 per row (or 0); scratch: n float64s.
  * When grad ≠ 0 it receives the gradient scaled by gradScale·(gradScales ? gradScales[r] : 1)/gradDivisor.
  * lossOut receives every row's loss as float64 (0 for ignored rows); the caller sums them in
  * row order, so the total is the same bits however the rows were split across threads.
@@ -38,9 +38,8 @@ export function crossEntropyF32(
       finishRow(lossOut, r, grad ? gr : 0, n, NaN);
       continue;
     }
-    // e (scaled by 2^100) goes into the gradient's row, or into scratch for the loss alone
-    const e = grad ? gr : scratch;
-    const sp = expSum(xr, e, n, m, true);
+    // e (scaled by 2^100, float64) is kept in scratch when a gradient is wanted
+    const sp = expSum(xr, grad ? scratch : 0, n, m, true);
     const k = <f64>MAX_COUNT;
     const l = logSum(sp);
     const xt = <f64>load<f32>(xr + (<usize>t << 2));
@@ -49,10 +48,10 @@ export function crossEntropyF32(
     if (!grad) continue;
     const g = gradScale * (gradScales ? load<f64>(gradScales + (<usize>r << 3)) : 1.0) * wt / gradDivisor;
     const sTotal = k * SCALE + sp;
-    const et = <f64>load<f32>(gr + (<usize>t << 2));
+    const et = load<f64>(scratch + (<usize>t << 3));
     // 1 − p_t without cancellation: the other terms' share (S − e_t)/S; for the only max, S'/S
     const oneMinusPt = et == SCALE && k == 1 ? sp / sTotal : 1.0 - et / sTotal;
-    scaleRow(gr, gr, n, g / sTotal);
+    scaleRow(scratch, gr, n, g / sTotal);
     store<f32>(gr + (<usize>t << 2), <f32>(-g * oneMinusPt));
   }
 }
@@ -60,7 +59,7 @@ export function crossEntropyF32(
 /**
  * The soft-target form, for probability targets (probs ≠ 0, f32 rows like x) or class indices
  * with label smoothing ε: y' = (1 − ε)·y + ε/C, loss_r = Σ_c w_c y'_c (log S − (x_c − m)) and
- * grad = scale·(p·Σ_c w_c y'_c − w ⊙ y'), all in float64 per element; a zero target term adds
+ * grad = scale·(p·Σ_c w_c y'_c − w ⊙ y') in the split form p (Y − wy) − wy (1 − p), in float64; a zero target term adds
  * nothing even where x_c = −∞ (0·log 0 = 0). Arguments as crossEntropyF32.
  */
 export function crossEntropySoftF32(
@@ -84,8 +83,7 @@ export function crossEntropySoftF32(
       finishRow(lossOut, r, grad ? gr : 0, n, NaN);
       continue;
     }
-    const e = grad ? gr : scratch;
-    const sp = expSum(xr, e, n, m, true);
+    const sp = expSum(xr, grad ? scratch : 0, n, m, true);
     const k = <f64>MAX_COUNT;
     const l = logSum(sp);
     const md = <f64>m;
@@ -100,12 +98,16 @@ export function crossEntropySoftF32(
     store<f64>(lossOut + (<usize>r << 3), loss);
     if (!grad) continue;
     const g = gradScale * (gradScales ? load<f64>(gradScales + (<usize>r << 3)) : 1.0) / gradDivisor;
-    const py = big / (k * SCALE + sp); // p_c·Y = e_c·(Y/S)
+    const sTotal = k * SCALE + sp;
     for (let c = 0; c < n; c++) {
       const y = probs ? <f64>load<f32>(pr + (<usize>c << 2)) * keep + spread : c == t ? keep + spread : spread;
       const wy = classWeight ? load<f64>(classWeight + (<usize>c << 3)) * y : y;
-      const ec = <f64>load<f32>(gr + (<usize>c << 2));
-      store<f32>(gr + (<usize>c << 2), <f32>(g * (ec * py - wy)));
+      const ec = load<f64>(scratch + (<usize>c << 3));
+      // p_c·Y − wy_c = p_c (Y − wy_c) − wy_c (1 − p_c), with 1 − p = S'/S at the only max: a
+      // one-hot y gives the class-index gradient, exact where p rounds to 1
+      const p = ec / sTotal;
+      const omp = ec == SCALE && k == 1 ? sp / sTotal : 1.0 - p;
+      store<f32>(gr + (<usize>c << 2), <f32>(g * (p * (big - wy) - wy * omp)));
     }
   }
 }

@@ -1,7 +1,7 @@
-// Fast elementwise sigmoid for float32: e = e^-|x| from exp4 (scaled by 2^100), then
-// σ = 1/(1 + e) or e/(1 + e) in float64 and one rounding, so the result is within 1.5 ulp.
+// Fast elementwise sigmoid for float32: e = e^-|x|·2^100 = s + s·t from the float32 exp parts,
+// formed exactly in float64, then σ = 1/(1 + e) or e/(1 + e) in float64 and one rounding.
 
-import { exp1, exp4, D_MIN, SCALE } from '../math/expf';
+import { exp1d, expN4, expS4, expT4, D_MIN, SCALE } from '../math/expf';
 
 export function sigmoidF32(x: usize, out: usize, n: i32): void {
   const zero = f32x4.splat(0);
@@ -13,10 +13,14 @@ export function sigmoidF32(x: usize, out: usize, n: i32): void {
     const v = v128.load(x + (<usize>i << 2));
     // d = −|x|, clamped at D_MIN where σ is far below float32's smallest subnormal
     const d = f32x4.pmax(dmin, f32x4.neg(f32x4.abs(v)));
-    const e = exp4(d, zero);
+    const vn = expN4(d);
+    const t = expT4(d, zero, vn);
+    const sc = expS4(vn);
+    const slo = f64x2.mul(f64x2.promote_low_f32x4(sc), unscale);
+    const shi = f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(sc, sc, 2, 3, 0, 1)), unscale);
+    const elo = f64x2.add(slo, f64x2.mul(slo, f64x2.promote_low_f32x4(t)));
+    const ehi = f64x2.add(shi, f64x2.mul(shi, f64x2.promote_low_f32x4(v128.shuffle<f32>(t, t, 2, 3, 0, 1))));
     const neg = f32x4.lt(v, zero);
-    const elo = f64x2.mul(f64x2.promote_low_f32x4(e), unscale);
-    const ehi = f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(e, e, 2, 3, 0, 1)), unscale);
     // numerator: e where x < 0, else 1 (lane masks widened to 64 bits)
     const nlo = v128.bitselect(elo, one, i64x2.extend_low_i32x4_s(neg));
     const nhi = v128.bitselect(ehi, one, i64x2.extend_high_i32x4_s(neg));
@@ -29,7 +33,7 @@ export function sigmoidF32(x: usize, out: usize, n: i32): void {
     const v = load<f32>(x + (<usize>i << 2));
     let d = -abs(v);
     if (d < D_MIN) d = D_MIN;
-    const e = <f64>exp1(d, 0) / SCALE;
+    const e = exp1d(d, 0) / SCALE;
     store<f32>(out + (<usize>i << 2), <f32>((v < 0 ? e : 1.0) / (1.0 + e)));
   }
 }

@@ -176,11 +176,11 @@ function split(rows: number, n: number): [number, number][] {
 function rowsOp(x: Float32Array, out: Float32Array, l: Layout, outPerRow: number, args: (r0: number, rows: number, xo: number, oo: number, so: number) => Part): void {
   const n = l.size;
   const per = Math.min(l.outer, Math.max(1, Math.floor(CHUNK / n)));
-  const [xo, oo, so] = regions(per * n * 4, per * outPerRow * 4, wantThreads * n * 4);
+  const [xo, oo, so] = regions(per * n * 4, per * outPerRow * 4, wantThreads * n * 8);
   const h = getHeap();
   chunks(l.outer, n, (r0, rows) => {
     copyIn(h, x, r0, rows, n, xo);
-    h.run(split(rows, n).map(([a, c], k) => args(a, c, xo + a * n * 4, oo + a * outPerRow * 4, so + k * n * 4)));
+    h.run(split(rows, n).map(([a, c], k) => args(a, c, xo + a * n * 4, oo + a * outPerRow * 4, so + k * n * 8)));
     copyOut(h, out, r0, rows, outPerRow, oo);
   });
 }
@@ -189,13 +189,15 @@ function crossEntropy(a: ClassLossArgs): DDSum {
   const x = a.input;
   const l = a.layout;
   const f32 = (v: FloatArray | null) => v === null || v instanceof Float32Array;
-  if (!fast(x, l) || !f32(a.probs) || !f32(a.lossOut) || !f32(a.grad)) return jsKernels.crossEntropy(a);
+  // the kernel reads targets and ignoreIndex as int32
+  const int32 = a.ignoreIndex === (a.ignoreIndex | 0);
+  if (!fast(x, l) || !f32(a.probs) || !f32(a.lossOut) || !f32(a.grad) || !int32) return jsKernels.crossEntropy(a);
   const soft = a.probs !== null || a.labelSmoothing !== 0;
   const n = l.size;
   const per = Math.min(l.outer, Math.max(1, Math.floor(CHUNK / n)));
   const w = a.classWeight;
   const [xo, to, po, wo, lo, go, gso, so] = regions(
-    per * n * 4, per * 4, a.probs ? per * n * 4 : 0, w ? n * 8 : 0, per * 8, a.grad ? per * n * 4 : 0, a.gradScales ? per * 8 : 0, wantThreads * n * 4,
+    per * n * 4, per * 4, a.probs ? per * n * 4 : 0, w ? n * 8 : 0, per * 8, a.grad ? per * n * 4 : 0, a.gradScales ? per * 8 : 0, wantThreads * n * 8,
   );
   const h = getHeap();
   if (w) h.f64.set(w, wo >> 3);
@@ -212,7 +214,7 @@ function crossEntropy(a: ClassLossArgs): DDSum {
         const ls = lo + s * 8;
         const g = a.grad ? go + s * n * 4 : 0;
         const gs = a.gradScales ? gso + s * 8 : 0;
-        const sc = so + k * n * 4;
+        const sc = so + k * n * 8;
         return soft
           ? { fn: FN.crossEntropySoftF32, args: [xs, to + s * 4, a.probs ? po + s * n * 4 : 0, c, n, w ? wo : 0, a.ignoreIndex, a.labelSmoothing, ls, g, a.gradScale, gs, a.gradDivisor, sc] }
           : { fn: FN.crossEntropyF32, args: [xs, to + s * 4, c, n, w ? wo : 0, a.ignoreIndex, ls, g, a.gradScale, gs, a.gradDivisor, sc] };
@@ -322,15 +324,15 @@ export function createWasmKernels(): Kernels {
     binaryCrossEntropyWithLogits: bceWithLogits,
     softmax(x, out, l, temperature, zero) {
       if (!fast(x, l) || temperature !== 1) return jsKernels.softmax(x, out, l, temperature, zero);
-      rowsOp(x, out as Float32Array, l, l.size, (_r0, c, xs, os) => ({ fn: FN.softmaxF32, args: [xs, os, c, l.size, zero ? 1 : 0] }));
+      rowsOp(x, out as Float32Array, l, l.size, (_r0, c, xs, os, ss) => ({ fn: FN.softmaxF32, args: [xs, os, ss, c, l.size, zero ? 1 : 0] }));
     },
     logSoftmax(x, out, l, temperature, zero) {
       if (!fast(x, l) || temperature !== 1) return jsKernels.logSoftmax(x, out, l, temperature, zero);
-      rowsOp(x, out as Float32Array, l, l.size, (_r0, c, xs, os, ss) => ({ fn: FN.logSoftmaxF32, args: [xs, os, ss, c, l.size, zero ? 1 : 0] }));
+      rowsOp(x, out as Float32Array, l, l.size, (_r0, c, xs, os) => ({ fn: FN.logSoftmaxF32, args: [xs, os, c, l.size, zero ? 1 : 0] }));
     },
     logSumExp(x, out, l) {
       if (!fast(x, l)) return jsKernels.logSumExp(x, out, l);
-      rowsOp(x, out as Float32Array, l, 1, (_r0, c, xs, os, ss) => ({ fn: FN.logSumExpF32, args: [xs, os, ss, c, l.size] }));
+      rowsOp(x, out as Float32Array, l, 1, (_r0, c, xs, os) => ({ fn: FN.logSumExpF32, args: [xs, os, c, l.size] }));
     },
     softmaxBackward(dy, y, out, l) {
       if (!fast(y, l)) return jsKernels.softmaxBackward(dy, y, out, l);

@@ -48,6 +48,11 @@ export function softplus(x: FloatArray, out: FloatArray, beta: number, threshold
       softplusDD(v, 0);
     } else {
       twoProd(beta, v);
+      if (!(R.hi - R.hi === 0) && v === v) {
+        // β·x overflowed (threshold ∞): softplus(βx)/β is x itself, or 0 below
+        out[i] = R.hi > 0 ? v : 0;
+        continue;
+      }
       if (R.hi < TAIL_X) {
         // log1p(e^t) = e^t to 1e-304 relative: divide e^t·2^TAIL by β, then scale back once.
         expDD(R.hi, R.lo, TAIL);

@@ -178,6 +178,8 @@ function scaleR(): void {
 export const TAIL = 600;
 /** Arguments of exp below this take the scaled path (e^-700 ≈ 1e-304 < 2^-1000). */
 export const TAIL_X = -700;
+/** Results below this (2^-1000) that a factor may still magnify take the scaled path. */
+export const TINY = 2 ** -1000;
 
 /** Scales R down by 2^-TAIL and rounds once to the output dtype. */
 export function unscaleTo(f32: boolean): number {

@@ -4,7 +4,7 @@
 
 import type { FloatArray } from '../core/tensor.js';
 import type { BinaryLossArgs, Broadcast, ClassLossArgs, DDSum } from '../backend/kernels.js';
-import { R, TAIL, TAIL_X, ddAdd, ddDiv, ddMul, ddMulD, expDD, log1pDD, logDD, roundF32, twoProd, twoSum, unscaleTo } from './dd.js';
+import { R, TAIL, TAIL_X, TINY, ddAdd, ddDiv, ddMul, ddMulD, expDD, log1pDD, logDD, roundF32, twoProd, twoSum, unscaleTo } from './dd.js';
 import { DH, DL, EH, EL, ROW_ARG, RowKind, SUM_H, SUM_L, rowExp, rowKind } from './softmax.js';
 
 function fillRow(a: FloatArray, base: number, stride: number, n: number, v: number): void {
@@ -136,8 +136,8 @@ export function crossEntropy(a: ClassLossArgs): DDSum {
       const sl = R.lo + SUM_L;
       const wt = !soft && w !== null ? w[t] : 1;
       for (let c = 0, k = base; c < n; c++, k += inner) {
-        if (DH[c] < TAIL_X && (soft ? WYH[c] === 0 : c !== t)) {
-          // p_c is below 1e-304 and its gradient is p_c times a factor: keep p_c·2^TAIL
+        if (EH[c] < TINY * sh && (soft ? WYH[c] === 0 : c !== t)) {
+          // p_c is below 2^-1000 and its gradient is p_c times a factor: keep p_c·2^TAIL
           // in the normal range so the factor does not magnify a subnormal's rounding.
           expDD(DH[c], DL[c], TAIL);
           ddDiv(R.hi, R.lo, sh, sl);

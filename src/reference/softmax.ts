@@ -5,7 +5,7 @@
 
 import type { FloatArray } from '../core/tensor.js';
 import type { Layout } from '../core/shape.js';
-import { R, TAIL, TAIL_X, ddAdd, ddDiv, ddMul, ddMulD, expDD, fastTwoSum, log1pDD, roundF32, twoProd, twoSum, unscaleTo } from './dd.js';
+import { R, TAIL, TAIL_X, TINY, ddAdd, ddDiv, ddMul, ddMulD, expDD, fastTwoSum, log1pDD, roundF32, twoProd, twoSum, unscaleTo } from './dd.js';
 
 /** How a row reads: finite max, or one of the non-finite cases with fixed results. */
 export const RowKind = {
@@ -258,6 +258,14 @@ export function logSoftmaxBackward(dy: FloatArray, y: FloatArray, out: FloatArra
       }
       for (let c = 0, k = base; c < n; c++, k += inner) {
         const g = dy[k];
+        if (y[k] < TAIL_X && Math.abs(g) < 2 ** 400) {
+          // e^y < 1e-304: form (dy − e^y Σ dy)·2^TAIL so that Σ dy does not magnify a subnormal
+          expDD(y[k], 0, TAIL);
+          ddMul(R.hi, R.lo, sh, sl);
+          ddAdd(g * 2 ** TAIL, 0, -R.hi, -R.lo);
+          out[k] = unscaleTo(f32);
+          continue;
+        }
         expDD(y[k], 0);
         ddMul(R.hi, R.lo, sh, sl);
         ddAdd(g, 0, -R.hi, -R.lo);
@@ -326,8 +334,8 @@ export function softmaxJvp(x: FloatArray, v: FloatArray, out: FloatArray, l: Lay
         ddAdd(R.hi, R.lo, -sh, -sl);
         const uh = R.hi;
         const ul = R.lo;
-        if (DH[c] < TAIL_X) {
-          // p_c < 1e-304: form p_c·2^TAIL so the factor does not magnify a subnormal's rounding.
+        if (EH[c] < TINY) {
+          // p_c < 2^-1000: form p_c·2^TAIL so the factor does not magnify a subnormal's rounding.
           expDD(DH[c], DL[c], TAIL);
           ddDiv(R.hi, R.lo, Sh, Sl);
           ddMul(R.hi, R.lo, uh, ul);

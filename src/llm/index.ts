@@ -1,0 +1,20 @@
+// sigmax/llm: the large-vocabulary ops. Fused linear cross-entropy without materialised logits,
+// mergeable softmax statistics, a vocabulary-parallel pool over worker threads (Node), token
+// sampling, and the matrix product they share. Math: docs/math.md#large-vocabularies.
+
+export {
+  linearCrossEntropy,
+  type LinearCrossEntropyOptions,
+  type LinearCrossEntropyResult,
+} from './linearCrossEntropy.js';
+export {
+  softmaxStats,
+  mergeSoftmaxStats,
+  logSumExpFromStats,
+  emptySoftmaxStats,
+  type SoftmaxStats,
+  type SoftmaxStatsOptions,
+} from './softmaxStats.js';
+export { createVocabParallelPool, type VocabParallelPool, type VocabParallelOptions } from './vocabParallel.js';
+export { sample, samplingSet, logProbs, createRng, type SampleOptions, type Rng } from './sample.js';
+export { matmul, type MatmulOptions } from './matmul.js';
