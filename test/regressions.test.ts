@@ -35,8 +35,10 @@ eachBackend('regressions', () => {
 
   it('does not wrap an ignoreIndex beyond int32', () => {
     const x = new Float32Array([1, 2, 3, 4]);
-    assert.equal(crossEntropy(x, 0, { ignoreIndex: 2 ** 32 }), crossEntropy(x, 0));
-    assert.equal(crossEntropy(x, 3, { ignoreIndex: 2 ** 32 + 3 }), crossEntropy(x, 3));
+    // (the js fallback and the wasm kernel may differ in the last float32 bit of a float64 mean)
+    const same = (a: number, b: number) => Math.abs(a - b) <= 2 ** -22 * Math.abs(b);
+    assert.ok(same(crossEntropy(x, 0, { ignoreIndex: 2 ** 32 }), crossEntropy(x, 0)));
+    assert.ok(same(crossEntropy(x, 3, { ignoreIndex: 2 ** 32 + 3 }), crossEntropy(x, 3)));
   });
 
   it('keeps deep-tail gradients exact when Σ dy or a tangent magnifies them', () => {
