@@ -1,0 +1,133 @@
+// What the benchmark measures: the ops, the shapes, the inputs (deterministic, seeded) and the
+// byte counts behind GB/s. Shared by the orchestrator (run.ts) and the per-system child (child.ts).
+
+export type Op = 'softmax' | 'logSoftmax' | 'sigmoid' | 'crossEntropy' | 'logSumExp';
+
+export const OP_TITLE: Record<Op, string> = {
+  softmax: 'softmax',
+  logSoftmax: 'logSoftmax',
+  sigmoid: 'sigmoid',
+  crossEntropy: 'cross-entropy loss + gradient (class indices, mean)',
+  logSumExp: 'logSumExp',
+};
+
+/** One benchmark case: an op on a [rows, cols] float32 input (softmax-like ops along cols). */
+export interface Case {
+  op: Op;
+  rows: number;
+  cols: number;
+  threads: 1 | 2;
+  /** Shapes too large to check in full: checked on sampled rows (elements for sigmoid). */
+  big: boolean;
+}
+
+export const caseKey = (c: { op: Op; rows: number; cols: number; threads: number }): string => `${c.op} ${c.rows}x${c.cols} t${c.threads}`;
+export const shapeName = (c: Pick<Case, 'rows' | 'cols'>): string =>
+  c.rows === 1 && c.cols === 16_777_216 ? '16M (1×16777216)' : `${c.rows}×${c.cols}`;
+
+const ROW_OPS: Op[] = ['softmax', 'logSoftmax', 'crossEntropy', 'logSumExp'];
+const SMALL: [number, number][] = [
+  [1, 151_936],
+  [32, 32_000],
+  [512, 1_000],
+  [4096, 10],
+];
+export const BIG: [number, number] = [8192, 32_000];
+export const SIGMOID_BIG: [number, number] = [1, 16_777_216];
+
+/** Every case, in the order they run. */
+export function allCases(): Case[] {
+  const cases: Case[] = [];
+  for (const [rows, cols] of SMALL) {
+    for (const op of ROW_OPS) cases.push({ op, rows, cols, threads: 1, big: false });
+  }
+  cases.push({ op: 'sigmoid', rows: 32, cols: 32_000, threads: 1, big: false });
+  cases.push({ op: 'sigmoid', rows: SIGMOID_BIG[0], cols: SIGMOID_BIG[1], threads: 1, big: true });
+  // 1 and 2 threads op by op, so that a run short of time still has both for the first ops.
+  for (const op of ['softmax', 'logSoftmax', 'crossEntropy'] as Op[]) {
+    for (const threads of [1, 2] as const) cases.push({ op, rows: BIG[0], cols: BIG[1], threads, big: true });
+  }
+  return cases;
+}
+
+/** Bytes a kernel must move at least: the input read once and the output written once. */
+export function bytesMoved(c: Pick<Case, 'op' | 'rows' | 'cols'>): number {
+  const n = c.rows * c.cols;
+  switch (c.op) {
+    case 'logSumExp':
+      return 4 * n + 4 * c.rows;
+    case 'crossEntropy':
+      return 4 * n + 4 * c.rows + 4 * n; // logits and targets in, gradient out
+    default:
+      return 8 * n;
+  }
+}
+
+// ---- inputs -------------------------------------------------------------------------------
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const POOL_SIZE = 1 << 22;
+let pool: Float32Array | null = null;
+
+/** 4M logits, triangular on [−10, 10] (std 4.1): generated once, then copied from at random offsets. */
+function logitPool(): Float32Array {
+  if (pool) return pool;
+  const rnd = mulberry32(0x5161a);
+  pool = new Float32Array(POOL_SIZE);
+  for (let i = 0; i < POOL_SIZE; i++) pool[i] = 10 * (rnd() + rnd() - 1);
+  return pool;
+}
+
+/**
+ * The input of a case: rows of logits copied from the pool at seeded random offsets, and one
+ * class index per row. Every 8th row (r % 8 == 7) is a confident prediction: its target logit is
+ * set to 30, so p_target rounds to 1 in float32 and the gradient there, p_t − 1, shows who keeps it.
+ */
+export function makeInput(rows: number, cols: number, op: Op): { x: Float32Array; target: Int32Array } {
+  const p = logitPool();
+  const rnd = mulberry32(rows * 7919 + cols);
+  const n = rows * cols;
+  const x = new Float32Array(n);
+  const chunk = Math.min(cols, 1 << 16);
+  for (let i = 0; i < n; i += chunk) {
+    const len = Math.min(chunk, n - i);
+    const off = Math.floor(rnd() * (POOL_SIZE - len));
+    x.set(p.subarray(off, off + len), i);
+  }
+  const target = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) target[r] = Math.floor(rnd() * cols);
+  if (op !== 'sigmoid') {
+    for (let r = 7; r < rows; r += 8) x[r * cols + target[r]] = 30;
+  }
+  return { x, target };
+}
+
+/** Rows checked against the reference on big shapes: 24 spread over the batch, incl. first and last and confident ones. */
+export function sampleRows(rows: number): number[] {
+  if (rows <= 64) return Array.from({ length: rows }, (_, i) => i);
+  const set = new Set<number>([0, 7, rows - 1]);
+  for (let k = 0; k < 21; k++) set.add(Math.floor(((k + 0.5) * rows) / 21));
+  return [...set].sort((a, b) => a - b);
+}
+
+/** Element windows checked for big elementwise cases (sigmoid 16M): 16 windows of 65536. */
+export function sampleWindows(n: number): [number, number][] {
+  const w = 1 << 16;
+  if (n <= 16 * w) return [[0, n]];
+  const out: [number, number][] = [];
+  for (let k = 0; k < 16; k++) {
+    const start = Math.floor((k * (n - w)) / 15);
+    out.push([start, start + w]);
+  }
+  return out;
+}

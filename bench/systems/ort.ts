@@ -1,0 +1,143 @@
+// ONNX Runtime: onnxruntime-node (native CPU execution provider, intraOpNumThreads = 1 or 2)
+// and onnxruntime-web (its WebAssembly build, SIMD, run in Node, 1 thread). Each op is a
+// single-op model from bench/models (written by bench/models/gen.py, committed).
+//
+// Timed as 'api' = what a user's call costs (new ort.Tensor over the Float32Array, await
+// session.run, the output's .data), and for onnxruntime-node also 'op' = session.run on input
+// tensors made beforehand into preallocated output tensors (fetches). onnxruntime-web ignores
+// preallocated CPU outputs, so it has the 'api' row only.
+//
+// Cross-entropy: model ce_loss_grad = SoftmaxCrossEntropyLoss (mean; it also returns log p)
+// followed by grad = (exp(log p) − OneHot(t)) / N, so loss and gradient come from one run. The
+// 'loss only' row runs ONNX's fused SoftmaxCrossEntropyLoss alone: no gradient.
+
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Case, Op } from '../lib/cases.js';
+import type { OpOutput, Runner, System, Variant } from '../lib/types.js';
+
+type Ort = typeof import('onnxruntime-node');
+type Session = import('onnxruntime-node').InferenceSession;
+type OrtTensor = import('onnxruntime-node').Tensor;
+
+const MODELS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'models');
+const MODEL: Record<Op, string> = {
+  softmax: 'softmax',
+  logSoftmax: 'log_softmax',
+  sigmoid: 'sigmoid',
+  logSumExp: 'logsumexp',
+  crossEntropy: 'ce_loss_grad',
+};
+
+export function ortSystem(flavor: 'node' | 'web'): System {
+  let ort: Ort;
+  let threads = 1;
+  const sessions = new Map<string, Session>();
+
+  async function session(model: string): Promise<Session> {
+    const key = `${model}/${threads}`;
+    let s = sessions.get(key);
+    if (!s) {
+      s = await ort.InferenceSession.create(path.join(MODELS, `${model}.onnx`), {
+        executionProviders: [flavor === 'node' ? 'cpu' : 'wasm'],
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+      });
+      sessions.set(key, s);
+    }
+    return s;
+  }
+
+  function feeds(c: Case, x: Float32Array, target: Int32Array): Record<string, OrtTensor> {
+    const f: Record<string, OrtTensor> = { X: new ort.Tensor('float32', x, [c.rows, c.cols]) };
+    if (c.op === 'crossEntropy') f.T = new ort.Tensor('int32', target, [c.rows]);
+    return f;
+  }
+
+  function read(c: Case, r: Record<string, OrtTensor>): OpOutput {
+    if (c.op === 'crossEntropy') {
+      return { loss: (r.loss.data as Float32Array)[0], values: r.grad ? (r.grad.data as Float32Array) : null };
+    }
+    return { values: r.Y.data as Float32Array };
+  }
+
+  const api = (lossOnly: boolean): Variant => ({
+    id: lossOnly ? 'api-loss' : 'api',
+    kind: 'api',
+    label: lossOnly
+      ? 'loss only: new Tensor + run(SoftmaxCrossEntropyLoss) + .data (no gradient)'
+      : 'new ort.Tensor(x) + await run + output .data',
+    supports: (c) => !lossOnly || c.op === 'crossEntropy',
+    async prepare(c, x, target): Promise<Runner> {
+      const s = await session(lossOnly ? 'ce_loss' : MODEL[c.op]);
+      let last: OpOutput = { values: null };
+      return {
+        async: true,
+        call: async () => {
+          last = read(c, await s.run(feeds(c, x, target)));
+        },
+        output: () => last,
+        dispose: () => void (last = { values: null }),
+      };
+    },
+  });
+
+  const op: Variant = {
+    id: 'op',
+    kind: 'op',
+    label: 'await run on input tensors made beforehand, into preallocated outputs',
+    supports: () => true,
+    async prepare(c, x, target): Promise<Runner> {
+      const s = await session(MODEL[c.op]);
+      const f = feeds(c, x, target);
+      const fetches: Record<string, OrtTensor> =
+        c.op === 'crossEntropy'
+          ? {
+              loss: new ort.Tensor('float32', new Float32Array(1), []),
+              grad: new ort.Tensor('float32', new Float32Array(c.rows * c.cols).fill(0), [c.rows, c.cols]),
+            }
+          : {
+              Y: new ort.Tensor(
+                'float32',
+                new Float32Array(c.op === 'logSumExp' ? c.rows : c.rows * c.cols).fill(0),
+                c.op === 'logSumExp' ? [c.rows] : [c.rows, c.cols],
+              ),
+            };
+      return {
+        async: true,
+        call: () => s.run(f, fetches),
+        output: () => read(c, fetches),
+        dispose: () => {},
+      };
+    },
+  };
+
+  return {
+    id: `ort-${flavor}`,
+    name: `onnxruntime-${flavor}`,
+    async setup() {
+      if (flavor === 'node') {
+        ort = await import('onnxruntime-node');
+      } else {
+        ort = (await import('onnxruntime-web')) as unknown as Ort;
+        const env = ort.env as unknown as { wasm: { numThreads: number; simd?: boolean; proxy: boolean } };
+        env.wasm.numThreads = 1;
+        env.wasm.proxy = false;
+      }
+      // A first session loads the runtime (and for web, instantiates the .wasm).
+      await session('sigmoid');
+      const v = ort.env.versions as Record<string, string>;
+      return flavor === 'node'
+        ? `onnxruntime-node ${v.node}, CPU execution provider`
+        : `onnxruntime-web ${v.web}, wasm execution provider (SIMD build), numThreads 1`;
+    },
+    async threads(n) {
+      if (flavor === 'web' && n !== 1) return 'run with 1 thread here';
+      threads = n;
+      return true;
+    },
+    variants: flavor === 'node' ? [api(false), op, api(true)] : [api(false), api(true)],
+  };
+}

@@ -1,0 +1,84 @@
+// sigmax itself, on a named backend ('js': the exact reference; 'wasm': the WebAssembly SIMD
+// backend, detected at run time: until setBackend('wasm') works, the system reports itself
+// unavailable). Timed two ways: the allocating call and the call with a preallocated `out`.
+
+import * as sx from '../../src/index.js';
+import type { Case } from '../lib/cases.js';
+import type { OpOutput, Runner, System, Variant } from '../lib/types.js';
+
+type Backend = 'js' | 'wasm';
+
+/** setBackend may become async once the wasm backend has to instantiate: accept both. */
+export async function useBackend(name: Backend): Promise<void> {
+  await (sx.setBackend(name) as unknown);
+  if (sx.getBackend() !== name) throw new Error(`setBackend('${name}') left getBackend() = '${sx.getBackend()}'`);
+}
+
+/** Runs one op through sigmax's public API; `out` preallocated or not. */
+function callOp(c: Case, x: Float32Array, target: Int32Array, out: Float32Array | undefined): OpOutput {
+  const z = sx.tensor(x, [c.rows, c.cols]);
+  switch (c.op) {
+    case 'softmax':
+      return { values: sx.softmax(z, out ? { out } : undefined).data };
+    case 'logSoftmax':
+      return { values: sx.logSoftmax(z, out ? { out } : undefined).data };
+    case 'logSumExp':
+      return { values: sx.logSumExp(z, out ? { out } : undefined).data };
+    case 'sigmoid':
+      return { values: sx.sigmoid(x, out ? { out } : undefined) };
+    case 'crossEntropy': {
+      const r = sx.crossEntropyWithGrad(z, target, out ? { out } : undefined);
+      return { values: r.grad.data, loss: r.loss };
+    }
+  }
+}
+
+function outLength(c: Case): number {
+  return c.op === 'logSumExp' ? c.rows : c.rows * c.cols;
+}
+
+function variant(backend: Backend, preallocated: boolean): Variant {
+  return {
+    id: preallocated ? 'out' : 'alloc',
+    kind: preallocated ? 'out' : 'alloc',
+    label: preallocated
+      ? 'preallocated out: op(tensor(x, shape), { out })'
+      : 'allocating call: op(tensor(x, shape)) returns a new array',
+    supports: () => true,
+    async prepare(c, x, target): Promise<Runner> {
+      // A preallocated buffer is one the caller reuses: touch its pages before timing.
+      const out = preallocated ? new Float32Array(outLength(c)).fill(0) : undefined;
+      let last: OpOutput = { values: null };
+      return {
+        async: false,
+        call: () => {
+          last = callOp(c, x, target, out);
+        },
+        output: () => last,
+        dispose: () => {
+          last = { values: null };
+        },
+      };
+    },
+  };
+}
+
+export function sigmaxSystem(backend: Backend): System {
+  return {
+    id: `sigmax-${backend}`,
+    name: `sigmax ${backend}`,
+    async setup() {
+      try {
+        await useBackend(backend);
+      } catch (e) {
+        throw new Error(backend === 'wasm' ? `wasm backend not available (${(e as Error).message})` : (e as Error).message);
+      }
+      return `setBackend('${backend}'), getBackend() = '${sx.getBackend()}'`;
+    },
+    async threads(n) {
+      sx.setThreads(n);
+      return true;
+    },
+    variants: [variant(backend, false), variant(backend, true)],
+  };
+}
