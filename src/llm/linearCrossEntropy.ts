@@ -18,7 +18,7 @@ import {
 } from '../losses/common.js';
 import type { Target } from '../losses/crossEntropy.js';
 import { R, ddAdd, ddDiv, ddMul, ddMulD, expDD, fastTwoSum, logDD, roundF32, twoSum } from '../reference/dd.js';
-import { expF64 } from './expF64.js';
+import { expNeg } from './expNeg.js';
 import { gemm } from './matmul.js';
 import { MERGED, type SoftmaxStats, emptySoftmaxStats, mergeParts } from './softmaxStats.js';
 
@@ -69,12 +69,14 @@ export interface LinearCrossEntropyResult<L, G> {
   lse: Float64Array;
 }
 
-/** Logits per tile (float64 elements): 32 MB. */
+/** Logits per whole-row tile (float64 elements): 32 MB. */
 export const TILE_BUDGET = 1 << 22;
+/** Logits per tile when the vocabulary is chunked (two passes): 8 MB, next to the accumulators. */
+const CHUNKED_TILE_BUDGET = 1 << 20;
 /** Fewest tokens a whole-row tile may hold before the vocabulary is chunked instead. */
 const MIN_TOKENS = 16;
-/** Bound on the float64 [chunk × D] weight-gradient accumulator of the two-pass mode (elements). */
-const DW_BUDGET = 1 << 22;
+/** Bound on the float64 [chunk × D] weight-gradient accumulator of the two-pass mode (elements): 16 MB. */
+const DW_BUDGET = 1 << 21;
 
 /**
  * One shard of the problem: rows [classOffset, classOffset + V) of the weight, all N tokens.
@@ -213,13 +215,13 @@ function chunkStatsRow(s: Shard, st: SoftmaxStats, r: number, off: number, vc: n
       let gc = 0;
       if (cap === 0 && !smooth) {
         for (let j = 0; j < arg; j++) {
-          const y = expF64(TILE[off + j] - cm) - comp;
+          const y = expNeg(TILE[off + j] - cm) - comp;
           const tt = sum + y;
           comp = tt - sum - y;
           sum = tt;
         }
         for (let j = arg + 1; j < vc; j++) {
-          const y = expF64(TILE[off + j] - cm) - comp;
+          const y = expNeg(TILE[off + j] - cm) - comp;
           const tt = sum + y;
           comp = tt - sum - y;
           sum = tt;
@@ -237,7 +239,7 @@ function chunkStatsRow(s: Shard, st: SoftmaxStats, r: number, off: number, vc: n
             }
           }
           if (j === arg) continue;
-          const y = expF64(z - cm) - comp;
+          const y = expNeg(z - cm) - comp;
           const tt = sum + y;
           comp = tt - sum - y;
           sum = tt;
@@ -482,7 +484,7 @@ export function finishRows(
 
 /** sech²(x) = 1 − tanh²(x) = 4e/(1 + e)² with e = e^(−2|x|): no cancellation where tanh is near ±1. */
 function sech2(x: number): number {
-  const e = expF64(-2 * Math.abs(x));
+  const e = expNeg(-2 * Math.abs(x));
   const d = 1 + e;
   return (4 * e) / (d * d);
 }
@@ -510,13 +512,13 @@ function gradRow(s: Shard, co: RowCoefs, r: number, off: number, vc: number, c0:
   const hasT = t >= 0 && t < vc;
   const capT = hasT && cap > 0 ? sech2(TILE[off + t] / cap) : 1;
   if (cap === 0 && b === 0) {
-    for (let j = 0; j < vc; j++) TILE[off + j] = expF64(TILE[off + j] - m) * a;
+    for (let j = 0; j < vc; j++) TILE[off + j] = expNeg(TILE[off + j] - m) * a;
   } else if (cap === 0) {
-    for (let j = 0; j < vc; j++) TILE[off + j] = expF64(TILE[off + j] - m) * a - b * (w === null ? 1 : w[c0 + j]);
+    for (let j = 0; j < vc; j++) TILE[off + j] = expNeg(TILE[off + j] - m) * a - b * (w === null ? 1 : w[c0 + j]);
   } else {
     for (let j = 0; j < vc; j++) {
       const x = TILE[off + j] / cap;
-      let g = expF64(cap * Math.tanh(x) - m) * a;
+      let g = expNeg(cap * Math.tanh(x) - m) * a;
       if (b !== 0) g -= b * (w === null ? 1 : w[c0 + j]);
       TILE[off + j] = g * sech2(x);
     }
@@ -594,7 +596,7 @@ export function chooseChunks(N: number, D: number, V: number, chunk: number | un
   let tn: number;
   if (tokenChunk !== undefined) tn = tokenChunk;
   else {
-    tn = Math.max(1, Math.floor(TILE_BUDGET / vc));
+    tn = Math.max(1, Math.floor((vc >= V ? TILE_BUDGET : CHUNKED_TILE_BUDGET) / vc));
     if (tn >= 12) tn -= tn % 12;
   }
   return { chunk: vc, tokenChunk: Math.max(1, Math.min(tn, Math.max(N, 1))) };
@@ -699,10 +701,12 @@ export function biasF64(b: Arg | null): Float64Array | null {
  * float64 sum rounded once to the output dtype, except gradWeight in one-pass mode, which is
  * rounded once per token block. Results agree with the unfused composition (logits, then
  * crossEntropyWithGrad, then two products) to float32 rounding of the logits.
- * Memory: one tile of float64 logits (default ≤ 32 MB) plus, when chunkSize < V, an N×D and a
- * chunkSize×D float64 accumulator — never the N×V logits. chunkSize ≥ V (the default whenever
- * 16 rows of the vocabulary fit the tile) takes one pass over the vocabulary; chunkSize < V
- * takes two (statistics, then gradients), computing every logit twice.
+ * Memory: one tile of float64 logits (by default ≤ 32 MB of whole rows, or 8 MB when the
+ * vocabulary is chunked) plus, when chunkSize < V, float64 accumulators of N×D (gradHidden) and
+ * chunkSize×D (gradWeight) unless those outputs are float64 — never the N×V logits. chunkSize ≥ V
+ * (the default whenever 16 rows of the vocabulary fit 32 MB) takes one pass over the vocabulary;
+ * chunkSize < V takes two (statistics, then gradients), computing every logit twice. The default
+ * chunk of the two-pass mode keeps its gradWeight accumulator ≤ 16 MB (2048 rows at D = 1024).
  * Edge cases as crossEntropy: a NaN or +∞ logit (or all −∞) gives a NaN loss and NaN gradients
  * from that item; a −∞ bias masks a class (a softcap maps it to −c); a mean over no items is NaN
  * (0 with emptyMean: 'zero'). Probability targets are refused (INVALID_TARGET): they would be as

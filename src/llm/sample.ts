@@ -9,7 +9,7 @@ import { type FloatArray, type Input, type Output, readArg } from '../core/tenso
 import { layoutOf, normalizeAxis } from '../core/shape.js';
 import { logSoftmax, type SoftmaxOptions } from '../ops/softmax.js';
 import { R, ddAdd, ddMulD } from '../reference/dd.js';
-import { expF64 } from './expF64.js';
+import { expNeg } from './expNeg.js';
 
 /** A seeded uniform generator (xoshiro128**). */
 export interface Rng {
@@ -83,8 +83,6 @@ export interface SampleOptions {
 // keep marks; the boundary bucket and two work lists for selectMass; the top-k candidates.
 let E = new Float64Array(0);
 let BINIDX = new Uint16Array(0);
-/** Per position, the previous position in the same histogram bin (−1 ends the list). */
-let NEXT = new Int32Array(0);
 let KEEPM = new Uint8Array(0);
 let BUCKET = new Int32Array(0);
 let WORK1 = new Int32Array(0);
@@ -95,9 +93,9 @@ let VALS = new Float64Array(0);
 
 function grow(n: number): void {
   if (E.length >= n) return;
+  KLIST = new Int32Array(n);
   E = new Float64Array(n);
   BINIDX = new Uint16Array(n);
-  NEXT = new Int32Array(n);
   KEEPM = new Uint8Array(n);
   BUCKET = new Int32Array(n);
   WORK1 = new Int32Array(n);
@@ -112,9 +110,6 @@ const BINS_PER_UNIT = 16;
 const HIST_DEPTH = 32;
 const NBINS = BINS_PER_UNIT * HIST_DEPTH + 1;
 const BIN_SUM = new Float64Array(NBINS);
-const BIN_COMP = new Float64Array(NBINS);
-/** Last position seen in each bin (the head of its list through NEXT), −1 for none. */
-const BIN_HEAD = new Int32Array(NBINS);
 
 /** The k-th largest of VALS[0 : n) (1 ≤ k ≤ n), by quickselect (Hoare partition, median-of-3 pivot). Reorders VALS. */
 function kthLargest(n: number, k: number): number {
@@ -145,6 +140,47 @@ function kthLargest(n: number, k: number): number {
     else return pivot;
   }
   return v[want];
+}
+
+/** Up to this k, top-k selects with a heap of the k largest seen (one comparison per logit). */
+const HEAP_MAX = 1024;
+const HEAP = new Float64Array(HEAP_MAX);
+
+/**
+ * The k-th largest logit of a row (1 ≤ k ≤ HEAP_MAX, k ≤ n) from a min-heap of the k largest
+ * seen so far: each logit is compared with the heap's least and enters only when larger.
+ */
+function kthLargestHeap(x: FloatArray, base: number, stride: number, n: number, k: number): number {
+  const h = HEAP;
+  let size = 0;
+  for (let c = 0, q = base; c < n; c++, q += stride) {
+    const v = x[q];
+    if (size < k) {
+      // Sift up.
+      let i = size++;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (h[parent] <= v) break;
+        h[i] = h[parent];
+        i = parent;
+      }
+      h[i] = v;
+    } else if (v > h[0]) {
+      // Replace the least and sift down.
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= k) break;
+        const r = l + 1;
+        const m = r < k && h[r] < h[l] ? r : l;
+        if (h[m] >= v) break;
+        h[i] = h[m];
+        i = m;
+      }
+      h[i] = v;
+    }
+  }
+  return h[0];
 }
 
 /** Mass registers of selectMass: the mass it kept, as a double-double. */
@@ -227,15 +263,11 @@ function selectMass(n: number, x: FloatArray, base: number, stride: number, need
 // Row scan results (module registers: the helpers allocate nothing).
 let ROW_M = 0;
 let ROW_ARG = 0;
-let ROW_POSINF = 0;
-let ROW_FINITE = 0;
 
-/** Max, argmax, +∞ count and finite count of a row; false when it holds a NaN. */
+/** Max and argmax of a row (first on ties); false when it holds a NaN. */
 function scanRow(x: FloatArray, base: number, stride: number, n: number): boolean {
   let m = -Infinity;
   let arg = -1;
-  let posInf = 0;
-  let finite = 0;
   let nan = false;
   for (let c = 0, k = base; c < n; c++, k += stride) {
     const v = x[k];
@@ -243,20 +275,27 @@ function scanRow(x: FloatArray, base: number, stride: number, n: number): boolea
       m = v;
       arg = c;
     } else if (v !== v) nan = true;
-    if (v === Infinity) posInf++;
-    else if (v > -Infinity) finite++;
   }
   ROW_M = m;
   ROW_ARG = arg;
-  ROW_POSINF = posInf;
-  ROW_FINITE = finite;
   return !nan;
+}
+
+/** Number of entries equal to v in a row. */
+function countEqual(x: FloatArray, base: number, stride: number, n: number, v: number): number {
+  let count = 0;
+  for (let c = 0, k = base; c < n; c++, k += stride) if (x[k] === v) count++;
+  return count;
 }
 
 /** XS[0 : k) ← the k largest logits (ties: lower position first) in position order, POS their positions. */
 function gatherTopK(x: FloatArray, base: number, stride: number, n: number, topK: number): void {
-  for (let c = 0, k = base; c < n; c++, k += stride) VALS[c] = x[k];
-  const tau = kthLargest(n, topK);
+  let tau: number;
+  if (topK <= HEAP_MAX) tau = kthLargestHeap(x, base, stride, n, topK);
+  else {
+    for (let c = 0, k = base; c < n; c++, k += stride) VALS[c] = x[k];
+    tau = kthLargest(n, topK);
+  }
   let ties = topK;
   for (let c = 0, k = base; c < n; c++, k += stride) if (x[k] > tau) ties--;
   let len = 0;
@@ -269,91 +308,174 @@ function gatherTopK(x: FloatArray, base: number, stride: number, n: number, topK
   }
 }
 
-/** E[c] = e^((z_c − m)·invT), its histogram bin, and the masses per bin (Kahan); returns nothing. */
+/**
+ * E[c] = e^((z_c − m)·invT), its histogram bin BINIDX[c], the bins' masses (plain sums: they
+ * only locate the boundary bin, which topPMarks then checks with exact sums) and the total S
+ * (two interleaved Kahan sums, added in double-double) into TOTAL_H/TOTAL_L.
+ */
 function expAndBin(x: FloatArray, base: number, stride: number, n: number, m: number, invT: number): void {
   BIN_SUM.fill(0);
-  BIN_COMP.fill(0);
-  BIN_HEAD.fill(-1);
   const cut = -HIST_DEPTH;
-  for (let c = 0, k = base; c < n; c++, k += stride) {
+  let s0 = 0;
+  let s1 = 0;
+  let c0 = 0;
+  let c1 = 0;
+  let c = 0;
+  let k = base;
+  for (; c + 2 <= n; c += 2, k += 2 * stride) {
+    const d0 = (x[k] - m) * invT;
+    const d1 = (x[k + stride] - m) * invT;
+    const e0 = expNeg(d0);
+    const e1 = expNeg(d1);
+    E[c] = e0;
+    E[c + 1] = e1;
+    const b0 = d0 > cut ? (-d0 * BINS_PER_UNIT) | 0 : NBINS - 1;
+    const b1 = d1 > cut ? (-d1 * BINS_PER_UNIT) | 0 : NBINS - 1;
+    BINIDX[c] = b0;
+    BINIDX[c + 1] = b1;
+    BIN_SUM[b0] += e0;
+    BIN_SUM[b1] += e1;
+    const y0 = e0 - c0;
+    const t0 = s0 + y0;
+    c0 = t0 - s0 - y0;
+    s0 = t0;
+    const y1 = e1 - c1;
+    const t1 = s1 + y1;
+    c1 = t1 - s1 - y1;
+    s1 = t1;
+  }
+  for (; c < n; c++, k += stride) {
     const d = (x[k] - m) * invT;
-    const e = expF64(d);
+    const e = expNeg(d);
     E[c] = e;
     const b = d > cut ? (-d * BINS_PER_UNIT) | 0 : NBINS - 1;
     BINIDX[c] = b;
-    NEXT[c] = BIN_HEAD[b];
-    BIN_HEAD[b] = c;
-    const y = e - BIN_COMP[b];
-    const t = BIN_SUM[b] + y;
-    BIN_COMP[b] = t - BIN_SUM[b] - y;
-    BIN_SUM[b] = t;
+    BIN_SUM[b] += e;
+    const y = e - c0;
+    const t = s0 + y;
+    c0 = t - s0 - y;
+    s0 = t;
   }
+  ddAdd(s0, -c0, s1, -c1);
+  TOTAL_H = R.hi;
+  TOTAL_L = R.lo;
 }
+
+let TOTAL_H = 0;
+let TOTAL_L = 0;
 
 // Mass of the kept set (double-double), from topPMarks or the histogram; the boundary bin.
 let KEPT_H = 0;
 let KEPT_L = 0;
 let BSTAR = 0;
+/** The top-p set's positions (increasing) and their count, from topPMarks. */
+let KLIST = new Int32Array(0);
+let NKEPT = 0;
 
 /**
- * Top-p: the smallest set of the largest logits whose mass reaches p·S (S = the histogram's
- * total) is every position in a bin before BSTAR plus the positions of bin BSTAR marked in
- * KEEPM; its mass goes to KEPT_H/KEPT_L. The cumulative histogram gives the boundary bin; only
- * that bin's entries (its list) are searched (selectMass).
+ * Top-p: the smallest set of the largest logits whose mass reaches p·S (S = TOTAL) is every
+ * position in a bin before BSTAR plus the positions of bin BSTAR marked in KEEPM; its mass goes
+ * to KEPT_H/KEPT_L. The cumulative histogram proposes the boundary bin; one pass then sums the
+ * bins before it exactly (Kahan) and collects the bin's positions; if rounding in the histogram
+ * put the boundary one bin off, the next bin is tried. Only that bin's entries are searched
+ * (selectMass).
  */
 function topPMarks(x: FloatArray, base: number, stride: number, n: number, topP: number): void {
-  let sh = 0;
-  let sl = 0;
-  for (let b = 0; b < NBINS; b++) {
-    ddAdd(sh, sl, BIN_SUM[b], -BIN_COMP[b]);
-    sh = R.hi;
-    sl = R.lo;
-  }
-  ddMulD(sh, sl, topP);
+  ddMulD(TOTAL_H, TOTAL_L, topP);
   const needH = R.hi;
   const needL = R.lo;
   let ch = 0;
   let cl = 0;
   let bStar = NBINS - 1;
   for (let b = 0; b < NBINS; b++) {
-    ddAdd(ch, cl, BIN_SUM[b], -BIN_COMP[b]);
-    const nh = R.hi;
-    const nl = R.lo;
-    ddAdd(nh, nl, -needH, -needL);
+    ddAdd(ch, cl, BIN_SUM[b], 0);
+    ch = R.hi;
+    cl = R.lo;
+    ddAdd(ch, cl, -needH, -needL);
     if (R.hi > 0 || (R.hi === 0 && R.lo >= 0)) {
       bStar = b;
       break;
     }
-    ch = nh;
-    cl = nl;
   }
-  // The bucket: bin bStar's list, in decreasing position; reversed into increasing order.
+  let bh = 0;
+  let bl = 0;
   let nb = 0;
-  for (let c = BIN_HEAD[bStar]; c >= 0; c = NEXT[c]) if (E[c] > 0) WORK2[nb++] = c;
-  for (let i = 0; i < nb; i++) {
-    BUCKET[i] = WORK2[nb - 1 - i];
-    KEEPM[BUCKET[i]] = 0;
+  let nk = 0;
+  for (;;) {
+    // Exact mass before bStar and of bStar, and bStar's positions.
+    let s = 0;
+    let comp = 0;
+    let sb = 0;
+    let cb = 0;
+    nb = 0;
+    nk = 0;
+    for (let c = 0; c < n; c++) {
+      const b = BINIDX[c];
+      if (b > bStar) continue;
+      const e = E[c];
+      if (b < bStar) {
+        KLIST[nk++] = c;
+        const y = e - comp;
+        const t = s + y;
+        comp = t - s - y;
+        s = t;
+      } else if (e > 0) {
+        BUCKET[nb++] = c;
+        const y = e - cb;
+        const t = sb + y;
+        cb = t - sb - y;
+        sb = t;
+      }
+    }
+    ddAdd(s, -comp, 0, 0);
+    bh = R.hi;
+    bl = R.lo;
+    ddAdd(bh, bl, -needH, -needL);
+    if ((R.hi > 0 || (R.hi === 0 && R.lo >= 0)) && bStar > 0) {
+      bStar--; // the bins before already reach p·S
+      continue;
+    }
+    ddAdd(bh, bl, sb, -cb);
+    ddAdd(R.hi, R.lo, -needH, -needL);
+    if (R.hi < 0 && bStar < NBINS - 1) {
+      bStar++; // this bin does not reach it yet
+      continue;
+    }
+    break;
   }
-  BSTAR = bStar;
-  ddAdd(needH, needL, -ch, -cl);
+  for (let i = 0; i < nb; i++) KEEPM[BUCKET[i]] = 0;
+  ddAdd(needH, needL, -bh, -bl);
   SEL_H = 0;
   SEL_L = 0;
   if (nb > 0 && (R.hi > 0 || (R.hi === 0 && R.lo > 0))) selectMass(nb, x, base, stride, R.hi, R.lo);
-  ddAdd(ch, cl, SEL_H, SEL_L);
+  ddAdd(bh, bl, SEL_H, SEL_L);
   KEPT_H = R.hi;
   KEPT_L = R.lo;
+  BSTAR = bStar;
+  // KLIST ← the whole top-p set in increasing position: the bins before bStar merged with the
+  // bucket's marked entries.
+  let k = nk + nb;
+  let a = nk - 1;
+  for (let i = nb - 1; i >= 0; i--) {
+    const q = BUCKET[i];
+    if (KEEPM[q] !== 1) continue;
+    while (a >= 0 && KLIST[a] > q) KLIST[--k] = KLIST[a--];
+    KLIST[--k] = q;
+  }
+  while (a >= 0) KLIST[--k] = KLIST[a--];
+  // Entries were written from the back; shift the list to start at 0.
+  if (k > 0) KLIST.copyWithin(0, k, nk + nb);
+  NKEPT = nk + nb - k;
 }
-
-/** Whether position c is in the top-p set (after topPMarks). */
-const inTopP = (c: number): boolean => BINIDX[c] < BSTAR || (BINIDX[c] === BSTAR && KEEPM[c] === 1);
 
 /** Σ E[c] over c in the top-p set (when `marks`) with E[c] ≥ minP, as a double-double in KEPT_H/KEPT_L. */
 function keptMass(n: number, marks: boolean, minP: number): void {
   let s = 0;
   let comp = 0;
-  for (let c = 0; c < n; c++) {
-    const e = E[c];
-    if (e < minP || (marks && !inTopP(c))) continue;
+  const len = marks ? NKEPT : n;
+  for (let i = 0; i < len; i++) {
+    const e = E[marks ? KLIST[i] : i];
+    if (e < minP) continue;
     const y = e - comp;
     const t = s + y;
     comp = t - s - y;
@@ -369,10 +491,11 @@ function walk(n: number, marks: boolean, minP: number, u: number): number {
   const target = u * KEPT_H;
   let acc = 0;
   let last = -1;
-  if (!marks && minP === 0) {
-    for (let c = 0; c < n; c++) {
+  if (marks) {
+    for (let i = 0; i < NKEPT; i++) {
+      const c = KLIST[i];
       const e = E[c];
-      if (e === 0) continue;
+      if (e < minP) continue;
       acc += e;
       last = c;
       if (acc > target) return c;
@@ -381,7 +504,7 @@ function walk(n: number, marks: boolean, minP: number, u: number): number {
   }
   for (let c = 0; c < n; c++) {
     const e = E[c];
-    if (e === 0 || e < minP || (marks && !inTopP(c))) continue;
+    if (e === 0 || e < minP) continue;
     acc += e;
     last = c;
     if (acc > target) return c;
@@ -389,19 +512,59 @@ function walk(n: number, marks: boolean, minP: number, u: number): number {
   return last;
 }
 
-/** Without top-p no histogram is needed: E[c] = e^((z_c − m)·invT) and their sum (Kahan) into KEPT_H/KEPT_L. */
+/**
+ * Without top-p no histogram is needed: E[c] = e^((z_c − m)·invT) and their sum into
+ * KEPT_H/KEPT_L — four interleaved Kahan sums (so that no single chain of dependent additions
+ * sets the pace), added in double-double.
+ */
 function expSum(x: FloatArray, base: number, stride: number, n: number, m: number, invT: number): void {
-  let s = 0;
-  let comp = 0;
-  for (let c = 0, k = base; c < n; c++, k += stride) {
-    const e = expF64((x[k] - m) * invT);
-    E[c] = e;
-    const y = e - comp;
-    const t = s + y;
-    comp = t - s - y;
-    s = t;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let c0 = 0;
+  let c1 = 0;
+  let c2 = 0;
+  let c3 = 0;
+  let c = 0;
+  let k = base;
+  for (; c + 4 <= n; c += 4, k += 4 * stride) {
+    const e0 = expNeg((x[k] - m) * invT);
+    const e1 = expNeg((x[k + stride] - m) * invT);
+    const e2 = expNeg((x[k + 2 * stride] - m) * invT);
+    const e3 = expNeg((x[k + 3 * stride] - m) * invT);
+    E[c] = e0;
+    E[c + 1] = e1;
+    E[c + 2] = e2;
+    E[c + 3] = e3;
+    const y0 = e0 - c0;
+    const t0 = s0 + y0;
+    c0 = t0 - s0 - y0;
+    s0 = t0;
+    const y1 = e1 - c1;
+    const t1 = s1 + y1;
+    c1 = t1 - s1 - y1;
+    s1 = t1;
+    const y2 = e2 - c2;
+    const t2 = s2 + y2;
+    c2 = t2 - s2 - y2;
+    s2 = t2;
+    const y3 = e3 - c3;
+    const t3 = s3 + y3;
+    c3 = t3 - s3 - y3;
+    s3 = t3;
   }
-  ddAdd(s, -comp, 0, 0);
+  for (; c < n; c++, k += stride) {
+    const e = expNeg((x[k] - m) * invT);
+    E[c] = e;
+    const y = e - c0;
+    const t = s0 + y;
+    c0 = t - s0 - y;
+    s0 = t;
+  }
+  ddAdd(s0, -c0, s1, -c1);
+  ddAdd(R.hi, R.lo, s2, -c2);
+  ddAdd(R.hi, R.lo, s3, -c3);
   KEPT_H = R.hi;
   KEPT_L = R.lo;
 }
@@ -428,9 +591,11 @@ function keptRow(x: FloatArray, base: number, stride: number, n: number, m: numb
   } else expSum(x, base, stride, n, m, 1 / T);
   if (KEPT_SET.length < n) KEPT_SET = new Int32Array(n);
   let k = 0;
-  for (let c = 0; c < n; c++) {
+  const len = marks ? NKEPT : n;
+  for (let i = 0; i < len; i++) {
+    const c = marks ? KLIST[i] : i;
     const e = E[c];
-    if (e === 0 || e < minP || (marks && !inTopP(c))) continue;
+    if (e === 0 || e < minP) continue;
     KEPT_SET[k++] = c;
   }
   return k;
@@ -443,16 +608,16 @@ function keptRow(x: FloatArray, base: number, stride: number, n: number, m: numb
 function sampleRow(x: FloatArray, base: number, stride: number, n: number, T: number, topK: number, topP: number, minP: number, rng: Rng): number {
   if (!scanRow(x, base, stride, n)) return -2;
   if (ROW_ARG < 0) return -3;
-  if (ROW_POSINF > 0) {
+  const m = ROW_M;
+  if (m === Infinity) {
     // Each +∞ logit is infinitely more probable than any finite one: uniform among them.
-    let pick = Math.floor(rng.nextFloat() * ROW_POSINF);
+    let pick = Math.floor(rng.nextFloat() * countEqual(x, base, stride, n, Infinity));
     for (let c = 0, k = base; c < n; c++, k += stride) if (x[k] === Infinity && pick-- === 0) return c;
   }
   if (T === 0) return ROW_ARG;
   grow(n);
-  const m = ROW_M;
   const u = rng.nextFloat();
-  if (topK > 0 && topK < ROW_FINITE) {
+  if (topK > 0 && topK < n - countEqual(x, base, stride, n, -Infinity)) {
     gatherTopK(x, base, stride, n, topK);
     return POS[drawRow(XS, 0, 1, topK, m, T, topP, minP, u)];
   }
@@ -543,10 +708,10 @@ export function samplingSet(logits: FloatArray | readonly number[], opts?: Omit<
   if (n === 0) fail(fn, 'SHAPE_MISMATCH', 'logits is empty; there is nothing to sample');
   if (!scanRow(x, 0, 1, n)) fail(fn, 'INVALID_INPUT', 'logits contains NaN; cannot sample from it');
   if (ROW_ARG < 0) fail(fn, 'INVALID_INPUT', 'every logit is −∞; there is no token to sample');
-  if (ROW_POSINF > 0) return Int32Array.from(Array.from(x.keys()).filter((c) => x[c] === Infinity));
+  if (ROW_M === Infinity) return Int32Array.from(Array.from(x.keys()).filter((c) => x[c] === Infinity));
   if (o.T === 0) return Int32Array.of(ROW_ARG);
   grow(n);
-  if (o.topK > 0 && o.topK < ROW_FINITE) {
+  if (o.topK > 0 && o.topK < n - countEqual(x, 0, 1, n, -Infinity)) {
     gatherTopK(x, 0, 1, n, o.topK);
     const k = keptRow(XS, 0, 1, o.topK, ROW_M, o.T, o.topP, o.minP);
     return Int32Array.from(KEPT_SET.subarray(0, k), (i) => POS[i]);

@@ -1,0 +1,216 @@
+// Benchmark of sigmax/llm: fused linearCrossEntropy against the unfused composition (logits =
+// matmul, crossEntropyWithGrad, two matmuls), and token sampling. Each linear-cross-entropy
+// variant runs in its own child process so that its peak resident memory is its own; the parent
+// writes bench/LLM-RESULTS.md. Run: node --import tsx --expose-gc bench/llm.bench.ts [--quick]
+
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { crossEntropyWithGrad, getBackend, tensor, type Tensor } from '../src/index.js';
+import { createRng, linearCrossEntropy, matmul, sample } from '../src/llm/index.js';
+
+interface Config {
+  variant: 'unfused' | 'fused' | 'fused-two-pass';
+  N: number;
+  D: number;
+  V: number;
+  chunkSize?: number;
+}
+
+interface ChildResult {
+  config: Config;
+  wallS: number;
+  cpuS: number;
+  baseRssMB: number;
+  peakRssMB: number;
+  extraMB: number;
+  loss: number;
+  backend: string;
+  chunk: string;
+}
+
+/** Mebibyte. */
+const MB = 1024 * 1024;
+
+/** Deterministic pseudo-random floats in [−a, a) (mulberry32), written straight into the array. */
+function fill(x: Float32Array, seed: number, a: number): void {
+  let s = seed >>> 0;
+  for (let i = 0; i < x.length; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    x[i] = ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * a;
+  }
+}
+
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/** One variant on one shape: returns the loss (the gradients land in the preallocated outputs). */
+function runVariant(c: Config, H: Tensor<Float32Array>, W: Tensor<Float32Array>, t: Int32Array, gH: Float32Array, gW: Float32Array): number {
+  if (c.variant === 'unfused') {
+    const logits = matmul(H, W, { transposeB: true });
+    const ce = crossEntropyWithGrad(logits, t);
+    matmul(ce.grad, W, { out: gH });
+    matmul(ce.grad, H, { transposeA: true, out: gW });
+    return ce.loss;
+  }
+  const r = linearCrossEntropy(H, W, t, { gradHiddenOut: gH, gradWeightOut: gW, ...(c.chunkSize !== undefined ? { chunkSize: c.chunkSize } : {}) });
+  return r.loss;
+}
+
+function child(c: Config): void {
+  // Warm the JIT on a small problem first, so that the measured run is compiled code.
+  {
+    const n = 48;
+    const d = 64;
+    const v = 700;
+    const H = tensor(new Float32Array(n * d), [n, d]);
+    const W = tensor(new Float32Array(v * d), [v, d]);
+    fill(H.data, 1, 1);
+    fill(W.data, 2, 0.1);
+    const t = Int32Array.from({ length: n }, (_, i) => (i * 7919) % v);
+    for (let k = 0; k < 3; k++) runVariant({ ...c, N: n, D: d, V: v, chunkSize: c.chunkSize === undefined ? undefined : 128 }, H, W, t, new Float32Array(n * d), new Float32Array(v * d));
+  }
+  const { N, D, V } = c;
+  const H = tensor(new Float32Array(N * D), [N, D]);
+  const W = tensor(new Float32Array(V * D), [V, D]);
+  fill(H.data, 3, 1);
+  fill(W.data, 4, 0.1);
+  const t = Int32Array.from({ length: N }, (_, i) => (i * 2654435761) % V);
+  // Outputs are preallocated for both variants, so the baseline holds inputs and outputs alike.
+  const gH = new Float32Array(N * D);
+  const gW = new Float32Array(V * D);
+  gW.fill(0);
+  gH.fill(0);
+  gc();
+  const baseRss = process.memoryUsage().rss;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const loss = runVariant(c, H, W, t, gH, gW);
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const peak = process.resourceUsage().maxRSS * 1024;
+  const res: ChildResult = {
+    config: c,
+    wallS: wall,
+    cpuS: (cpu.user + cpu.system) / 1e6,
+    baseRssMB: baseRss / MB,
+    peakRssMB: peak / MB,
+    extraMB: Math.max(0, peak - baseRss) / MB,
+    loss,
+    backend: getBackend(),
+    chunk: c.variant === 'unfused' ? '—' : c.chunkSize === undefined ? 'auto' : String(c.chunkSize),
+  };
+  process.stdout.write(`RESULT ${JSON.stringify(res)}\n`);
+}
+
+function runChild(c: Config): ChildResult {
+  const self = fileURLToPath(import.meta.url);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', self, '--child', JSON.stringify(c)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (line === undefined) throw new Error(`child failed (${c.variant} ${c.N}×${c.D}×${c.V}): ${r.stderr}`);
+  return JSON.parse(line.slice(7)) as ChildResult;
+}
+
+/** A plausible LM logit row: a heavy-tailed bulk plus a handful of strong candidates. */
+function llmLogits(V: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  const z = new Float32Array(V);
+  for (let i = 0; i < V; i++) {
+    const u = Math.max(rng.nextFloat(), 1e-300);
+    const v = rng.nextFloat();
+    z[i] = 2.5 * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v) - 4;
+  }
+  for (let i = 0; i < 40; i++) z[rng.nextUint32() % V] = 8 + 6 * rng.nextFloat();
+  return z;
+}
+
+function benchSampling(): { name: string; medianMs: number; p90Ms: number; cpuMs: number }[] {
+  const V = 151936;
+  const rows = [llmLogits(V, 1), llmLogits(V, 2), llmLogits(V, 3)];
+  const out: { name: string; medianMs: number; p90Ms: number; cpuMs: number }[] = [];
+  const settings: [string, Parameters<typeof sample>[1]][] = [
+    ['topP 0.9', { topP: 0.9 }],
+    ['topP 0.9, T 0.7', { topP: 0.9, temperature: 0.7 }],
+    ['topK 50, topP 0.9', { topK: 50, topP: 0.9 }],
+    ['minP 0.05', { minP: 0.05 }],
+    ['no filter', {}],
+  ];
+  for (const [name, o] of settings) {
+    const rng = createRng(7);
+    for (let i = 0; i < 60; i++) sample(rows[i % 3], { ...o, rng });
+    const times: number[] = [];
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < 300; i++) {
+      const t0 = performance.now();
+      sample(rows[i % 3], { ...o, rng });
+      times.push(performance.now() - t0);
+    }
+    const cu = process.cpuUsage(c0);
+    times.sort((a, b) => a - b);
+    out.push({ name, medianMs: times[150], p90Ms: times[270], cpuMs: (cu.user + cu.system) / 1000 / 300 });
+  }
+  return out;
+}
+
+function main(): void {
+  const quick = process.argv.includes('--quick');
+  const shapes = quick
+    ? [{ N: 256, D: 128, V: 4000, two: 1024 }, { N: 64, D: 128, V: 20000, two: 4096 }]
+    : [{ N: 4096, D: 512, V: 32000, two: 4096 }, { N: 1024, D: 1024, V: 151936, two: 2048 }];
+  const load0 = loadavg();
+  const started = new Date();
+  const rows: ChildResult[] = [];
+  for (const s of shapes) {
+    for (const variant of ['unfused', 'fused', 'fused-two-pass'] as const) {
+      const c: Config = { variant, N: s.N, D: s.D, V: s.V, ...(variant === 'fused-two-pass' ? { chunkSize: s.two } : {}) };
+      const r = runChild(c);
+      process.stdout.write(`${variant} ${s.N}×${s.D}×${s.V}: ${r.wallS.toFixed(1)} s wall, ${r.cpuS.toFixed(1)} s CPU, +${r.extraMB.toFixed(0)} MB (loss ${r.loss})\n`);
+      rows.push(r);
+    }
+  }
+  const samp = benchSampling();
+  const load1 = loadavg();
+  const lines: string[] = [];
+  lines.push('# sigmax/llm benchmark results', '');
+  lines.push(`Generated by \`node --import tsx --expose-gc bench/llm.bench.ts${quick ? ' --quick' : ''}\` on ${started.toISOString()}.`);
+  lines.push(`Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load average ${load0.map((x) => x.toFixed(1)).join('/')} at the start, ${load1.map((x) => x.toFixed(1)).join('/')} at the end.`);
+  lines.push('All runs single-threaded, float32 inputs; crossEntropyWithGrad in the unfused composition ran on the');
+  lines.push(`'${rows[0]?.backend}' backend. Each variant ran once, in its own child process, after a small JIT warm-up.`);
+  lines.push('');
+  lines.push('## linearCrossEntropy (loss + gradients wrt hidden and weight)');
+  lines.push('');
+  lines.push('Peak extra memory = peak RSS of the run − RSS before it (inputs, gradient outputs and the warmed-up');
+  lines.push('runtime already resident). Logits = N·V·4 bytes, what the unfused composition materialises (it also holds');
+  lines.push('the logits gradient, as large again).');
+  lines.push('');
+  lines.push('| N × D × V | variant | chunk | wall s | CPU s | time / unfused (wall, CPU) | peak extra MiB | logits MiB | extra / logits |');
+  lines.push('|---|---|---|---|---|---|---|---|---|');
+  for (const s of shapes) {
+    const group = rows.filter((r) => r.config.N === s.N && r.config.V === s.V);
+    const base = group.find((r) => r.config.variant === 'unfused')!;
+    const logitsMB = (s.N * s.V * 4) / MB;
+    for (const r of group) {
+      lines.push(
+        `| ${s.N} × ${s.D} × ${s.V} | ${r.config.variant} | ${r.chunk} | ${r.wallS.toFixed(1)} | ${r.cpuS.toFixed(1)} | ${(r.wallS / base.wallS).toFixed(2)}, ${(r.cpuS / base.cpuS).toFixed(2)} | ${r.extraMB.toFixed(0)} | ${logitsMB.toFixed(0)} | ${(r.extraMB / logitsMB).toFixed(3)} |`,
+      );
+    }
+  }
+  lines.push('');
+  lines.push('## sample (one token, V = 151,936, one core)');
+  lines.push('');
+  lines.push('| setting | median ms | p90 ms | CPU ms per call |');
+  lines.push('|---|---|---|---|');
+  for (const r of samp) lines.push(`| ${r.name} | ${r.medianMs.toFixed(3)} | ${r.p90Ms.toFixed(3)} | ${r.cpuMs.toFixed(3)} |`);
+  lines.push('');
+  writeFileSync(new URL('./LLM-RESULTS.md', import.meta.url), lines.join('\n'));
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+const i = process.argv.indexOf('--child');
+if (i >= 0) child(JSON.parse(process.argv[i + 1]) as Config);
+else main();
