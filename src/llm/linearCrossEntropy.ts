@@ -137,6 +137,12 @@ function scratch(tile: number, hblk: number): void {
   if (HBLK.length < hblk) HBLK = new Float64Array(hblk);
 }
 
+/** Lets the tile go after a call: it can be tens of MB, and holding it between calls buys little. */
+export function releaseScratch(): void {
+  TILE = new Float64Array(0);
+  HBLK = new Float64Array(0);
+}
+
 /**
  * u = hidden[n0 : n0+tn] · weight[v0 : v0+vc]ᵀ + bias into TILE (tn × vc, float64). The hidden
  * block is copied to float64 first so that the micro-kernel reads one array type per operand.
@@ -749,6 +755,7 @@ export function linearCrossEntropy<X extends Input>(hidden: X, weight: Input, ta
       if (dH !== gH.data) for (let i = 0; i < N * D; i++) gH.data[i] = dH[i];
     }
   }
+  releaseScratch();
   if (gB !== null && gb !== null) for (let j = 0; j < V; j++) gB.data[j] = gb[j];
   if (P.wantGrad && (N === 0 || V === 0)) {
     gH?.data.fill(0);

@@ -1,7 +1,8 @@
 // Sampling a token from logits for LLM inference: temperature, top-k, top-p (nucleus) and min-p,
 // in that order (Hugging Face transformers' warper order), from a seeded, reproducible generator.
-// Top-k is a quickselect and top-p a selection by probability mass (a histogram of the logits
-// plus a stable three-way partition of the one boundary bucket), so no row is ever fully sorted.
+// Top-k is a selection (a heap of the k best for k ≤ 1024, else quickselect) and top-p a
+// selection by probability mass (a histogram of the logits plus a stable three-way partition
+// of the one boundary bucket), so no row is ever fully sorted.
 
 import { fail, show } from '../core/errors.js';
 import { checkOptions, numberOption } from '../core/options.js';
@@ -288,24 +289,45 @@ function countEqual(x: FloatArray, base: number, stride: number, n: number, v: n
   return count;
 }
 
-/** XS[0 : k) ← the k largest logits (ties: lower position first) in position order, POS their positions. */
-function gatherTopK(x: FloatArray, base: number, stride: number, n: number, topK: number): void {
+/**
+ * XS[0 : k) ← the k largest logits (ties at the k-th value: lower positions first) in position
+ * order, POS their positions; returns false (leaving them unset) when fewer than k logits are
+ * finite, so that top-k keeps everything.
+ */
+function gatherTopK(x: FloatArray, base: number, stride: number, n: number, topK: number): boolean {
   let tau: number;
   if (topK <= HEAP_MAX) tau = kthLargestHeap(x, base, stride, n, topK);
   else {
     for (let c = 0, k = base; c < n; c++, k += stride) VALS[c] = x[k];
     tau = kthLargest(n, topK);
   }
-  let ties = topK;
-  for (let c = 0, k = base; c < n; c++, k += stride) if (x[k] > tau) ties--;
+  if (tau === -Infinity) return false;
+  // Entries above τ all belong; entries equal to τ (collected in WORK1) fill the rest in position order.
   let len = 0;
+  let nt = 0;
   for (let c = 0, k = base; c < n; c++, k += stride) {
     const v = x[k];
-    if (v > tau || (v === tau && ties-- > 0)) {
+    if (v > tau) {
       XS[len] = v;
       POS[len++] = c;
+    } else if (v === tau) WORK1[nt++] = c;
+  }
+  const ties = topK - len;
+  if (ties > 0) {
+    // Merge the first `ties` tied positions into POS from the back (both lists increasing).
+    let a = len - 1;
+    let w = topK - 1;
+    for (let i = ties - 1; i >= 0; i--) {
+      const q = WORK1[i];
+      while (a >= 0 && POS[a] > q) {
+        POS[w] = POS[a];
+        XS[w--] = XS[a--];
+      }
+      POS[w] = q;
+      XS[w--] = tau;
     }
   }
+  return true;
 }
 
 /**
@@ -617,10 +639,7 @@ function sampleRow(x: FloatArray, base: number, stride: number, n: number, T: nu
   if (T === 0) return ROW_ARG;
   grow(n);
   const u = rng.nextFloat();
-  if (topK > 0 && topK < n - countEqual(x, base, stride, n, -Infinity)) {
-    gatherTopK(x, base, stride, n, topK);
-    return POS[drawRow(XS, 0, 1, topK, m, T, topP, minP, u)];
-  }
+  if (topK > 0 && topK < n && gatherTopK(x, base, stride, n, topK)) return POS[drawRow(XS, 0, 1, topK, m, T, topP, minP, u)];
   return drawRow(x, base, stride, n, m, T, topP, minP, u);
 }
 
@@ -656,8 +675,10 @@ function readSampleOptions(fn: string, opts: SampleOptions | undefined) {
  * u·(kept mass), u = rng.nextFloat(), walked over the kept tokens in index order, so a seed (or
  * an rng in a given state) always gives the same token.
  * Exact selection: probabilities are e^((z − max)/T) in float64 (within 0.52 ulp) with masses
- * summed in double-double; top-k is a quickselect and top-p a histogram of the logits plus a
- * stable three-way partition of the one boundary bucket — linear time, no sort of the row.
+ * summed in double-double; top-k is a selection (a k-heap, or quickselect above k = 1024) and
+ * top-p a histogram of the logits plus a stable three-way partition of the one boundary bucket —
+ * linear time, no sort of the row. The cost is one float64 exp per vocabulary entry (the exact
+ * normaliser needs them all) plus a few cheap passes. See docs/math.md#sampling.
  * A flat array gives one index (a number); a Tensor gives an Int32Array with one index per row
  * (rows along `axis`). temperature 0 gives the argmax (first on ties). −∞ logits are never drawn;
  * if any logit is +∞ the draw is uniform among the +∞ ones. A row with NaN, or with every logit −∞,
@@ -711,8 +732,7 @@ export function samplingSet(logits: FloatArray | readonly number[], opts?: Omit<
   if (ROW_M === Infinity) return Int32Array.from(Array.from(x.keys()).filter((c) => x[c] === Infinity));
   if (o.T === 0) return Int32Array.of(ROW_ARG);
   grow(n);
-  if (o.topK > 0 && o.topK < n - countEqual(x, 0, 1, n, -Infinity)) {
-    gatherTopK(x, 0, 1, n, o.topK);
+  if (o.topK > 0 && o.topK < n && gatherTopK(x, 0, 1, n, o.topK)) {
     const k = keptRow(XS, 0, 1, o.topK, ROW_M, o.T, o.topP, o.minP);
     return Int32Array.from(KEPT_SET.subarray(0, k), (i) => POS[i]);
   }
