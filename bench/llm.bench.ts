@@ -2,9 +2,10 @@
 // matmul, crossEntropyWithGrad, two matmuls), and token sampling. Each linear-cross-entropy
 // variant runs in its own child process so that its peak resident memory is its own; the parent
 // writes bench/LLM-RESULTS.md. Run: node --import tsx --expose-gc bench/llm.bench.ts [--quick]
+// (--sampling-only re-measures sampling and rewrites only that section of the file).
 
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { crossEntropyWithGrad, getBackend, tensor, type Tensor } from '../src/index.js';
@@ -157,6 +158,28 @@ function benchSampling(): { name: string; medianMs: number; p90Ms: number; cpuMs
   return out;
 }
 
+/** The sampling table alone, written over the sampling section of an existing LLM-RESULTS.md. */
+function samplingOnly(): void {
+  const samp = benchSampling();
+  const url = new URL('./LLM-RESULTS.md', import.meta.url);
+  const old = readFileSync(url, 'utf8');
+  const at = old.indexOf('## sample');
+  const head = at >= 0 ? old.slice(0, at) : `${old}\n`;
+  const lines = samplingSection(samp, `re-measured by \`node --import tsx --expose-gc bench/llm.bench.ts --sampling-only\` on ${new Date().toISOString()}, load average ${loadavg().map((x) => x.toFixed(1)).join('/')}`);
+  writeFileSync(url, head + lines.join('\n'));
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+function samplingSection(samp: ReturnType<typeof benchSampling>, note: string): string[] {
+  const lines = ['## sample (one token, V = 151,936, one core)', ''];
+  if (note) lines.push(`Sampling ${note}.`, '');
+  lines.push('| setting | median ms | p90 ms | CPU ms per call |');
+  lines.push('|---|---|---|---|');
+  for (const r of samp) lines.push(`| ${r.name} | ${r.medianMs.toFixed(3)} | ${r.p90Ms.toFixed(3)} | ${r.cpuMs.toFixed(3)} |`);
+  lines.push('');
+  return lines;
+}
+
 function main(): void {
   const quick = process.argv.includes('--quick');
   const shapes = quick
@@ -201,16 +224,12 @@ function main(): void {
     }
   }
   lines.push('');
-  lines.push('## sample (one token, V = 151,936, one core)');
-  lines.push('');
-  lines.push('| setting | median ms | p90 ms | CPU ms per call |');
-  lines.push('|---|---|---|---|');
-  for (const r of samp) lines.push(`| ${r.name} | ${r.medianMs.toFixed(3)} | ${r.p90Ms.toFixed(3)} | ${r.cpuMs.toFixed(3)} |`);
-  lines.push('');
+  lines.push(...samplingSection(samp, ''));
   writeFileSync(new URL('./LLM-RESULTS.md', import.meta.url), lines.join('\n'));
   process.stdout.write(lines.join('\n') + '\n');
 }
 
 const i = process.argv.indexOf('--child');
 if (i >= 0) child(JSON.parse(process.argv[i + 1]) as Config);
+else if (process.argv.includes('--sampling-only')) samplingOnly();
 else main();

@@ -110,7 +110,6 @@ function grow(n: number): void {
 const BINS_PER_UNIT = 16;
 const HIST_DEPTH = 32;
 const NBINS = BINS_PER_UNIT * HIST_DEPTH + 1;
-const BIN_SUM = new Float64Array(NBINS);
 
 /** The k-th largest of VALS[0 : n) (1 ≤ k ≤ n), by quickselect (Hoare partition, median-of-3 pivot). Reorders VALS. */
 function kthLargest(n: number, k: number): number {
@@ -265,21 +264,35 @@ function selectMass(n: number, x: FloatArray, base: number, stride: number, need
 let ROW_M = 0;
 let ROW_ARG = 0;
 
-/** Max and argmax of a row (first on ties); false when it holds a NaN. */
+/**
+ * Max of a row into ROW_M (NaN when the row holds a NaN: Math.max propagates it), in four
+ * independent lanes; ROW_ARG ← −1 for a row of all −∞ (or empty), else 0 (see argmaxRow).
+ */
 function scanRow(x: FloatArray, base: number, stride: number, n: number): boolean {
-  let m = -Infinity;
-  let arg = -1;
-  let nan = false;
-  for (let c = 0, k = base; c < n; c++, k += stride) {
-    const v = x[k];
-    if (v > m) {
-      m = v;
-      arg = c;
-    } else if (v !== v) nan = true;
+  let m0 = -Infinity;
+  let m1 = -Infinity;
+  let m2 = -Infinity;
+  let m3 = -Infinity;
+  let c = 0;
+  let k = base;
+  for (; c + 4 <= n; c += 4, k += 4 * stride) {
+    m0 = Math.max(m0, x[k]);
+    m1 = Math.max(m1, x[k + stride]);
+    m2 = Math.max(m2, x[k + 2 * stride]);
+    m3 = Math.max(m3, x[k + 3 * stride]);
   }
+  for (; c < n; c++, k += stride) m0 = Math.max(m0, x[k]);
+  const m = Math.max(Math.max(m0, m1), Math.max(m2, m3));
   ROW_M = m;
-  ROW_ARG = arg;
-  return !nan;
+  ROW_ARG = m === -Infinity ? -1 : 0;
+  return m === m;
+}
+
+/** The first position of the row's max ROW_M. */
+function argmaxRow(x: FloatArray, base: number, stride: number, n: number): number {
+  const m = ROW_M;
+  for (let c = 0, k = base; c < n; c++, k += stride) if (x[k] === m) return c;
+  return 0;
 }
 
 /** Number of entries equal to v in a row. */
@@ -330,165 +343,12 @@ function gatherTopK(x: FloatArray, base: number, stride: number, n: number, topK
   return true;
 }
 
-/**
- * E[c] = e^((z_c − m)·invT), its histogram bin BINIDX[c], the bins' masses (plain sums: they
- * only locate the boundary bin, which topPMarks then checks with exact sums) and the total S
- * (two interleaved Kahan sums, added in double-double) into TOTAL_H/TOTAL_L.
- */
-function expAndBin(x: FloatArray, base: number, stride: number, n: number, m: number, invT: number): void {
-  BIN_SUM.fill(0);
-  const cut = -HIST_DEPTH;
-  let s0 = 0;
-  let s1 = 0;
-  let c0 = 0;
-  let c1 = 0;
-  let c = 0;
-  let k = base;
-  for (; c + 2 <= n; c += 2, k += 2 * stride) {
-    const d0 = (x[k] - m) * invT;
-    const d1 = (x[k + stride] - m) * invT;
-    const e0 = expNeg(d0);
-    const e1 = expNeg(d1);
-    E[c] = e0;
-    E[c + 1] = e1;
-    const b0 = d0 > cut ? (-d0 * BINS_PER_UNIT) | 0 : NBINS - 1;
-    const b1 = d1 > cut ? (-d1 * BINS_PER_UNIT) | 0 : NBINS - 1;
-    BINIDX[c] = b0;
-    BINIDX[c + 1] = b1;
-    BIN_SUM[b0] += e0;
-    BIN_SUM[b1] += e1;
-    const y0 = e0 - c0;
-    const t0 = s0 + y0;
-    c0 = t0 - s0 - y0;
-    s0 = t0;
-    const y1 = e1 - c1;
-    const t1 = s1 + y1;
-    c1 = t1 - s1 - y1;
-    s1 = t1;
-  }
-  for (; c < n; c++, k += stride) {
-    const d = (x[k] - m) * invT;
-    const e = expNeg(d);
-    E[c] = e;
-    const b = d > cut ? (-d * BINS_PER_UNIT) | 0 : NBINS - 1;
-    BINIDX[c] = b;
-    BIN_SUM[b] += e;
-    const y = e - c0;
-    const t = s0 + y;
-    c0 = t - s0 - y;
-    s0 = t;
-  }
-  ddAdd(s0, -c0, s1, -c1);
-  TOTAL_H = R.hi;
-  TOTAL_L = R.lo;
-}
-
-let TOTAL_H = 0;
-let TOTAL_L = 0;
-
-// Mass of the kept set (double-double), from topPMarks or the histogram; the boundary bin.
+// Mass of the kept set (double-double), from topPSet or expSum.
 let KEPT_H = 0;
 let KEPT_L = 0;
-let BSTAR = 0;
-/** The top-p set's positions (increasing) and their count, from topPMarks. */
+/** The top-p set's positions (increasing) and their count, from topPSet. */
 let KLIST = new Int32Array(0);
 let NKEPT = 0;
-
-/**
- * Top-p: the smallest set of the largest logits whose mass reaches p·S (S = TOTAL) is every
- * position in a bin before BSTAR plus the positions of bin BSTAR marked in KEEPM; its mass goes
- * to KEPT_H/KEPT_L. The cumulative histogram proposes the boundary bin; one pass then sums the
- * bins before it exactly (Kahan) and collects the bin's positions; if rounding in the histogram
- * put the boundary one bin off, the next bin is tried. Only that bin's entries are searched
- * (selectMass).
- */
-function topPMarks(x: FloatArray, base: number, stride: number, n: number, topP: number): void {
-  ddMulD(TOTAL_H, TOTAL_L, topP);
-  const needH = R.hi;
-  const needL = R.lo;
-  let ch = 0;
-  let cl = 0;
-  let bStar = NBINS - 1;
-  for (let b = 0; b < NBINS; b++) {
-    ddAdd(ch, cl, BIN_SUM[b], 0);
-    ch = R.hi;
-    cl = R.lo;
-    ddAdd(ch, cl, -needH, -needL);
-    if (R.hi > 0 || (R.hi === 0 && R.lo >= 0)) {
-      bStar = b;
-      break;
-    }
-  }
-  let bh = 0;
-  let bl = 0;
-  let nb = 0;
-  let nk = 0;
-  for (;;) {
-    // Exact mass before bStar and of bStar, and bStar's positions.
-    let s = 0;
-    let comp = 0;
-    let sb = 0;
-    let cb = 0;
-    nb = 0;
-    nk = 0;
-    for (let c = 0; c < n; c++) {
-      const b = BINIDX[c];
-      if (b > bStar) continue;
-      const e = E[c];
-      if (b < bStar) {
-        KLIST[nk++] = c;
-        const y = e - comp;
-        const t = s + y;
-        comp = t - s - y;
-        s = t;
-      } else if (e > 0) {
-        BUCKET[nb++] = c;
-        const y = e - cb;
-        const t = sb + y;
-        cb = t - sb - y;
-        sb = t;
-      }
-    }
-    ddAdd(s, -comp, 0, 0);
-    bh = R.hi;
-    bl = R.lo;
-    ddAdd(bh, bl, -needH, -needL);
-    if ((R.hi > 0 || (R.hi === 0 && R.lo >= 0)) && bStar > 0) {
-      bStar--; // the bins before already reach p·S
-      continue;
-    }
-    ddAdd(bh, bl, sb, -cb);
-    ddAdd(R.hi, R.lo, -needH, -needL);
-    if (R.hi < 0 && bStar < NBINS - 1) {
-      bStar++; // this bin does not reach it yet
-      continue;
-    }
-    break;
-  }
-  for (let i = 0; i < nb; i++) KEEPM[BUCKET[i]] = 0;
-  ddAdd(needH, needL, -bh, -bl);
-  SEL_H = 0;
-  SEL_L = 0;
-  if (nb > 0 && (R.hi > 0 || (R.hi === 0 && R.lo > 0))) selectMass(nb, x, base, stride, R.hi, R.lo);
-  ddAdd(bh, bl, SEL_H, SEL_L);
-  KEPT_H = R.hi;
-  KEPT_L = R.lo;
-  BSTAR = bStar;
-  // KLIST ← the whole top-p set in increasing position: the bins before bStar merged with the
-  // bucket's marked entries.
-  let k = nk + nb;
-  let a = nk - 1;
-  for (let i = nb - 1; i >= 0; i--) {
-    const q = BUCKET[i];
-    if (KEEPM[q] !== 1) continue;
-    while (a >= 0 && KLIST[a] > q) KLIST[--k] = KLIST[a--];
-    KLIST[--k] = q;
-  }
-  while (a >= 0) KLIST[--k] = KLIST[a--];
-  // Entries were written from the back; shift the list to start at 0.
-  if (k > 0) KLIST.copyWithin(0, k, nk + nb);
-  NKEPT = nk + nb - k;
-}
 
 /** Σ E[c] over c in the top-p set (when `marks`) with E[c] ≥ minP, as a double-double in KEPT_H/KEPT_L. */
 function keptMass(n: number, marks: boolean, minP: number): void {
@@ -591,14 +451,155 @@ function expSum(x: FloatArray, base: number, stride: number, n: number, m: numbe
   KEPT_L = R.lo;
 }
 
+// Top-p by bins: counts per bin, bounds of e^d per bin, a counting sort of the positions by bin,
+// exact cumulative masses of the head bins.
+const BIN_CNT = new Int32Array(NBINS);
+/** The last position in each bin; NEXT[c] is the previous one (−1 ends a bin's list). */
+const BIN_LAST = new Int32Array(NBINS);
+const BIN_LO = new Float64Array(NBINS);
+const BIN_HI = new Float64Array(NBINS);
+/** Σ_{b' ≥ b} count·bound: what the bins from b on can add to S at least and at most. */
+const SUF_LO = new Float64Array(NBINS + 1);
+const SUF_HI = new Float64Array(NBINS + 1);
+const CUM_H = new Float64Array(NBINS);
+const CUM_L = new Float64Array(NBINS);
+let NEXT = new Int32Array(0);
+/** Relative pads that keep float64 sums of bounds on the safe side (far above their rounding). */
+const PAD = 2 ** -40;
+
+function initBounds(): void {
+  for (let b = 0; b < NBINS - 1; b++) {
+    BIN_HI[b] = expNeg(-b / BINS_PER_UNIT) * (1 + 2 ** -50);
+    BIN_LO[b] = expNeg(-(b + 1) / BINS_PER_UNIT) * (1 - 2 ** -50);
+  }
+  BIN_HI[NBINS - 1] = expNeg(-HIST_DEPTH) * (1 + 2 ** -50);
+  BIN_LO[NBINS - 1] = 0;
+}
+
+/** True when (ah + al) ≥ (bh + bl). */
+function ddGe(ah: number, al: number, bh: number, bl: number): boolean {
+  ddAdd(ah, al, -bh, -bl);
+  return R.hi > 0 || (R.hi === 0 && R.lo >= 0);
+}
+
+/**
+ * Top-p with exps only where the decision needs them. Each bin b holds d ∈ (−(b+1)/16, −b/16],
+ * so its tokens' e^d lie in [BIN_LO[b], BIN_HI[b]] (bounds of the float64 exp, padded) and the
+ * counts alone bound what the bins from b on add to S. One pass links the positions of each bin
+ * into a list; exps are then computed bin by bin from the top, until the exact mass of the head reaches
+ * p times the upper bound of S. The tail enters S as an interval [S_lo, S_hi]; if the boundary
+ * bin, or the tokens chosen in it (selectMass), differ between p·S_lo and p·S_hi, one more bin
+ * is computed exactly and the decision retried — with every bin exact the interval is a point.
+ * So the set is exactly the one the full computation gives. Leaves the set's mass in
+ * KEPT_H/KEPT_L and its positions, increasing, in KLIST[0 : NKEPT).
+ */
+function topPSet(x: FloatArray, base: number, stride: number, n: number, m: number, invT: number, topP: number): void {
+  if (BIN_HI[0] === 0) initBounds();
+  if (NEXT.length < n) NEXT = new Int32Array(E.length);
+  BIN_CNT.fill(0);
+  BIN_LAST.fill(-1);
+  for (let c = 0, k = base; c < n; c++, k += stride) {
+    // Math.min first: −d·16 is +∞ for a −∞ logit, which `| 0` would turn into 0.
+    const b = Math.min((m - x[k]) * invT * BINS_PER_UNIT, NBINS - 1) | 0;
+    BINIDX[c] = b;
+    BIN_CNT[b]++;
+    NEXT[c] = BIN_LAST[b];
+    BIN_LAST[b] = c;
+  }
+  SUF_LO[NBINS] = 0;
+  SUF_HI[NBINS] = 0;
+  for (let b = NBINS - 1; b >= 0; b--) {
+    SUF_LO[b] = SUF_LO[b + 1] + BIN_CNT[b] * BIN_LO[b];
+    SUF_HI[b] = SUF_HI[b + 1] + BIN_CNT[b] * BIN_HI[b];
+  }
+  let ch = 0;
+  let cl = 0;
+  let J = -1;
+  for (;;) {
+    // Make bin J + 1 exact.
+    const b = ++J;
+    let sum = 0;
+    let comp = 0;
+    for (let c = BIN_LAST[b]; c >= 0; c = NEXT[c]) {
+      const e = expNeg((x[base + c * stride] - m) * invT);
+      E[c] = e;
+      const y = e - comp;
+      const t = sum + y;
+      comp = t - sum - y;
+      sum = t;
+    }
+    ddAdd(ch, cl, sum, -comp);
+    ch = R.hi;
+    cl = R.lo;
+    CUM_H[b] = ch;
+    CUM_L[b] = cl;
+    const last = J === NBINS - 1;
+    // S ∈ [S_lo, S_hi] and need = p·S at both ends.
+    const tHi = last ? 0 : SUF_HI[J + 1] * (1 + PAD);
+    const tLo = last ? 0 : SUF_LO[J + 1] * (1 - PAD);
+    ddAdd(ch, cl, tHi, 0);
+    ddMulD(R.hi, R.lo, topP);
+    const needHiH = R.hi;
+    const needHiL = R.lo;
+    if (!last && !ddGe(ch, cl, needHiH, needHiL)) continue;
+    ddAdd(ch, cl, tLo, 0);
+    ddMulD(R.hi, R.lo, topP);
+    const needLoH = R.hi;
+    const needLoL = R.lo;
+    // The boundary bin: the first whose cumulative mass reaches need, the same at both ends.
+    let bStar = 0;
+    while (bStar < J && !ddGe(CUM_H[bStar], CUM_L[bStar], needHiH, needHiL)) bStar++;
+    if (bStar > 0 && ddGe(CUM_H[bStar - 1], CUM_L[bStar - 1], needLoH, needLoL)) continue;
+    const prevH = bStar > 0 ? CUM_H[bStar - 1] : 0;
+    const prevL = bStar > 0 ? CUM_L[bStar - 1] : 0;
+    // The tokens chosen in the bucket, the same at both ends.
+    let nb = 0;
+    for (let c = BIN_LAST[bStar]; c >= 0; c = NEXT[c]) if (E[c] > 0) BUCKET[nb++] = c;
+    BUCKET.subarray(0, nb).reverse();
+    let kept = -1;
+    let same = true;
+    for (let pass = 0; pass < (last ? 1 : 2); pass++) {
+      for (let i = 0; i < nb; i++) KEEPM[BUCKET[i]] = 0;
+      if (pass === 0) ddAdd(needHiH, needHiL, -prevH, -prevL);
+      else ddAdd(needLoH, needLoL, -prevH, -prevL);
+      SEL_H = 0;
+      SEL_L = 0;
+      if (R.hi > 0 || (R.hi === 0 && R.lo > 0)) selectMass(nb, x, base, stride, R.hi, R.lo);
+      let count = 0;
+      for (let i = 0; i < nb; i++) count += KEEPM[BUCKET[i]];
+      if (kept < 0) kept = count;
+      else same = count === kept;
+    }
+    if (!same) continue;
+    ddAdd(prevH, prevL, SEL_H, SEL_L);
+    KEPT_H = R.hi;
+    KEPT_L = R.lo;
+    // KLIST ← the bins before bStar and the bucket's chosen tokens, in increasing position: by
+    // sorting when the set is small, else by one pass over the positions.
+    let before = 0;
+    for (let bb = 0; bb < bStar; bb++) before += BIN_CNT[bb];
+    let k = 0;
+    if ((before + kept) * 16 < n) {
+      for (let bb = 0; bb < bStar; bb++) for (let c = BIN_LAST[bb]; c >= 0; c = NEXT[c]) KLIST[k++] = c;
+      for (let i = 0; i < nb; i++) if (KEEPM[BUCKET[i]] === 1) KLIST[k++] = BUCKET[i];
+      KLIST.subarray(0, k).sort();
+    } else {
+      for (let c = 0; c < n; c++) {
+        const bc = BINIDX[c];
+        if (bc < bStar || (bc === bStar && KEEPM[c] === 1 && E[c] > 0)) KLIST[k++] = c;
+      }
+    }
+    NKEPT = k;
+    return;
+  }
+}
+
 /** The temperature/top-p/min-p draw over x[base + c·stride], c < n (max m, at least one finite). */
 function drawRow(x: FloatArray, base: number, stride: number, n: number, m: number, T: number, topP: number, minP: number, u: number): number {
   // (z − m)·(1/T): within about 1.5 ulp of (z − m)/T, the same value everywhere it is used.
   const marks = topP < 1;
-  if (marks) {
-    expAndBin(x, base, stride, n, m, 1 / T);
-    topPMarks(x, base, stride, n, topP);
-  } else expSum(x, base, stride, n, m, 1 / T);
+  if (marks) topPSet(x, base, stride, n, m, 1 / T, topP);
+  else expSum(x, base, stride, n, m, 1 / T);
   if (minP > 0) keptMass(n, marks, minP);
   return walk(n, marks, minP, u);
 }
@@ -607,10 +608,8 @@ function drawRow(x: FloatArray, base: number, stride: number, n: number, m: numb
 let KEPT_SET = new Int32Array(0);
 function keptRow(x: FloatArray, base: number, stride: number, n: number, m: number, T: number, topP: number, minP: number): number {
   const marks = topP < 1;
-  if (marks) {
-    expAndBin(x, base, stride, n, m, 1 / T);
-    topPMarks(x, base, stride, n, topP);
-  } else expSum(x, base, stride, n, m, 1 / T);
+  if (marks) topPSet(x, base, stride, n, m, 1 / T, topP);
+  else expSum(x, base, stride, n, m, 1 / T);
   if (KEPT_SET.length < n) KEPT_SET = new Int32Array(n);
   let k = 0;
   const len = marks ? NKEPT : n;
@@ -636,7 +635,7 @@ function sampleRow(x: FloatArray, base: number, stride: number, n: number, T: nu
     let pick = Math.floor(rng.nextFloat() * countEqual(x, base, stride, n, Infinity));
     for (let c = 0, k = base; c < n; c++, k += stride) if (x[k] === Infinity && pick-- === 0) return c;
   }
-  if (T === 0) return ROW_ARG;
+  if (T === 0) return argmaxRow(x, base, stride, n);
   grow(n);
   const u = rng.nextFloat();
   if (topK > 0 && topK < n && gatherTopK(x, base, stride, n, topK)) return POS[drawRow(XS, 0, 1, topK, m, T, topP, minP, u)];
@@ -677,8 +676,11 @@ function readSampleOptions(fn: string, opts: SampleOptions | undefined) {
  * Exact selection: probabilities are e^((z − max)/T) in float64 (within 0.52 ulp) with masses
  * summed in double-double; top-k is a selection (a k-heap, or quickselect above k = 1024) and
  * top-p a histogram of the logits plus a stable three-way partition of the one boundary bucket —
- * linear time, no sort of the row. The cost is one float64 exp per vocabulary entry (the exact
- * normaliser needs them all) plus a few cheap passes. See docs/math.md#sampling.
+ * linear time, no sort of the row. With top-p, exps are computed only for the head of the
+ * distribution: the tail's mass is bounded from counts per histogram bin, and the set is accepted
+ * only when it is the same at both ends of that bound (else more bins are made exact), so it is
+ * exactly the set the full computation gives. Without top-p the draw needs every exp. See
+ * docs/math.md#sampling.
  * A flat array gives one index (a number); a Tensor gives an Int32Array with one index per row
  * (rows along `axis`). temperature 0 gives the argmax (first on ties). −∞ logits are never drawn;
  * if any logit is +∞ the draw is uniform among the +∞ ones. A row with NaN, or with every logit −∞,
@@ -730,7 +732,7 @@ export function samplingSet(logits: FloatArray | readonly number[], opts?: Omit<
   if (!scanRow(x, 0, 1, n)) fail(fn, 'INVALID_INPUT', 'logits contains NaN; cannot sample from it');
   if (ROW_ARG < 0) fail(fn, 'INVALID_INPUT', 'every logit is −∞; there is no token to sample');
   if (ROW_M === Infinity) return Int32Array.from(Array.from(x.keys()).filter((c) => x[c] === Infinity));
-  if (o.T === 0) return Int32Array.of(ROW_ARG);
+  if (o.T === 0) return Int32Array.of(argmaxRow(x, 0, 1, n));
   grow(n);
   if (o.topK > 0 && o.topK < n && gatherTopK(x, 0, 1, n, o.topK)) {
     const k = keptRow(XS, 0, 1, o.topK, ROW_M, o.T, o.topP, o.minP);

@@ -65,6 +65,7 @@ describe('sample', () => {
       const spread = [1, 3, 8][trial % 3];
       const z = Float64Array.from({ length: n }, () => (r() - 0.5) * 2 * spread);
       if (trial % 4 === 0) for (let i = 0; i < n; i += 7) z[i] = z[0]; // ties
+      if (trial % 3 === 1) for (let i = 0; i < 1 + (trial % 7) * 3; i++) z[Math.floor(r() * n)] = 6 + r() * 8; // a peaked head, as LMs have
       const topP = [0.5, 0.9, 0.99, 0.3][trial % 4];
       const T = [1, 0.7, 1.3][trial % 3];
       const topK = trial % 5 === 0 ? 40 : 0;
