@@ -28,11 +28,97 @@ export const SCALE: f64 = 1.2676506002282294e30;
 /** 100·ln2, to take the scale out of a logarithm. */
 export const SCALE_LOG: f64 = 69.31471805599453;
 
+// Vector constants live in memory and are read with one splat-load where they are used: V8 does
+// not hoist constants out of loops, and rebuilds each v128.const with three instructions per use,
+// which cost more than the exp itself. Offsets into K (4 bytes each). The memory is shared
+// between threads, so per-call values (a row's max, …) go in globals, not here.
+export const K: usize = memory.data<f32>([LOG2E, MAGIC, LN2_HI, LN2_LO, Q0, Q1, Q2, Q3, Q4, D_MIN, 0, 1], 16);
+export const K_LOG2E: usize = 0;
+export const K_MAGIC: usize = 4;
+export const K_LN2_HI: usize = 8;
+export const K_LN2_LO: usize = 12;
+export const K_DMIN: usize = 36;
+export const K_ZERO: usize = 40;
+export const K_ONE: usize = 44;
+
+/** float64 constants: 2^-100, 1. */
+export const KD: usize = memory.data<f64>([1.0 / SCALE, 1.0], 16);
+export const KD_UNSCALE: usize = 0;
+export const KD_ONE: usize = 8;
+
+/** The f64x2 splat of the constant at byte offset o of KD. */
+// @ts-ignore: decorator
+@inline
+export function kd(o: usize): v128 {
+  return v128.load64_splat(KD + o);
+}
+
+/** The f32x4 splat of the constant at byte offset o of K. */
+// @ts-ignore: decorator
+@inline
+export function kc(o: usize): v128 {
+  return v128.load32_splat(K + o);
+}
+
+/** a·b + c, fused where the engine has relaxed SIMD (this build's feature), else two roundings. */
+// @ts-ignore: decorator
+@inline
+export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+/** c − a·b, fused as madd. */
+// @ts-ignore: decorator
+@inline
+export function nmadd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_nmadd(a, b, c);
+  return f32x4.sub(c, f32x4.mul(a, b));
+}
+
+/**
+ * e^(d + dl)·2^100 rounded to float32 lanes, for D_MIN ≤ d ≤ 0 and |dl| ≤ ulp(d): s + s·t with
+ * one rounding (s·t is exact, s being a power of two). Within 0.99 ulp of the true value (the
+ * exhaustive check of the header, with or without fused multiply-adds).
+ */
+// @ts-ignore: decorator
+@inline
+export function exp4(d: v128, dl: v128): v128 {
+  const vn = madd(d, kc(K_LOG2E), kc(K_MAGIC));
+  const vf = f32x4.sub(vn, kc(K_MAGIC));
+  let r = nmadd(vf, kc(K_LN2_HI), d);
+  r = f32x4.add(nmadd(vf, kc(K_LN2_LO), r), dl);
+  let q = madd(r, kc(32), kc(28));
+  q = madd(r, q, kc(24));
+  q = madd(r, q, kc(20));
+  q = madd(r, q, kc(16));
+  const t = madd(f32x4.mul(r, r), q, r);
+  const sc = i32x4.shl(vn, 23);
+  return madd(sc, t, sc);
+}
+
+/** exp4 without dl. */
+// @ts-ignore: decorator
+@inline
+export function exp4z(d: v128): v128 {
+  const vn = madd(d, kc(K_LOG2E), kc(K_MAGIC));
+  const vf = f32x4.sub(vn, kc(K_MAGIC));
+  let r = nmadd(vf, kc(K_LN2_HI), d);
+  r = nmadd(vf, kc(K_LN2_LO), r);
+  let q = madd(r, kc(32), kc(28));
+  q = madd(r, q, kc(24));
+  q = madd(r, q, kc(20));
+  q = madd(r, q, kc(16));
+  const t = madd(f32x4.mul(r, r), q, r);
+  const sc = i32x4.shl(vn, 23);
+  return madd(sc, t, sc);
+}
+
 /** Step 1 of exp: d·log2e + MAGIC, whose low bits hold n + 227 (n = round(d·log2e)). */
 // @ts-ignore: decorator
 @inline
 export function expN4(d: v128): v128 {
-  return f32x4.add(f32x4.mul(d, f32x4.splat(LOG2E)), f32x4.splat(MAGIC));
+  return madd(d, kc(K_LOG2E), kc(K_MAGIC));
 }
 
 /** The scale s = 2^(n + 100) from expN4's result: n + 227 shifted into the exponent field. */
@@ -46,14 +132,14 @@ export function expS4(vn: v128): v128 {
 // @ts-ignore: decorator
 @inline
 export function expT4(d: v128, dl: v128, vnMagic: v128): v128 {
-  const vn = f32x4.sub(vnMagic, f32x4.splat(MAGIC));
-  let r = f32x4.sub(d, f32x4.mul(vn, f32x4.splat(LN2_HI)));
-  r = f32x4.add(f32x4.sub(r, f32x4.mul(vn, f32x4.splat(LN2_LO))), dl);
-  let q = f32x4.add(f32x4.mul(r, f32x4.splat(Q4)), f32x4.splat(Q3));
-  q = f32x4.add(f32x4.mul(r, q), f32x4.splat(Q2));
-  q = f32x4.add(f32x4.mul(r, q), f32x4.splat(Q1));
-  q = f32x4.add(f32x4.mul(r, q), f32x4.splat(Q0));
-  return f32x4.add(r, f32x4.mul(f32x4.mul(r, r), q));
+  const vn = f32x4.sub(vnMagic, kc(K_MAGIC));
+  let r = nmadd(vn, kc(K_LN2_HI), d);
+  r = f32x4.add(nmadd(vn, kc(K_LN2_LO), r), dl);
+  let q = madd(r, kc(32), kc(28));
+  q = madd(r, q, kc(24));
+  q = madd(r, q, kc(20));
+  q = madd(r, q, kc(16));
+  return madd(f32x4.mul(r, r), q, r);
 }
 
 /** The scalar twin of expN4/expT4/expS4, with s + s·t formed exactly in float64. */

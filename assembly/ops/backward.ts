@@ -2,14 +2,10 @@
 // float32 exp's parts joined in float64; |x| ≥ 100 in float64 scalar code), and softmaxBackward y ⊙ (dy − Σ dy·y) with the dot product summed in float64.
 // Each output is formed in float64 and rounded once.
 
-import { expN4, expS4, expT4, D_MIN, SCALE } from '../math/expf';
+import { expN4, expS4, expT4, D_MIN, SCALE, K_ZERO, K_DMIN, kc, kd, KD_UNSCALE, KD_ONE } from '../math/expf';
 
 export function sigmoidBackwardF32(dy: usize, x: usize, out: usize, n: i32): void {
-  const zero = f32x4.splat(0);
-  const dmin = f32x4.splat(D_MIN);
   const big = f32x4.splat(BIG);
-  const unscale = f64x2.splat(1.0 / SCALE);
-  const one = f64x2.splat(1.0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const v = v128.load(x + (<usize>i << 2));
@@ -19,16 +15,16 @@ export function sigmoidBackwardF32(dy: usize, x: usize, out: usize, n: i32): voi
       continue;
     }
     const g = v128.load(dy + (<usize>i << 2));
-    const d = f32x4.pmax(dmin, f32x4.neg(f32x4.abs(v)));
+    const d = f32x4.pmax(kc(K_DMIN), f32x4.neg(f32x4.abs(v)));
     const vn = expN4(d);
-    const t = expT4(d, zero, vn);
+    const t = expT4(d, kc(K_ZERO), vn);
     const sc = expS4(vn);
-    const slo = f64x2.mul(f64x2.promote_low_f32x4(sc), unscale);
-    const shi = f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(sc, sc, 2, 3, 0, 1)), unscale);
+    const slo = f64x2.mul(f64x2.promote_low_f32x4(sc), kd(KD_UNSCALE));
+    const shi = f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(sc, sc, 2, 3, 0, 1)), kd(KD_UNSCALE));
     const elo = f64x2.add(slo, f64x2.mul(slo, f64x2.promote_low_f32x4(t)));
     const ehi = f64x2.add(shi, f64x2.mul(shi, f64x2.promote_low_f32x4(v128.shuffle<f32>(t, t, 2, 3, 0, 1))));
-    const dlo = f64x2.add(one, elo);
-    const dhi = f64x2.add(one, ehi);
+    const dlo = f64x2.add(kd(KD_ONE), elo);
+    const dhi = f64x2.add(kd(KD_ONE), ehi);
     const glo = f64x2.promote_low_f32x4(g);
     const ghi = f64x2.promote_low_f32x4(v128.shuffle<f32>(g, g, 2, 3, 0, 1));
     const rlo = f32x4.demote_f64x2_zero(f64x2.div(f64x2.mul(glo, elo), f64x2.mul(dlo, dlo)));

@@ -3,7 +3,7 @@
 // per row (max; exp-and-sum into grad; scale). The target's p_t − 1 is −S'/S at the max.
 
 import { SCALE } from '../math/expf';
-import { expSum, logSum, MAX_COUNT, rowMax, scaleRow } from './softmax';
+import { expStoreRest, expSumRest, logSum, MAX_COUNT, rowMax, scaleRow } from './softmax';
 
 /** A row that is ignored (loss 0, gradient 0) or not finite (NaN for both). */
 function finishRow(lossOut: usize, r: i32, gr: usize, n: i32, v: f64): void {
@@ -15,7 +15,7 @@ function finishRow(lossOut: usize, r: i32, gr: usize, n: i32, v: f64): void {
 
 /**
  * Per row r: target t = targets[r] (i32; ignoreIndex skips the row), weight w_t from classWeight
- * (f64 array, or 0 for none), gradScales f64 per row (or 0); scratch: n float64s.
+ * (f64 array, or 0 for none), gradScales f64 per row (or 0); scratch is unused (e lives in grad).
  * When grad ≠ 0 it receives the gradient scaled by gradScale·(gradScales ? gradScales[r] : 1)/gradDivisor.
  * lossOut receives every row's loss as float64 (0 for ignored rows); the caller sums them in
  * row order, so the total is the same bits however the rows were split across threads.
@@ -38,8 +38,8 @@ export function crossEntropyF32(
       finishRow(lossOut, r, grad ? gr : 0, n, NaN);
       continue;
     }
-    // e (scaled by 2^100, float64) is kept in scratch when a gradient is wanted
-    const sp = expSum(xr, grad ? scratch : 0, n, m, true);
+    // e (scaled by 2^100, float32) is kept in the gradient row when a gradient is wanted
+    const sp = grad ? expStoreRest(xr, gr, n, m) : expSumRest(xr, n, m);
     const k = <f64>MAX_COUNT;
     const l = logSum(sp);
     const xt = <f64>load<f32>(xr + (<usize>t << 2));
@@ -48,10 +48,10 @@ export function crossEntropyF32(
     if (!grad) continue;
     const g = gradScale * (gradScales ? load<f64>(gradScales + (<usize>r << 3)) : 1.0) * wt / gradDivisor;
     const sTotal = k * SCALE + sp;
-    const et = load<f64>(scratch + (<usize>t << 3));
+    const et = <f64>load<f32>(gr + (<usize>t << 2));
     // 1 − p_t without cancellation: the other terms' share (S − e_t)/S; for the only max, S'/S
     const oneMinusPt = et == SCALE && k == 1 ? sp / sTotal : 1.0 - et / sTotal;
-    scaleRow(scratch, gr, n, g / sTotal);
+    scaleRow(gr, gr, n, g / sTotal);
     store<f32>(gr + (<usize>t << 2), <f32>(-g * oneMinusPt));
   }
 }
@@ -83,7 +83,7 @@ export function crossEntropySoftF32(
       finishRow(lossOut, r, grad ? gr : 0, n, NaN);
       continue;
     }
-    const sp = expSum(xr, grad ? scratch : 0, n, m, true);
+    const sp = grad ? expStoreRest(xr, gr, n, m) : expSumRest(xr, n, m);
     const k = <f64>MAX_COUNT;
     const l = logSum(sp);
     const md = <f64>m;
@@ -102,7 +102,7 @@ export function crossEntropySoftF32(
     for (let c = 0; c < n; c++) {
       const y = probs ? <f64>load<f32>(pr + (<usize>c << 2)) * keep + spread : c == t ? keep + spread : spread;
       const wy = classWeight ? load<f64>(classWeight + (<usize>c << 3)) * y : y;
-      const ec = load<f64>(scratch + (<usize>c << 3));
+      const ec = <f64>load<f32>(gr + (<usize>c << 2)); // e_c, overwritten by its gradient below
       // p_c·Y − wy_c = p_c (Y − wy_c) − wy_c (1 − p_c), with 1 − p = S'/S at the only max: a
       // one-hot y gives the class-index gradient, exact where p rounds to 1
       const p = ec / sTotal;

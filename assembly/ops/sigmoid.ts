@@ -1,31 +1,27 @@
 // Fast elementwise sigmoid for float32: e = e^-|x|·2^100 = s + s·t from the float32 exp parts,
 // formed exactly in float64, then σ = 1/(1 + e) or e/(1 + e) in float64 and one rounding.
 
-import { exp1d, expN4, expS4, expT4, D_MIN, SCALE } from '../math/expf';
+import { exp1d, expN4, expS4, expT4, D_MIN, SCALE, K_ZERO, K_DMIN, kc, kd, KD_UNSCALE, KD_ONE } from '../math/expf';
 
 export function sigmoidF32(x: usize, out: usize, n: i32): void {
-  const zero = f32x4.splat(0);
-  const dmin = f32x4.splat(D_MIN);
-  const unscale = f64x2.splat(1.0 / SCALE);
-  const one = f64x2.splat(1.0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const v = v128.load(x + (<usize>i << 2));
     // d = −|x|, clamped at D_MIN where σ is far below float32's smallest subnormal
-    const d = f32x4.pmax(dmin, f32x4.neg(f32x4.abs(v)));
+    const d = f32x4.pmax(kc(K_DMIN), f32x4.neg(f32x4.abs(v)));
     const vn = expN4(d);
-    const t = expT4(d, zero, vn);
+    const t = expT4(d, kc(K_ZERO), vn);
     const sc = expS4(vn);
-    const slo = f64x2.mul(f64x2.promote_low_f32x4(sc), unscale);
-    const shi = f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(sc, sc, 2, 3, 0, 1)), unscale);
+    const slo = f64x2.mul(f64x2.promote_low_f32x4(sc), kd(KD_UNSCALE));
+    const shi = f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(sc, sc, 2, 3, 0, 1)), kd(KD_UNSCALE));
     const elo = f64x2.add(slo, f64x2.mul(slo, f64x2.promote_low_f32x4(t)));
     const ehi = f64x2.add(shi, f64x2.mul(shi, f64x2.promote_low_f32x4(v128.shuffle<f32>(t, t, 2, 3, 0, 1))));
-    const neg = f32x4.lt(v, zero);
+    const neg = f32x4.lt(v, kc(K_ZERO));
     // numerator: e where x < 0, else 1 (lane masks widened to 64 bits)
-    const nlo = v128.bitselect(elo, one, i64x2.extend_low_i32x4_s(neg));
-    const nhi = v128.bitselect(ehi, one, i64x2.extend_high_i32x4_s(neg));
-    const rlo = f32x4.demote_f64x2_zero(f64x2.div(nlo, f64x2.add(one, elo)));
-    const rhi = f32x4.demote_f64x2_zero(f64x2.div(nhi, f64x2.add(one, ehi)));
+    const nlo = v128.bitselect(elo, kd(KD_ONE), i64x2.extend_low_i32x4_s(neg));
+    const nhi = v128.bitselect(ehi, kd(KD_ONE), i64x2.extend_high_i32x4_s(neg));
+    const rlo = f32x4.demote_f64x2_zero(f64x2.div(nlo, f64x2.add(kd(KD_ONE), elo)));
+    const rhi = f32x4.demote_f64x2_zero(f64x2.div(nhi, f64x2.add(kd(KD_ONE), ehi)));
     const res = v128.shuffle<f32>(rlo, rhi, 0, 1, 4, 5);
     v128.store(out + (<usize>i << 2), v128.bitselect(res, v, f32x4.eq(v, v))); // NaN in, NaN out
   }

@@ -1,17 +1,33 @@
 // Fast kernels of the softmax family for float32 rows (contiguous, `n` elements, rows back to
-// back). Three row primitives as XNNPACK: max; store e^(x − max)·2^100 (as float64) and sum;
-// scale. x − max is kept exact as a float32 pair (TwoSum), the sum runs in float64 (for the log
-// ops without the max's own terms, exactly 2^100 each), and the last pass rounds once.
+// back). Three row primitives as XNNPACK: max; store e^(x − max)·2^100 (float32, in the output
+// itself) and sum; scale. x − max is kept exact as a float32 pair (TwoSum), the sum runs in
+// float64 (for the log ops without the max's own terms, exactly 2^100 each), and the last pass
+// multiplies in float64 and rounds once.
 
-import { D_MIN, exp1d, expN4, expS4, expT4, SCALE } from '../math/expf';
+import { exp1d, exp4, K_DMIN, kc, SCALE } from '../math/expf';
+
+/** The smallest entry of the last rowMax row (meaningful when its max is finite). */
+export let ROW_MIN: f32 = 0;
+
+/** Lanes [0, rem) set, the others clear (rem < 4). */
+// @ts-ignore: decorator
+@inline
+function laneMask(rem: i32): v128 {
+  return i32x4.gt_s(i32x4.splat(rem), v128.load(IOTA));
+}
+
+const IOTA: usize = memory.data<i32>([0, 1, 2, 3], 16);
 
 /**
- * Row max; NaN anywhere makes it NaN. pmax is one instruction (wasm's max is several, for its
- * NaN rule), so NaN is tracked on the side.
+ * Row max (and the min into ROW_MIN); NaN anywhere makes it NaN. pmax is one instruction
+ * (wasm's max is several, for its NaN rule), so NaN is tracked on the side. The last partial
+ * vector is read whole (rows are followed by at least 12 readable bytes) and masked.
  */
 export function rowMax(x: usize, n: i32): f32 {
   let m0 = f32x4.splat(-Infinity);
   let m1 = m0;
+  let l0 = f32x4.splat(Infinity);
+  let l1 = l0;
   let nan = i32x4.splat(0);
   let i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -19,90 +35,140 @@ export function rowMax(x: usize, n: i32): f32 {
     const b = v128.load(x + (<usize>i << 2), 16);
     m0 = f32x4.pmax(m0, a);
     m1 = f32x4.pmax(m1, b);
+    l0 = f32x4.pmin(l0, a);
+    l1 = f32x4.pmin(l1, b);
     nan = v128.or(nan, v128.or(f32x4.ne(a, a), f32x4.ne(b, b)));
   }
-  for (; i + 4 <= n; i += 4) {
+  for (; i < n; i += 4) {
+    const k = laneMask(n - i < 4 ? n - i : 4);
     const a = v128.load(x + (<usize>i << 2));
-    m0 = f32x4.pmax(m0, a);
-    nan = v128.or(nan, f32x4.ne(a, a));
+    m0 = f32x4.pmax(m0, v128.bitselect(a, f32x4.splat(-Infinity), k));
+    l0 = f32x4.pmin(l0, v128.bitselect(a, f32x4.splat(Infinity), k));
+    nan = v128.or(nan, v128.and(f32x4.ne(a, a), k));
   }
   m0 = f32x4.pmax(m0, m1);
-  let m = max(max(f32x4.extract_lane(m0, 0), f32x4.extract_lane(m0, 1)), max(f32x4.extract_lane(m0, 2), f32x4.extract_lane(m0, 3)));
-  if (v128.any_true(nan)) m = NaN;
-  for (; i < n; i++) m = max(m, load<f32>(x + (<usize>i << 2)));
-  return m;
+  l0 = f32x4.pmin(l0, l1);
+  ROW_MIN = min(min(f32x4.extract_lane(l0, 0), f32x4.extract_lane(l0, 1)), min(f32x4.extract_lane(l0, 2), f32x4.extract_lane(l0, 3)));
+  const m = max(max(f32x4.extract_lane(m0, 0), f32x4.extract_lane(m0, 1)), max(f32x4.extract_lane(m0, 2), f32x4.extract_lane(m0, 3)));
+  return v128.any_true(nan) ? NaN : m;
 }
 
 /** How many entries of the last expSum row equal the max (each contributed exactly 2^100). */
 export let MAX_COUNT: i32 = 0;
 
 /**
- * Computes e_i = e^(x_i − m)·2^100 as float64 (the float32 exp's s + s·t formed exactly, so the
- * only rounding is inside t), stores them at e (a float64 row, or 0 not to store) and returns
- * their sum; with `rest` the max's own terms (exactly 2^100 each) are left out of the sum
- * (S' for log1p) and counted in MAX_COUNT. m must be finite. Entries below m − 149 are raised
- * to about there first (no −∞ − m), and x − m is clamped at D_MIN (m − 149 rounds in float32).
+ * e^(x − m)·2^100 for a vector x, with x − m exact: v − m = s + err for v = max(x, m − 149), by
+ * TwoSum (MODE 0, any row), or by Fast2Sum, exact when the first operand has the larger
+ * exponent: (v, −m) when m < 0 ≥ every v (MODE 1), (−m, v) when every |v| ≤ m (MODE 2).
+ * The row's values are set by setRow.
  */
-export function expSum(x: usize, e: usize, n: i32, m: f32, rest: bool): f64 {
-  const low = m - 149;
-  if (low == m) return expSumHuge(x, e, n, m, rest);
-  const vlow = f32x4.splat(low);
-  const vm = f32x4.splat(m);
-  const nm = f32x4.splat(-m);
-  const dmin = f32x4.splat(D_MIN);
-  const zero = f32x4.splat(0);
-  let a0 = f64x2.splat(0);
-  let a1 = f64x2.splat(0);
-  let cnt = i32x4.splat(0);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const v = f32x4.pmax(v128.load(x + (<usize>i << 2)), vlow);
-    // TwoSum: s + err = v − m exactly
-    const s = f32x4.sub(v, vm);
+// @ts-ignore: decorator
+@inline
+function expShift4(x: v128, MODE: i32): v128 {
+  const v = f32x4.pmax(x, ROW_LOW); // −∞ and far-below entries raised to m − 149
+  const s = f32x4.sub(v, ROW_M);
+  let err: v128;
+  if (MODE == 1) err = f32x4.sub(ROW_NM, f32x4.sub(s, v));
+  else if (MODE == 2) err = f32x4.sub(v, f32x4.add(s, ROW_M));
+  else {
     const bb = f32x4.sub(s, v);
-    const err = f32x4.add(f32x4.sub(v, f32x4.sub(s, bb)), f32x4.sub(nm, bb));
-    const d = f32x4.pmax(s, dmin);
-    const vn = expN4(d);
-    const t = expT4(d, err, vn);
-    const sc = expS4(vn);
-    // e = sc + sc·t in float64, exact: sc is a power of two and t a float32
-    const slo = f64x2.promote_low_f32x4(sc);
-    const shi = f64x2.promote_low_f32x4(v128.shuffle<f32>(sc, sc, 2, 3, 0, 1));
-    let elo = f64x2.add(slo, f64x2.mul(slo, f64x2.promote_low_f32x4(t)));
-    let ehi = f64x2.add(shi, f64x2.mul(shi, f64x2.promote_low_f32x4(v128.shuffle<f32>(t, t, 2, 3, 0, 1))));
-    if (e) {
-      v128.store(e + (<usize>i << 3), elo);
-      v128.store(e + (<usize>i << 3), ehi, 16);
-    }
-    if (rest) {
-      const isMax = f32x4.eq(s, zero);
-      cnt = i32x4.sub(cnt, isMax);
-      elo = v128.andnot(elo, i64x2.extend_low_i32x4_s(isMax));
-      ehi = v128.andnot(ehi, i64x2.extend_high_i32x4_s(isMax));
-    }
-    a0 = f64x2.add(a0, elo);
-    a1 = f64x2.add(a1, ehi);
+    err = f32x4.add(f32x4.sub(v, f32x4.sub(s, bb)), f32x4.sub(ROW_NM, bb));
   }
-  a0 = f64x2.add(a0, a1);
-  let sum = f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1);
-  let count = i32x4.extract_lane(cnt, 0) + i32x4.extract_lane(cnt, 1) + i32x4.extract_lane(cnt, 2) + i32x4.extract_lane(cnt, 3);
-  for (; i < n; i++) {
-    let v = load<f32>(x + (<usize>i << 2));
-    if (v < low) v = low;
-    const s = v - m;
-    const bb = s - v;
-    const err = (v - (s - bb)) + (-m - bb);
-    const ev = exp1d(s, err);
-    if (e) store<f64>(e + (<usize>i << 3), ev);
-    if (rest && s == 0) count++;
-    else sum += ev;
-  }
-  MAX_COUNT = count;
-  return sum;
+  return exp4(f32x4.pmax(s, kc(K_DMIN)), err);
 }
 
-/** expSum for rows whose max is so large (|m| > 2^31) that m − 149 rounds to m: scalar, in float64. */
-function expSumHuge(x: usize, e: usize, n: i32, m: f32, rest: bool): f64 {
+// The row's values for expShift4 (m − 149, m, −m), in globals: V8 reads a global with one
+// instruction and does not hoist splats out of loops; globals, unlike memory, are per thread.
+let ROW_LOW: v128 = f32x4.splat(0);
+let ROW_M: v128 = f32x4.splat(0);
+let ROW_NM: v128 = f32x4.splat(0);
+let ROW_C: v128 = f64x2.splat(0);
+
+// @ts-ignore: decorator
+@inline
+function setRow(m: f32): void {
+  ROW_LOW = f32x4.splat(m - 149);
+  ROW_M = f32x4.splat(m);
+  ROW_NM = f32x4.splat(-m);
+}
+
+/** The float64 sum of the four lanes of a and b. */
+// @ts-ignore: decorator
+@inline
+function widen2(a: v128, b: v128): v128 {
+  return f64x2.add(f64x2.add(f64x2.promote_low_f32x4(a), f64x2.promote_low_f32x4(b)),
+    f64x2.add(f64x2.promote_low_f32x4(v128.shuffle<f32>(a, a, 2, 3, 0, 1)), f64x2.promote_low_f32x4(v128.shuffle<f32>(b, b, 2, 3, 0, 1))));
+}
+
+/**
+ * The exp pass of a row: e_i = e^(x_i − m)·2^100 rounded to float32 (within 0.99 ulp), stored
+ * at e when STORE, and their float64 sum; with REST the max's own terms (exactly 2^100 each) are
+ * left out of the sum (S' for log1p) and counted in MAX_COUNT. m must be finite and the row's
+ * last rowMax. STORE and REST are constants at every call, so each caller gets its own loops.
+ */
+// @ts-ignore: decorator
+@inline
+function expPass(x: usize, e: usize, n: i32, m: f32, STORE: bool, REST: bool): f64 {
+  const low = m - 149;
+  if (low == m) return expSumHuge(x, e, n, m, STORE, REST);
+  setRow(m);
+  if (m < 0) return expLoop(x, e, n, STORE, REST, 1);
+  if (max(ROW_MIN, low) >= -m) return expLoop(x, e, n, STORE, REST, 2);
+  return expLoop(x, e, n, STORE, REST, 0);
+}
+
+// @ts-ignore: decorator
+@inline
+function expLoop(x: usize, e: usize, n: i32, STORE: bool, REST: bool, MODE: i32): f64 {
+  let acc = f64x2.splat(0);
+  let cnt = i32x4.splat(0);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const x0 = v128.load(x + (<usize>i << 2));
+    const x1 = v128.load(x + (<usize>i << 2), 16);
+    let e0 = expShift4(x0, MODE);
+    let e1 = expShift4(x1, MODE);
+    if (STORE) {
+      v128.store(e + (<usize>i << 2), e0);
+      v128.store(e + (<usize>i << 2), e1, 16);
+    }
+    if (REST) {
+      const k0 = f32x4.eq(x0, ROW_M);
+      const k1 = f32x4.eq(x1, ROW_M);
+      cnt = i32x4.sub(i32x4.sub(cnt, k0), k1);
+      e0 = v128.andnot(e0, k0);
+      e1 = v128.andnot(e1, k1);
+    }
+    acc = f64x2.add(acc, widen2(e0, e1));
+  }
+  // the last 1–7 entries: whole vectors read (rows are followed by readable bytes), masked
+  for (; i < n; i += 4) {
+    const rem = n - i < 4 ? n - i : 4;
+    const k = laneMask(rem);
+    const x0 = v128.load(x + (<usize>i << 2));
+    let e0 = v128.and(expShift4(x0, MODE), k);
+    if (STORE) {
+      const p = e + (<usize>i << 2);
+      if (rem == 4) v128.store(p, e0);
+      else {
+        v128.store_lane<f32>(p, e0, 0);
+        if (rem > 1) v128.store_lane<f32>(p, e0, 1, 4);
+        if (rem > 2) v128.store_lane<f32>(p, e0, 2, 8);
+      }
+    }
+    if (REST) {
+      const k0 = v128.and(f32x4.eq(x0, ROW_M), k);
+      cnt = i32x4.sub(cnt, k0);
+      e0 = v128.andnot(e0, k0);
+    }
+    acc = f64x2.add(acc, widen2(e0, f32x4.splat(0)));
+  }
+  MAX_COUNT = i32x4.extract_lane(cnt, 0) + i32x4.extract_lane(cnt, 1) + i32x4.extract_lane(cnt, 2) + i32x4.extract_lane(cnt, 3);
+  return f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+}
+
+/** expPass for rows whose max is so large (|m| > 2^31) that m − 149 rounds to m: scalar, in float64. */
+function expSumHuge(x: usize, e: usize, n: i32, m: f32, store_: bool, rest: bool): f64 {
   let sum: f64 = 0;
   let count = 0;
   for (let i = 0; i < n; i++) {
@@ -110,13 +176,28 @@ function expSumHuge(x: usize, e: usize, n: i32, m: f32, rest: bool): f64 {
     const d = <f64>v - <f64>m; // exact in float64 unless v is negligible next to m
     const low = d < -149;
     const dh = low ? <f32>-149 : <f32>d;
-    const ev = exp1d(dh, low ? 0 : <f32>(d - <f64>dh));
-    if (e) store<f64>(e + (<usize>i << 3), ev);
+    const ev = <f32>exp1d(dh, low ? 0 : <f32>(d - <f64>dh));
+    if (store_) store<f32>(e + (<usize>i << 2), ev);
     if (rest && d == 0) count++;
-    else sum += ev;
+    else sum += <f64>ev;
   }
   MAX_COUNT = count;
   return sum;
+}
+
+/** Stores e_i (float32) at e and returns Σ e_i. */
+export function expStore(x: usize, e: usize, n: i32, m: f32): f64 {
+  return expPass(x, e, n, m, true, false);
+}
+
+/** Stores e_i (float32) at e and returns Σ e_i over the entries below the max (MAX_COUNT of them equal it). */
+export function expStoreRest(x: usize, e: usize, n: i32, m: f32): f64 {
+  return expPass(x, e, n, m, true, true);
+}
+
+/** Σ e_i over the entries below the max (MAX_COUNT of them equal it), nothing stored. */
+export function expSumRest(x: usize, n: i32, m: f32): f64 {
+  return expPass(x, 0, n, m, false, true);
 }
 
 /** log Σ e^(x − m) for the last expSum row: log(k + S'·2^-100), via log1p when k = 1. */
@@ -128,16 +209,18 @@ export function logSum(sp: f64): f64 {
   return k == 1 ? Math.log1p(rest) : Math.log(k + rest);
 }
 
-/** out_i = e_i · c for a float64 row e, rounded once to float32. */
+/** out_i = e_i · c for a float32 row e (out may be e), in float64 and rounded once to float32. */
 export function scaleRow(e: usize, out: usize, n: i32, c: f64): void {
-  const vc = f64x2.splat(c);
+  ROW_C = f64x2.splat(c);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
-    const lo = f32x4.demote_f64x2_zero(f64x2.mul(v128.load(e + (<usize>i << 3)), vc));
-    const hi = f32x4.demote_f64x2_zero(f64x2.mul(v128.load(e + (<usize>i << 3), 16), vc));
+    const v = v128.load(e + (<usize>i << 2));
+    const vc = ROW_C;
+    const lo = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.promote_low_f32x4(v), vc));
+    const hi = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), vc));
     v128.store(out + (<usize>i << 2), v128.shuffle<f32>(lo, hi, 0, 1, 4, 5));
   }
-  for (; i < n; i++) store<f32>(out + (<usize>i << 2), <f32>(load<f64>(e + (<usize>i << 3)) * c));
+  for (; i < n; i++) store<f32>(out + (<usize>i << 2), <f32>(<f64>load<f32>(e + (<usize>i << 2)) * c));
 }
 
 function fillRow(out: usize, n: i32, v: f32): void {
@@ -145,7 +228,7 @@ function fillRow(out: usize, n: i32, v: f32): void {
 }
 
 /**
- * softmax over `rows` contiguous rows of n float32s; scratch holds n float64s; allMaskedZero: a
+ * softmax over `rows` contiguous rows of n float32s (scratch is unused: e lives in out); allMaskedZero: a
  * row of all −∞ gives 0, else NaN.
  */
 export function softmaxF32(x: usize, out: usize, scratch: usize, rows: i32, n: i32, allMaskedZero: bool): void {
@@ -161,7 +244,7 @@ export function softmaxF32(x: usize, out: usize, scratch: usize, rows: i32, n: i
       fillRow(or, n, allMaskedZero ? 0 : NaN);
       continue;
     }
-    scaleRow(scratch, or, n, 1.0 / expSum(xr, scratch, n, m, false));
+    scaleRow(or, or, n, 1.0 / expStore(xr, or, n, m));
   }
 }
 
@@ -179,7 +262,7 @@ export function logSoftmaxF32(x: usize, out: usize, rows: i32, n: i32, allMasked
       fillRow(or, n, allMaskedZero ? -Infinity : NaN);
       continue;
     }
-    const l = logSum(expSum(xr, 0, n, m, true));
+    const l = logSum(expSumRest(xr, n, m));
     shiftRow(xr, or, n, <f64>m, l);
   }
 }
@@ -205,7 +288,7 @@ export function logSumExpF32(x: usize, out: usize, rows: i32, n: i32): void {
     const m = rowMax(xr, n);
     let v: f32;
     if (m != m || m == Infinity || m == -Infinity) v = m;
-    else v = <f32>(<f64>m + logSum(expSum(xr, 0, n, m, true)));
+    else v = <f32>(<f64>m + logSum(expSumRest(xr, n, m)));
     store<f32>(out + (<usize>r << 2), v);
   }
 }

@@ -14,7 +14,7 @@ import { jsKernels } from './js.js';
 import { type Part, Pool, threadsSupported } from './pool.js';
 import { R, ddAdd } from '../reference/dd.js';
 import { broadcastIndex } from '../reference/losses.js';
-import { WASM_BASE64, WASM_SHARED_BASE64 } from './wasm-binary.js';
+import { WASM_BASE64, WASM_RELAXED_BASE64, WASM_SHARED_BASE64, WASM_SHARED_RELAXED_BASE64 } from './wasm-binary.js';
 
 /** The kernels' exports, by name; argument lists are byte offsets and counts (see assembly/). */
 const NAMES = [
@@ -46,6 +46,50 @@ export function wasmSimdSupported(): boolean {
   } catch {
     return false;
   }
+}
+
+/** A tiny module using f32x4.relaxed_madd: validates only where relaxed SIMD is on. */
+const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0,
+  ...[0, 1, 2].flatMap(() => [253, 12, ...new Array<number>(16).fill(0)]),
+  253, 133, 2, 11,
+]);
+
+let relaxedChoice: boolean | null = null;
+
+/**
+ * Whether the kernels use relaxed SIMD (fused multiply-add in the exp): where the engine has it
+ * (Chrome ≥ 114, Node ≥ 22, Firefox ≥ 145). Node 20, whose V8 has it complete behind
+ * --experimental-wasm-relaxed-simd, gets that flag switched on here; SIGMAX_RELAXED_SIMD=0 in
+ * the environment (or setWasmRelaxed(false)) keeps to plain SIMD. Results stay within the same
+ * bounds either way; the last bit can differ between the two builds.
+ */
+export function wasmRelaxed(): boolean {
+  if (relaxedChoice !== null) return relaxedChoice;
+  relaxedChoice = false;
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  if (env?.SIGMAX_RELAXED_SIMD === '0') return false;
+  try {
+    if (WebAssembly.validate(RELAXED_PROBE)) return (relaxedChoice = true);
+    const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }).process;
+    const v8 = proc?.versions?.node ? (proc.getBuiltinModule?.('node:v8') as { setFlagsFromString?: (f: string) => void } | undefined) : undefined;
+    if (v8?.setFlagsFromString && Number(proc!.versions!.node!.split('.')[0]) < 22) {
+      v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+      relaxedChoice = WebAssembly.validate(RELAXED_PROBE);
+    }
+  } catch {
+    relaxedChoice = false;
+  }
+  return relaxedChoice;
+}
+
+/** Chooses the plain-SIMD (false) or relaxed-SIMD (true, where available) kernels; for tests and benchmarks. */
+export function setWasmRelaxed(on: boolean): void {
+  relaxedChoice = null;
+  if (on) wasmRelaxed();
+  else relaxedChoice = false;
+  heap?.pool?.close();
+  heap = null;
 }
 
 function decodeBase64(s: string): Uint8Array {
@@ -82,7 +126,9 @@ class Heap {
     this.memory = shared
       ? new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES, shared: true })
       : new WebAssembly.Memory({ initial: 32 });
-    const mod = new WebAssembly.Module(decodeBase64(shared ? WASM_SHARED_BASE64 : WASM_BASE64) as BufferSource);
+    const relaxed = wasmRelaxed();
+    const bin = shared ? (relaxed ? WASM_SHARED_RELAXED_BASE64 : WASM_SHARED_BASE64) : relaxed ? WASM_RELAXED_BASE64 : WASM_BASE64;
+    const mod = new WebAssembly.Module(decodeBase64(bin) as BufferSource);
     const inst = new WebAssembly.Instance(mod, { env: { memory: this.memory, abort: () => { throw new Error('sigmax wasm abort'); } } });
     this.ex = inst.exports as unknown as Record<Name, (...a: number[]) => number>;
     this.pool = shared ? new Pool(mod, this.memory, NAMES, threads - 1) : null;
@@ -128,13 +174,16 @@ export function setWasmThreads(n: number): void {
   heap = null;
 }
 
-/** Byte offsets of consecutive regions of the given byte sizes, 16-byte aligned, after BASE. */
+/**
+ * Byte offsets of consecutive regions of the given byte sizes, 16-byte aligned, after BASE, each
+ * followed by 16 spare bytes: the kernels read a row's last partial vector whole (and mask it).
+ */
 function regions(...sizes: number[]): number[] {
   const offs: number[] = [];
   let o = BASE;
   for (const s of sizes) {
     offs.push(o);
-    o += Math.ceil(s / 16) * 16;
+    o += Math.ceil(s / 16) * 16 + 16;
   }
   getHeap().ensure(o);
   return offs;

@@ -1,6 +1,7 @@
 // Runs a suite once per backend of this build, so every backend passes the same tests.
 import { describe, before, after } from 'node:test';
 import { getBackend, setBackend } from '../../src/index.js';
+import { setWasmRelaxed, wasmRelaxed } from '../../src/backend/wasm.js';
 
 /** The backends this build ships. */
 export const BACKENDS = ['js', 'wasm'] as const;
@@ -42,20 +43,27 @@ export const EPS32 = 2 ** -23;
 export const WASM_F32_BOUND = 2;
 
 /**
- * Runs an accuracy measurement once per backend. The 'wasm' backend's float32 kernels promise
- * 2 ulp rather than the reference's 1, so its float32 bounds are raised to that; everything else
- * it runs through the reference and keeps the reference's bounds.
+ * Runs an accuracy measurement once per backend, and the 'wasm' backend once per build: with
+ * relaxed SIMD (fused multiply-add, where this engine has it) as 'wasm', and with plain SIMD as
+ * 'wasm-plain'. The 'wasm' backend's float32 kernels promise 2 ulp rather than the reference's 1,
+ * so its float32 bounds are raised to that; everything else it runs through the reference and
+ * keeps the reference's bounds.
  */
 export function measureOnEachBackend<M extends { dtype: string; bound: number }>(measure: () => M[]): (M & { backend: string })[] {
   const prev = getBackend();
   const all: (M & { backend: string })[] = [];
-  for (const b of BACKENDS) {
+  const runs: [string, 'js' | 'wasm', boolean][] = [['js', 'js', false], ['wasm', 'wasm', true]];
+  setWasmRelaxed(true);
+  if (wasmRelaxed()) runs.push(['wasm-plain', 'wasm', false]);
+  for (const [label, b, relaxed] of runs) {
+    setWasmRelaxed(relaxed);
     setBackend(b);
     for (const m of measure()) {
       const bound = b === 'wasm' && m.dtype === 'float32' ? Math.max(m.bound, WASM_F32_BOUND) : m.bound;
-      all.push({ ...m, bound, backend: b });
+      all.push({ ...m, bound, backend: label });
     }
   }
+  setWasmRelaxed(true);
   setBackend(prev);
   return all;
 }
