@@ -4,6 +4,7 @@
 
 import { SCALE } from '../math/expf';
 import { expStoreRest, expSumRest, logSum, MAX_COUNT, rowMax, scaleRow } from './softmax';
+import { crossEntropy4, SMALL_N } from './small';
 
 /** A row that is ignored (loss 0, gradient 0) or not finite (NaN for both). */
 function finishRow(lossOut: usize, r: i32, gr: usize, n: i32, v: f64): void {
@@ -15,7 +16,8 @@ function finishRow(lossOut: usize, r: i32, gr: usize, n: i32, v: f64): void {
 
 /**
  * Per row r: target t = targets[r] (i32; ignoreIndex skips the row), weight w_t from classWeight
- * (f64 array, or 0 for none), gradScales f64 per row (or 0); scratch is unused (e lives in grad).
+ * (f64 array, or 0 for none), gradScales f64 per row (or 0); scratch: n·16 bytes (rows of at
+ * most SMALL_N go four at a time, see small.ts; longer rows keep e in grad).
  * When grad ≠ 0 it receives the gradient scaled by gradScale·(gradScales ? gradScales[r] : 1)/gradDivisor.
  * lossOut receives every row's loss as float64 (0 for ignored rows); the caller sums them in
  * row order, so the total is the same bits however the rows were split across threads.
@@ -24,36 +26,49 @@ export function crossEntropyF32(
   x: usize, targets: usize, rows: i32, n: i32, classWeight: usize, ignoreIndex: i32,
   lossOut: usize, grad: usize, gradScale: f64, gradScales: usize, gradDivisor: f64, scratch: usize,
 ): void {
-  for (let r = 0; r < rows; r++) {
-    const xr = x + ((<usize>r * <usize>n) << 2);
-    const gr = grad + ((<usize>r * <usize>n) << 2);
-    const t = load<i32>(targets + (<usize>r << 2));
-    if (t == ignoreIndex) {
-      finishRow(lossOut, r, grad ? gr : 0, n, 0);
-      continue;
+  let r = 0;
+  if (n <= SMALL_N) {
+    for (; r + 4 <= rows; r += 4) {
+      const off = (<usize>r * <usize>n) << 2;
+      if (crossEntropy4(x + off, targets + (<usize>r << 2), n, classWeight, ignoreIndex, lossOut + (<usize>r << 3), grad ? grad + off : 0, gradScale, gradScales ? gradScales + (<usize>r << 3) : 0, gradDivisor, scratch)) continue;
+      for (let j = r; j < r + 4; j++) crossEntropyRow(x, targets, j, n, classWeight, ignoreIndex, lossOut, grad, gradScale, gradScales, gradDivisor);
     }
-    const wt: f64 = classWeight ? load<f64>(classWeight + (<usize>t << 3)) : 1.0;
-    const m = rowMax(xr, n);
-    if (m != m || m == Infinity || m == -Infinity) {
-      finishRow(lossOut, r, grad ? gr : 0, n, NaN);
-      continue;
-    }
-    // e (scaled by 2^100, float32) is kept in the gradient row when a gradient is wanted
-    const sp = grad ? expStoreRest(xr, gr, n, m) : expSumRest(xr, n, m);
-    const k = <f64>MAX_COUNT;
-    const l = logSum(sp);
-    const xt = <f64>load<f32>(xr + (<usize>t << 2));
-    const loss = wt * (l - (xt - <f64>m));
-    store<f64>(lossOut + (<usize>r << 3), loss);
-    if (!grad) continue;
-    const g = gradScale * (gradScales ? load<f64>(gradScales + (<usize>r << 3)) : 1.0) * wt / gradDivisor;
-    const sTotal = k * SCALE + sp;
-    const et = <f64>load<f32>(gr + (<usize>t << 2));
-    // 1 − p_t without cancellation: the other terms' share (S − e_t)/S; for the only max, S'/S
-    const oneMinusPt = et == SCALE && k == 1 ? sp / sTotal : 1.0 - et / sTotal;
-    scaleRow(gr, gr, n, g / sTotal);
-    store<f32>(gr + (<usize>t << 2), <f32>(-g * oneMinusPt));
   }
+  for (; r < rows; r++) crossEntropyRow(x, targets, r, n, classWeight, ignoreIndex, lossOut, grad, gradScale, gradScales, gradDivisor);
+}
+
+function crossEntropyRow(
+  x: usize, targets: usize, r: i32, n: i32, classWeight: usize, ignoreIndex: i32,
+  lossOut: usize, grad: usize, gradScale: f64, gradScales: usize, gradDivisor: f64,
+): void {
+  const xr = x + ((<usize>r * <usize>n) << 2);
+  const gr = grad + ((<usize>r * <usize>n) << 2);
+  const t = load<i32>(targets + (<usize>r << 2));
+  if (t == ignoreIndex) {
+    finishRow(lossOut, r, grad ? gr : 0, n, 0);
+    return;
+  }
+  const wt: f64 = classWeight ? load<f64>(classWeight + (<usize>t << 3)) : 1.0;
+  const m = rowMax(xr, n);
+  if (m != m || m == Infinity || m == -Infinity) {
+    finishRow(lossOut, r, grad ? gr : 0, n, NaN);
+    return;
+  }
+  // e (scaled by 2^100, float32) is kept in the gradient row when a gradient is wanted
+  const sp = grad ? expStoreRest(xr, gr, n, m) : expSumRest(xr, n, m);
+  const k = <f64>MAX_COUNT;
+  const l = logSum(sp);
+  const xt = <f64>load<f32>(xr + (<usize>t << 2));
+  const loss = wt * (l - (xt - <f64>m));
+  store<f64>(lossOut + (<usize>r << 3), loss);
+  if (!grad) return;
+  const g = gradScale * (gradScales ? load<f64>(gradScales + (<usize>r << 3)) : 1.0) * wt / gradDivisor;
+  const sTotal = k * SCALE + sp;
+  const et = <f64>load<f32>(gr + (<usize>t << 2));
+  // 1 − p_t without cancellation: the other terms' share (S − e_t)/S; for the only max, S'/S
+  const oneMinusPt = et == SCALE && k == 1 ? sp / sTotal : 1.0 - et / sTotal;
+  scaleRow(gr, gr, n, g / sTotal);
+  store<f32>(gr + (<usize>t << 2), <f32>(-g * oneMinusPt));
 }
 
 /**

@@ -4,7 +4,8 @@
 // float64 (for the log ops without the max's own terms, exactly 2^100 each), and the last pass
 // multiplies in float64 and rounds once.
 
-import { exp1d, exp4, K_DMIN, kc, SCALE } from '../math/expf';
+import { exp1d, exp4, SCALE } from '../math/expf';
+import { logSoftmax4, SMALL_N, softmax4 } from './small';
 
 /** The smallest entry of the last rowMax row (meaningful when its max is finite). */
 export let ROW_MIN: f32 = 0;
@@ -74,7 +75,7 @@ function expShift4(x: v128, MODE: i32): v128 {
     const bb = f32x4.sub(s, v);
     err = f32x4.add(f32x4.sub(v, f32x4.sub(s, bb)), f32x4.sub(ROW_NM, bb));
   }
-  return exp4(f32x4.pmax(s, kc(K_DMIN)), err);
+  return exp4(s, err); // s ≥ −150: v ≥ m − 149 (exact below HUGE)
 }
 
 // The row's values for expShift4 (m − 149, m, −m), in globals: V8 reads a global with one
@@ -110,7 +111,7 @@ function widen2(a: v128, b: v128): v128 {
 @inline
 function expPass(x: usize, e: usize, n: i32, m: f32, STORE: bool, REST: bool): f64 {
   const low = m - 149;
-  if (low == m) return expSumHuge(x, e, n, m, STORE, REST);
+  if (abs(m) >= HUGE) return expSumHuge(x, e, n, m, STORE, REST);
   setRow(m);
   if (m < 0) return expLoop(x, e, n, STORE, REST, 1);
   if (max(ROW_MIN, low) >= -m) return expLoop(x, e, n, STORE, REST, 2);
@@ -167,7 +168,10 @@ function expLoop(x: usize, e: usize, n: i32, STORE: bool, REST: bool, MODE: i32)
   return f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
 }
 
-/** expPass for rows whose max is so large (|m| > 2^31) that m − 149 rounds to m: scalar, in float64. */
+/** Below this |max|, m − 149 is exact in float32 (so v − m ≥ −149 in expShift4). */
+const HUGE: f32 = 4194304; // 2^22
+
+/** expPass for rows whose max is at least HUGE in magnitude: scalar, in float64. */
 function expSumHuge(x: usize, e: usize, n: i32, m: f32, store_: bool, rest: bool): f64 {
   let sum: f64 = 0;
   let count = 0;
@@ -232,39 +236,40 @@ function fillRow(out: usize, n: i32, v: f32): void {
  * row of all −∞ gives 0, else NaN.
  */
 export function softmaxF32(x: usize, out: usize, scratch: usize, rows: i32, n: i32, allMaskedZero: bool): void {
-  for (let r = 0; r < rows; r++) {
-    const xr = x + ((<usize>r * <usize>n) << 2);
-    const or = out + ((<usize>r * <usize>n) << 2);
-    const m = rowMax(xr, n);
-    if (m != m || m == Infinity) {
-      fillRow(or, n, NaN);
-      continue;
+  let r = 0;
+  if (n <= SMALL_N) {
+    for (; r + 4 <= rows; r += 4) {
+      const off = (<usize>r * <usize>n) << 2;
+      if (!softmax4(x + off, out + off, scratch, n)) for (let j = 0; j < 4; j++) softmaxRow(x + off + ((<usize>j * <usize>n) << 2), out + off + ((<usize>j * <usize>n) << 2), n, allMaskedZero);
     }
-    if (m == -Infinity) {
-      fillRow(or, n, allMaskedZero ? 0 : NaN);
-      continue;
-    }
-    scaleRow(or, or, n, 1.0 / expStore(xr, or, n, m));
   }
+  for (; r < rows; r++) softmaxRow(x + ((<usize>r * <usize>n) << 2), out + ((<usize>r * <usize>n) << 2), n, allMaskedZero);
+}
+
+function softmaxRow(xr: usize, or: usize, n: i32, allMaskedZero: bool): void {
+  const m = rowMax(xr, n);
+  if (m != m || m == Infinity) fillRow(or, n, NaN);
+  else if (m == -Infinity) fillRow(or, n, allMaskedZero ? 0 : NaN);
+  else scaleRow(or, or, n, 1.0 / expStore(xr, or, n, m));
 }
 
 /** log-softmax: (x − m) − log Σ e^(x − m), in float64 per element, rounded once. */
 export function logSoftmaxF32(x: usize, out: usize, rows: i32, n: i32, allMaskedZero: bool): void {
-  for (let r = 0; r < rows; r++) {
-    const xr = x + ((<usize>r * <usize>n) << 2);
-    const or = out + ((<usize>r * <usize>n) << 2);
-    const m = rowMax(xr, n);
-    if (m != m || m == Infinity) {
-      fillRow(or, n, NaN);
-      continue;
+  let r = 0;
+  if (n <= SMALL_N) {
+    for (; r + 4 <= rows; r += 4) {
+      const off = (<usize>r * <usize>n) << 2;
+      if (!logSoftmax4(x + off, out + off, n)) for (let j = 0; j < 4; j++) logSoftmaxRow(x + off + ((<usize>j * <usize>n) << 2), out + off + ((<usize>j * <usize>n) << 2), n, allMaskedZero);
     }
-    if (m == -Infinity) {
-      fillRow(or, n, allMaskedZero ? -Infinity : NaN);
-      continue;
-    }
-    const l = logSum(expSumRest(xr, n, m));
-    shiftRow(xr, or, n, <f64>m, l);
   }
+  for (; r < rows; r++) logSoftmaxRow(x + ((<usize>r * <usize>n) << 2), out + ((<usize>r * <usize>n) << 2), n, allMaskedZero);
+}
+
+function logSoftmaxRow(xr: usize, or: usize, n: i32, allMaskedZero: bool): void {
+  const m = rowMax(xr, n);
+  if (m != m || m == Infinity) fillRow(or, n, NaN);
+  else if (m == -Infinity) fillRow(or, n, allMaskedZero ? -Infinity : NaN);
+  else shiftRow(xr, or, n, <f64>m, logSum(expSumRest(xr, n, m)));
 }
 
 /** out_i = (x_i − m) − l in float64, rounded once to float32 (x_i − m is exact in float64). */

@@ -220,16 +220,16 @@ function split(rows: number, n: number): [number, number][] {
 
 /**
  * A row kernel over float32 rows: `args(range, offsets)` gives one part's arguments for rows
- * [r0, r0 + rows) of the chunk; `scratchPerThread` floats of scratch per part.
+ * [r0, r0 + rows) of the chunk; 16·n bytes of scratch per part.
  */
 function rowsOp(x: Float32Array, out: Float32Array, l: Layout, outPerRow: number, args: (r0: number, rows: number, xo: number, oo: number, so: number) => Part): void {
   const n = l.size;
   const per = Math.min(l.outer, Math.max(1, Math.floor(CHUNK / n)));
-  const [xo, oo, so] = regions(per * n * 4, per * outPerRow * 4, wantThreads * n * 8);
+  const [xo, oo, so] = regions(per * n * 4, per * outPerRow * 4, wantThreads * n * 16);
   const h = getHeap();
   chunks(l.outer, n, (r0, rows) => {
     copyIn(h, x, r0, rows, n, xo);
-    h.run(split(rows, n).map(([a, c], k) => args(a, c, xo + a * n * 4, oo + a * outPerRow * 4, so + k * n * 8)));
+    h.run(split(rows, n).map(([a, c], k) => args(a, c, xo + a * n * 4, oo + a * outPerRow * 4, so + k * n * 16)));
     copyOut(h, out, r0, rows, outPerRow, oo);
   });
 }
@@ -246,7 +246,7 @@ function crossEntropy(a: ClassLossArgs): DDSum {
   const per = Math.min(l.outer, Math.max(1, Math.floor(CHUNK / n)));
   const w = a.classWeight;
   const [xo, to, po, wo, lo, go, gso, so] = regions(
-    per * n * 4, per * 4, a.probs ? per * n * 4 : 0, w ? n * 8 : 0, per * 8, a.grad ? per * n * 4 : 0, a.gradScales ? per * 8 : 0, wantThreads * n * 8,
+    per * n * 4, per * 4, a.probs ? per * n * 4 : 0, w ? n * 8 : 0, per * 8, a.grad ? per * n * 4 : 0, a.gradScales ? per * 8 : 0, wantThreads * n * 16,
   );
   const h = getHeap();
   if (w) h.f64.set(w, wo >> 3);
@@ -263,7 +263,7 @@ function crossEntropy(a: ClassLossArgs): DDSum {
         const ls = lo + s * 8;
         const g = a.grad ? go + s * n * 4 : 0;
         const gs = a.gradScales ? gso + s * 8 : 0;
-        const sc = so + k * n * 8;
+        const sc = so + k * n * 16;
         return soft
           ? { fn: FN.crossEntropySoftF32, args: [xs, to + s * 4, a.probs ? po + s * n * 4 : 0, c, n, w ? wo : 0, a.ignoreIndex, a.labelSmoothing, ls, g, a.gradScale, gs, a.gradDivisor, sc] }
           : { fn: FN.crossEntropyF32, args: [xs, to + s * 4, c, n, w ? wo : 0, a.ignoreIndex, ls, g, a.gradScale, gs, a.gradDivisor, sc] };

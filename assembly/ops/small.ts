@@ -1,0 +1,211 @@
+// Short rows (n ≤ SMALL_N, e.g. 10 classes): four rows at a time, one row per SIMD lane, so the
+// per-row work (max, exp, sum, one division, the log) is shared by four rows and no lane is
+// wasted on a partial vector. Column c of the four rows is gathered into one vector; the math
+// per lane is the same as the row kernels' (exact x − m by TwoSum, exp4, float64 sums, one
+// rounding per output). A group with a non-finite or huge max (|m| ≥ 2^22) goes to the row
+// kernels instead (the caller's fallback), so every special case keeps one code path.
+
+import { exp4, SCALE } from '../math/expf';
+
+/** Rows at most this long take the four-row kernels. */
+export const SMALL_N: i32 = 32;
+
+const HUGE: f32 = 4194304; // 2^22, as in softmax.ts
+
+// Per-call values of the group (globals: per thread).
+let G_M: v128 = f32x4.splat(0); // the four maxima
+let G_S01: v128 = f64x2.splat(0); // Σ e (or Σ' e) of rows 0, 1
+let G_S23: v128 = f64x2.splat(0); // … of rows 2, 3
+let G_K: v128 = i32x4.splat(0); // how many entries equal the max, per row (REST only)
+
+/** Column c of the four rows starting at x (row length n). */
+// @ts-ignore: decorator
+@inline
+function gather(x: usize, c: i32, n: i32): v128 {
+  const p = x + (<usize>c << 2);
+  const s = <usize>n << 2;
+  let v = v128.load32_zero(p);
+  v = v128.load32_lane(p + s, v, 1);
+  v = v128.load32_lane(p + 2 * s, v, 2);
+  return v128.load32_lane(p + 3 * s, v, 3);
+}
+
+/** Writes the four lanes of v to column c of the four rows starting at out. */
+// @ts-ignore: decorator
+@inline
+function scatter(out: usize, c: i32, n: i32, v: v128): void {
+  const p = out + (<usize>c << 2);
+  const s = <usize>n << 2;
+  v128.store32_lane(p, v, 0);
+  v128.store32_lane(p + s, v, 1);
+  v128.store32_lane(p + 2 * s, v, 2);
+  v128.store32_lane(p + 3 * s, v, 3);
+}
+
+/**
+ * Passes 1 and 2 for four rows: the maxima (G_M) and e = e^(x − m)·2^100 per column, stored
+ * as vectors at e (when not 0, n·16 bytes), summed per row into G_S01/G_S23; with REST the
+ * max's own terms are left out and counted in G_K. Returns false (nothing done) when a max is
+ * NaN, ±∞ or huge.
+ */
+// @ts-ignore: decorator
+@inline
+function expGroup(x: usize, e: usize, n: i32, REST: bool): bool {
+  let m = f32x4.splat(-Infinity);
+  let nan = i32x4.splat(0);
+  for (let c = 0; c < n; c++) {
+    const v = gather(x, c, n);
+    m = f32x4.pmax(m, v);
+    nan = v128.or(nan, f32x4.ne(v, v));
+  }
+  if (v128.any_true(nan) || !i32x4.all_true(f32x4.lt(f32x4.abs(m), f32x4.splat(HUGE)))) return false;
+  G_M = m;
+  const low = f32x4.sub(m, f32x4.splat(149));
+  const nm = f32x4.neg(m);
+  let s01 = f64x2.splat(0);
+  let s23 = f64x2.splat(0);
+  let k = i32x4.splat(0);
+  for (let c = 0; c < n; c++) {
+    const x0 = gather(x, c, n);
+    const v = f32x4.pmax(x0, low);
+    const s = f32x4.sub(v, m);
+    const bb = f32x4.sub(s, v);
+    const err = f32x4.add(f32x4.sub(v, f32x4.sub(s, bb)), f32x4.sub(nm, bb));
+    let ev = exp4(s, err);
+    if (e) v128.store(e + (<usize>c << 4), ev);
+    if (REST) {
+      const isMax = f32x4.eq(x0, m);
+      k = i32x4.sub(k, isMax);
+      ev = v128.andnot(ev, isMax);
+    }
+    s01 = f64x2.add(s01, f64x2.promote_low_f32x4(ev));
+    s23 = f64x2.add(s23, f64x2.promote_low_f32x4(v128.shuffle<f32>(ev, ev, 2, 3, 0, 1)));
+  }
+  G_S01 = s01;
+  G_S23 = s23;
+  G_K = k;
+  return true;
+}
+
+/** Pass 3: out = e · c per row (c01 for rows 0, 1; c23 for rows 2, 3), in float64, rounded once. */
+// @ts-ignore: decorator
+@inline
+function scaleGroup(e: usize, out: usize, n: i32, c01: v128, c23: v128): void {
+  for (let c = 0; c < n; c++) {
+    const v = v128.load(e + (<usize>c << 4));
+    const lo = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.promote_low_f32x4(v), c01));
+    const hi = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), c23));
+    scatter(out, c, n, v128.shuffle<f32>(lo, hi, 0, 1, 4, 5));
+  }
+}
+
+/** softmax of the four rows at x into out; scratch: n·16 bytes. False: not done (see expGroup). */
+export function softmax4(x: usize, out: usize, scratch: usize, n: i32): bool {
+  if (!expGroup(x, scratch, n, false)) return false;
+  const one = f64x2.splat(1.0);
+  scaleGroup(scratch, out, n, f64x2.div(one, G_S01), f64x2.div(one, G_S23));
+  return true;
+}
+
+/** log Σ e^(x − m) of lane j: log(k + S'·2^-100), via log1p when k = 1 (as logSum). */
+// @ts-ignore: decorator
+@inline
+function laneLog(j: i32): f64 {
+  const sp = j == 0 ? f64x2.extract_lane(G_S01, 0) : j == 1 ? f64x2.extract_lane(G_S01, 1) : j == 2 ? f64x2.extract_lane(G_S23, 0) : f64x2.extract_lane(G_S23, 1);
+  const k = <f64>(j == 0 ? i32x4.extract_lane(G_K, 0) : j == 1 ? i32x4.extract_lane(G_K, 1) : j == 2 ? i32x4.extract_lane(G_K, 2) : i32x4.extract_lane(G_K, 3));
+  const rest = sp / SCALE;
+  return k == 1 ? Math.log1p(rest) : Math.log(k + rest);
+}
+
+/** log-softmax of the four rows at x into out: (x − m) − log S per element in float64. */
+export function logSoftmax4(x: usize, out: usize, n: i32): bool {
+  if (!expGroup(x, 0, n, true)) return false;
+  const m = G_M;
+  const m01 = f64x2.promote_low_f32x4(m);
+  const m23 = f64x2.promote_low_f32x4(v128.shuffle<f32>(m, m, 2, 3, 0, 1));
+  const l01 = f64x2.replace_lane(f64x2.splat(laneLog(0)), 1, laneLog(1));
+  const l23 = f64x2.replace_lane(f64x2.splat(laneLog(2)), 1, laneLog(3));
+  for (let c = 0; c < n; c++) {
+    const v = gather(x, c, n);
+    const lo = f32x4.demote_f64x2_zero(f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(v), m01), l01));
+    const hi = f32x4.demote_f64x2_zero(f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), m23), l23));
+    scatter(out, c, n, v128.shuffle<f32>(lo, hi, 0, 1, 4, 5));
+  }
+  return true;
+}
+
+/** The max of lane j of G_M. */
+// @ts-ignore: decorator
+@inline
+function laneM(j: i32): f32 {
+  return j == 0 ? f32x4.extract_lane(G_M, 0) : j == 1 ? f32x4.extract_lane(G_M, 1) : j == 2 ? f32x4.extract_lane(G_M, 2) : f32x4.extract_lane(G_M, 3);
+}
+
+/** Σ' e of lane j. */
+// @ts-ignore: decorator
+@inline
+function laneS(j: i32): f64 {
+  return j == 0 ? f64x2.extract_lane(G_S01, 0) : j == 1 ? f64x2.extract_lane(G_S01, 1) : j == 2 ? f64x2.extract_lane(G_S23, 0) : f64x2.extract_lane(G_S23, 1);
+}
+
+/** How many entries of lane j's row equal its max. */
+// @ts-ignore: decorator
+@inline
+function laneK(j: i32): f64 {
+  return <f64>(j == 0 ? i32x4.extract_lane(G_K, 0) : j == 1 ? i32x4.extract_lane(G_K, 1) : j == 2 ? i32x4.extract_lane(G_K, 2) : i32x4.extract_lane(G_K, 3));
+}
+
+/**
+ * Fused cross-entropy (class indices) of the four rows r0..r0+3 at x, arguments as
+ * crossEntropyF32 (x, targets, lossOut, grad and gradScales already at row r0); scratch: n·16
+ * bytes. The same per-row formulas as crossEntropyF32. False: not done (see expGroup).
+ */
+export function crossEntropy4(
+  x: usize, targets: usize, n: i32, classWeight: usize, ignoreIndex: i32,
+  lossOut: usize, grad: usize, gradScale: f64, gradScales: usize, gradDivisor: f64, scratch: usize,
+): bool {
+  if (!expGroup(x, grad ? scratch : 0, n, true)) return false;
+  let c01 = f64x2.splat(0);
+  let c23 = f64x2.splat(0);
+  // per lane: the loss, the gradient's scale g/S and the target's entry −g·(1 − p_t)
+  let tg0: f64 = 0, tg1: f64 = 0, tg2: f64 = 0, tg3: f64 = 0;
+  for (let j = 0; j < 4; j++) {
+    const t = load<i32>(targets + (<usize>j << 2));
+    let c: f64 = 0;
+    let tgv: f64 = 0;
+    if (t == ignoreIndex) {
+      store<f64>(lossOut + (<usize>j << 3), 0);
+    } else {
+      const xr = x + ((<usize>j * <usize>n) << 2);
+      const wt: f64 = classWeight ? load<f64>(classWeight + (<usize>t << 3)) : 1.0;
+      const m = <f64>laneM(j);
+      const sp = laneS(j);
+      const k = laneK(j);
+      const l = laneLog(j);
+      const xt = <f64>load<f32>(xr + (<usize>t << 2));
+      store<f64>(lossOut + (<usize>j << 3), wt * (l - (xt - m)));
+      if (grad) {
+        const g = gradScale * (gradScales ? load<f64>(gradScales + (<usize>j << 3)) : 1.0) * wt / gradDivisor;
+        const sTotal = k * SCALE + sp;
+        // e_t is lane j of column t in scratch
+        const et = <f64>load<f32>(scratch + (<usize>t << 4) + (<usize>j << 2));
+        const oneMinusPt = et == SCALE && k == 1 ? sp / sTotal : 1.0 - et / sTotal;
+        c = g / sTotal;
+        tgv = -g * oneMinusPt;
+      }
+    }
+    if (j == 0) { c01 = f64x2.replace_lane(c01, 0, c); tg0 = tgv; }
+    else if (j == 1) { c01 = f64x2.replace_lane(c01, 1, c); tg1 = tgv; }
+    else if (j == 2) { c23 = f64x2.replace_lane(c23, 0, c); tg2 = tgv; }
+    else { c23 = f64x2.replace_lane(c23, 1, c); tg3 = tgv; }
+  }
+  if (!grad) return true;
+  scaleGroup(scratch, grad, n, c01, c23);
+  for (let j = 0; j < 4; j++) {
+    const t = load<i32>(targets + (<usize>j << 2));
+    const gr = grad + ((<usize>j * <usize>n) << 2);
+    if (t == ignoreIndex) memory.fill(gr, 0, <usize>n << 2);
+    else store<f32>(gr + (<usize>t << 2), <f32>(j == 0 ? tg0 : j == 1 ? tg1 : j == 2 ? tg2 : tg3));
+  }
+  return true;
+}
