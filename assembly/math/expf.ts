@@ -78,8 +78,9 @@ export function nmadd(a: v128, b: v128, c: v128): v128 {
 
 /**
  * e^(d + dl)·2^100 rounded to float32 lanes, for D_MIN ≤ d ≤ 0 and |dl| ≤ ulp(d): s + s·t with
- * one rounding (s·t is exact, s being a power of two). Within 0.99 ulp of the true value (the
- * exhaustive check of the header, with or without fused multiply-adds).
+ * one rounding (s·t is exact, s being a power of two). Within 0.989 ulp of the true value with
+ * plain SIMD and 1.019 ulp with fused multiply-adds, over every float32 d in [−150, −0]
+ * (exhaustive: node scripts/check-exp.mjs).
  */
 // @ts-ignore: decorator
 @inline
