@@ -5,3 +5,4 @@ export { sigmoidF32 } from './ops/sigmoid';
 export { crossEntropyF32, crossEntropySoftF32 } from './ops/crossEntropy';
 export { sigmoidBackwardF32, softmaxBackwardF32 } from './ops/backward';
 export { logSigmoidF32, softplusF32, logSigmoidBackwardF32, softplusBackwardF32, bceWithLogitsF32 } from './ops/activations';
+export { ddSumF64 } from './ops/sum';

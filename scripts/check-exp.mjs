@@ -1,4 +1,4 @@
-// node scripts/check-exp.mjs: the exhaustive error of the wasm exp (see check-exp.as.ts), about
+// node scripts/check-exp.mjs: the exhaustive error of the wasm exp (see assembly/tools/check-exp.ts), about
 // 30 s. Prints the worst error over all 1.1e9 float32 inputs in [−150, −0] for both builds.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -18,7 +18,7 @@ f[0] = -150;
 const end = u[0];
 for (const [name, features] of [['plain SIMD', 'simd'], ['relaxed SIMD (fused multiply-add)', 'simd,relaxed-simd']]) {
   const out = join(dir, 'check.wasm');
-  execFileSync(process.execPath, [asc, 'scripts/check-exp.as.ts', '-O3', '--runtime', 'stub', '--importMemory', '--noAssert', '--enable', features, '--outFile', out], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [asc, 'assembly/tools/check-exp.ts', '-O3', '--runtime', 'stub', '--importMemory', '--noAssert', '--enable', features, '--outFile', out], { cwd: root, stdio: 'inherit' });
   const memory = new WebAssembly.Memory({ initial: 4 });
   const { instance } = await WebAssembly.instantiate(readFileSync(out), { env: { memory, abort() {} } });
   let worst = 0;

@@ -209,3 +209,13 @@ export function crossEntropy4(
   }
   return true;
 }
+
+/** logSumExp of the four rows at x into out[0..3] (float32): m + log S per row. False: not done (see expGroup). */
+export function logSumExp4(x: usize, out: usize, n: i32): bool {
+  if (!expGroup(x, 0, n, true)) return false;
+  store<f32>(out, <f32>(<f64>laneM(0) + laneLog(0)));
+  store<f32>(out, <f32>(<f64>laneM(1) + laneLog(1)), 4);
+  store<f32>(out, <f32>(<f64>laneM(2) + laneLog(2)), 8);
+  store<f32>(out, <f32>(<f64>laneM(3) + laneLog(3)), 12);
+  return true;
+}

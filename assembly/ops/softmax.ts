@@ -5,7 +5,7 @@
 // multiplies in float64 and rounds once.
 
 import { exp1d, exp4, SCALE } from '../math/expf';
-import { logSoftmax4, SMALL_N, softmax4 } from './small';
+import { logSoftmax4, logSumExp4, SMALL_N, softmax4 } from './small';
 
 /** The smallest entry of the last rowMax row (meaningful when its max is finite). */
 export let ROW_MIN: f32 = 0;
@@ -288,13 +288,21 @@ function shiftRow(x: usize, out: usize, n: i32, m: f64, l: f64): void {
 
 /** logSumExp per row into out[r]: NaN for a NaN row, +∞ with +∞, −∞ for all −∞ (PyTorch). */
 export function logSumExpF32(x: usize, out: usize, rows: i32, n: i32): void {
-  for (let r = 0; r < rows; r++) {
-    const xr = x + ((<usize>r * <usize>n) << 2);
-    const m = rowMax(xr, n);
-    let v: f32;
-    if (m != m || m == Infinity || m == -Infinity) v = m;
-    else v = <f32>(<f64>m + logSum(expSumRest(xr, n, m)));
-    store<f32>(out + (<usize>r << 2), v);
+  let r = 0;
+  if (n <= SMALL_N) {
+    for (; r + 4 <= rows; r += 4) {
+      const xr = x + ((<usize>r * <usize>n) << 2);
+      if (!logSumExp4(xr, out + (<usize>r << 2), n)) for (let j = r; j < r + 4; j++) logSumExpRow(x + ((<usize>j * <usize>n) << 2), out + (<usize>j << 2), n);
+    }
   }
+  for (; r < rows; r++) logSumExpRow(x + ((<usize>r * <usize>n) << 2), out + (<usize>r << 2), n);
+}
+
+function logSumExpRow(xr: usize, o: usize, n: i32): void {
+  const m = rowMax(xr, n);
+  let v: f32;
+  if (m != m || m == Infinity || m == -Infinity) v = m;
+  else v = <f32>(<f64>m + logSum(expSumRest(xr, n, m)));
+  store<f32>(o, v);
 }
 

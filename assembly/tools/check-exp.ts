@@ -1,7 +1,7 @@
 // Exhaustive check of the wasm kernels' float32 exp (assembly/math/expf.ts exp4): the error of e^d·2^100
 // rounded to float32, in ulps, against float64 exp, for every float32 d in [−150, −0]. Compiled
 // and run by scripts/check-exp.mjs, once with plain SIMD and once with relaxed SIMD (fused multiply-add).
-import { exp4 } from '../assembly/math/expf';
+import { exp4 } from '../math/expf';
 // max ulp error of exp4 (lane 0) over float32 d in [lo, hi] given as bit patterns of negatives
 export function maxErr(startBits: u32, endBits: u32): f64 {
   let worst: f64 = 0;

@@ -29,6 +29,7 @@ const SIGMAX = 'sigmax-wasm';
 const VARIANT_NAME: Record<string, string> = {
   alloc: 'alloc',
   out: 'out',
+  'zero-copy': 'zero-copy (wasm arrays)',
   api: 'api',
   op: 'op alone',
   'api-loss': 'api, loss only',
@@ -39,7 +40,7 @@ const ulp = (v: number | undefined): string => (v === undefined ? '–' : v === 
 
 type Where = { op: Op; rows: number; cols: number; threads: number };
 
-const VARIANT_ORDER = ['alloc', 'out', 'api', 'op', 'api-loss'];
+const VARIANT_ORDER = ['alloc', 'out', 'zero-copy', 'api', 'op', 'api-loss'];
 
 export function caseRows(systems: SystemReport[], c: Where): Row[] {
   return systems.flatMap((s) =>
@@ -106,6 +107,14 @@ export function targets(systems: SystemReport[], cases: Case[], copies: Map<stri
   const get = (c: Where, system: string, variant: string) => find(caseRows(systems, c), system, variant);
   const ns = (r: Row | undefined) => (timed(r) ? r.nsPerElement : undefined);
   const verdict = (ok: boolean | undefined): Target['verdict'] => (ok === undefined ? 'n/a' : ok ? 'PASS' : 'MISS');
+  /** sigmax's fastest kernel call: with `out`, or zero-copy with sigmax/wasm arrays (both public ways to call it). */
+  const best = (c: Where): number | undefined => {
+    const a = ns(get(c, SIGMAX, 'out'));
+    const b = ns(get(c, SIGMAX, 'zero-copy'));
+    return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+  };
+  const calls = (c: Where): string =>
+    `out ${fmt(ns(get(c, SIGMAX, 'out')), 3)}, zero-copy ${fmt(ns(get(c, SIGMAX, 'zero-copy')), 3)}${c.threads === 1 ? ` (alloc ${fmt(ns(get(c, SIGMAX, 'alloc')), 3)})` : ''} ns/element`;
 
   // 1. softmax and logSoftmax faster than tfjs-wasm and onnxruntime-node on every shape.
   for (const op of ['softmax', 'logSoftmax'] as Op[]) {
@@ -122,7 +131,7 @@ export function targets(systems: SystemReport[], cases: Case[], copies: Map<stri
         ['out', 'op', 'kernel'],
       ] as const) {
         if (c.threads === 2 && mine === 'alloc') continue; // 2-thread cases time the kernel calls only
-        const m = ns(get(c, SIGMAX, mine));
+        const m = mine === 'out' ? best(c) : ns(get(c, SIGMAX, mine));
         const peers: string[] = [];
         for (const p of ['tfjs-wasm', 'ort-node']) {
           // A single-threaded peer (tfjs-wasm here) has no 2-thread row: its 1-thread time is what it offers.
@@ -147,7 +156,7 @@ export function targets(systems: SystemReport[], cases: Case[], copies: Map<stri
             peers.push(`${p}${one} ${fmt(pn, 3)}`);
           }
         }
-        parts.push(`${what}: sigmax ${mine} ${fmt(m, 3)} vs ${theirs} ${peers.join(', ') || 'no peer'}`);
+        parts.push(`${what}: sigmax ${mine === 'out' ? 'out/zero-copy' : mine} ${fmt(m, 3)} vs ${theirs} ${peers.join(', ') || 'no peer'}`);
       }
       out.push({ target: t, detail: parts.join('; ') + ' (ns/element)', verdict: verdict(ok) });
     }
@@ -160,25 +169,25 @@ export function targets(systems: SystemReport[], cases: Case[], copies: Map<stri
       continue;
     }
     const c = { op, rows: 32, cols: 32_000, threads: 1 };
-    const o = ns(get(c, SIGMAX, 'out'));
-    out.push({ target: t, detail: `out ${fmt(o, 3)} (alloc ${fmt(ns(get(c, SIGMAX, 'alloc')), 3)}) ns/element`, verdict: verdict(o === undefined ? undefined : o <= 0.45) });
+    const o = best(c);
+    out.push({ target: t, detail: calls(c), verdict: verdict(o === undefined ? undefined : o <= 0.45) });
   }
   // 3. Fused cross-entropy: ≤ 0.6 ns/element at 32×32000 and ≥ 30× tfjs-wasm.
   {
     const c = { op: 'crossEntropy' as Op, rows: 32, cols: 32_000, threads: 1 };
-    const o = ns(get(c, SIGMAX, 'out'));
+    const o = best(c);
     const a = ns(get(c, SIGMAX, 'alloc'));
     if (!available) {
       out.push(na('cross-entropy loss+grad 32×32000 ≤ 0.6 ns/element'), na('cross-entropy loss+grad 32×32000 ≥ 30× tfjs-wasm'));
     } else {
-      out.push({ target: 'cross-entropy loss+grad 32×32000 ≤ 0.6 ns/element', detail: `out ${fmt(o, 3)} (alloc ${fmt(a, 3)}) ns/element`, verdict: verdict(o === undefined ? undefined : o <= 0.6) });
+      out.push({ target: 'cross-entropy loss+grad 32×32000 ≤ 0.6 ns/element', detail: calls(c), verdict: verdict(o === undefined ? undefined : o <= 0.6) });
       const tApi = ns(get(c, 'tfjs-wasm', 'api'));
       const tOp = ns(get(c, 'tfjs-wasm', 'op'));
       const r1 = tApi !== undefined && a !== undefined ? tApi / a : undefined;
       const r2 = tOp !== undefined && o !== undefined ? tOp / o : undefined;
       out.push({
         target: 'cross-entropy loss+grad 32×32000 ≥ 30× tfjs-wasm',
-        detail: `user call: tfjs-wasm api ÷ sigmax alloc = ${fmt(r1, 1)}×; kernel: tfjs-wasm op ÷ sigmax out = ${fmt(r2, 1)}×`,
+        detail: `user call: tfjs-wasm api ÷ sigmax alloc = ${fmt(r1, 1)}×; kernel: tfjs-wasm op ÷ sigmax out/zero-copy = ${fmt(r2, 1)}×`,
         verdict: verdict(r1 === undefined || r2 === undefined ? undefined : r1 >= 30 && r2 >= 30),
       });
     }
@@ -187,8 +196,8 @@ export function targets(systems: SystemReport[], cases: Case[], copies: Map<stri
   {
     const c = { op: 'sigmoid' as Op, rows: 1, cols: 16_777_216, threads: 1 };
     const t = 'sigmoid 16M ≤ 0.6 ns/element';
-    const o = ns(get(c, SIGMAX, 'out'));
-    out.push(available ? { target: t, detail: `out ${fmt(o, 3)} (alloc ${fmt(ns(get(c, SIGMAX, 'alloc')), 3)}) ns/element`, verdict: verdict(o === undefined ? undefined : o <= 0.6) } : na(t));
+    const o = best(c);
+    out.push(available ? { target: t, detail: calls(c), verdict: verdict(o === undefined ? undefined : o <= 0.6) } : na(t));
   }
   // 5. 8192×32000 with 2 threads within 1.5× of the copy.
   for (const op of ['softmax', 'logSoftmax', 'crossEntropy'] as Op[]) {
@@ -200,12 +209,12 @@ export function targets(systems: SystemReport[], cases: Case[], copies: Map<stri
     }
     const cp = copies.get('8192x32000');
     const cp2 = copies2.get('8192x32000');
-    const o = ns(get(c, SIGMAX, 'out'));
+    const o = best(c);
     const ratio = o !== undefined && cp ? o / cp.nsPerElement : undefined;
     const ratio2 = o !== undefined && cp2 ? o / cp2.nsPerElement : undefined;
     out.push({
       target: t,
-      detail: `out ${fmt(o, 3)} ns/element = ${fmt(ratio, 2)}× the 1-thread copy (${fmt(cp?.nsPerElement, 3)}), ${fmt(ratio2, 2)}× the 2-thread copy (${fmt(cp2?.nsPerElement, 3)})`,
+      detail: `${calls(c)}; best ${fmt(o, 3)} = ${fmt(ratio, 2)}× the 1-thread copy (${fmt(cp?.nsPerElement, 3)}), ${fmt(ratio2, 2)}× the 2-thread copy (${fmt(cp2?.nsPerElement, 3)})`,
       verdict: verdict(ratio === undefined ? undefined : ratio <= 1.5),
     });
   }
@@ -213,8 +222,8 @@ export function targets(systems: SystemReport[], cases: Case[], copies: Map<stri
   for (const op of ['softmax', 'logSoftmax', 'crossEntropy', 'logSumExp'] as Op[]) {
     const c = { op, rows: 4096, cols: 10, threads: 1 };
     const t = `${op} 4096×10 ≤ 2 ns/element`;
-    const o = ns(get(c, SIGMAX, 'out'));
-    out.push(available ? { target: t, detail: `out ${fmt(o, 3)} (alloc ${fmt(ns(get(c, SIGMAX, 'alloc')), 3)}) ns/element`, verdict: verdict(o === undefined ? undefined : o <= 2) } : na(t));
+    const o = best(c);
+    out.push(available ? { target: t, detail: calls(c), verdict: verdict(o === undefined ? undefined : o <= 2) } : na(t));
   }
   return out;
 }

@@ -1,8 +1,10 @@
 // sigmax itself, on a named backend ('js': the exact reference; 'wasm': the WebAssembly SIMD
 // backend, detected at run time: until setBackend('wasm') works, the system reports itself
-// unavailable). Timed two ways: the allocating call and the call with a preallocated `out`.
+// unavailable). Timed two ways: the allocating call and the call with a preallocated `out`; on
+// 'wasm' also a third, zero-copy: input and output are sigmax/wasm arrays in the wasm memory.
 
 import * as sx from '../../src/index.js';
+import { allocFloat32, freeFloat32, isWasmFloat32 } from '../../src/wasm/index.js';
 import type { Case } from '../lib/cases.js';
 import type { OpOutput, Runner, System, Variant } from '../lib/types.js';
 
@@ -63,6 +65,38 @@ function variant(backend: Backend, preallocated: boolean): Variant {
   };
 }
 
+/**
+ * Zero-copy (wasm backend): input and output are sigmax/wasm arrays living in the wasm memory,
+ * filled once before timing; the kernels read and write them in place.
+ */
+function zeroCopy(): Variant {
+  return {
+    id: 'zero-copy',
+    kind: 'out',
+    label: "sigmax/wasm arrays: x = allocFloat32(n) (filled once), op(tensor(x, shape), { out: allocFloat32(m) })",
+    supports: () => true,
+    async prepare(c, x, target): Promise<Runner> {
+      const xs = allocFloat32(x.length);
+      xs.set(x);
+      const out = allocFloat32(outLength(c));
+      if (!isWasmFloat32(xs) || !isWasmFloat32(out)) throw new Error('allocFloat32 did not give wasm arrays here');
+      let last: OpOutput = { values: null };
+      return {
+        async: false,
+        call: () => {
+          last = callOp(c, xs, target, out);
+        },
+        output: () => last,
+        dispose: () => {
+          last = { values: null };
+          freeFloat32(xs);
+          freeFloat32(out);
+        },
+      };
+    },
+  };
+}
+
 export function sigmaxSystem(backend: Backend): System {
   return {
     id: `sigmax-${backend}`,
@@ -79,6 +113,6 @@ export function sigmaxSystem(backend: Backend): System {
       sx.setThreads(n);
       return true;
     },
-    variants: [variant(backend, false), variant(backend, true)],
+    variants: backend === 'wasm' ? [variant(backend, false), variant(backend, true), zeroCopy()] : [variant(backend, false), variant(backend, true)],
   };
 }

@@ -55,7 +55,9 @@ export function getBackend(): 'js' | 'wasm' {
 /**
  * Sets how many threads the 'wasm' backend may split large inputs across (whole rows per
  * thread; calls under 65536 elements stay on one). Results are the same bits whatever the count.
- * Threads need worker_threads and SharedArrayBuffer (Node); elsewhere, and on the 'js' backend,
+ * Threads need SharedArrayBuffer and workers: worker_threads in Node, Web Workers in a page that
+ * is cross-origin isolated (served with COOP: same-origin and COEP: require-corp; until its
+ * workers have started, calls run on the calling thread); elsewhere, and on the 'js' backend,
  * everything runs on the calling thread. Worker threads never keep a process alive.
  */
 export function setThreads(n: number): void {

@@ -1,8 +1,14 @@
-// A worker-thread pool for the wasm backend (Node only): every worker instantiates the shared-
+// A worker pool for the wasm backend: worker_threads in Node, Web Workers in browsers whose page
+// is cross-origin isolated (SharedArrayBuffer available). Every worker instantiates the shared-
 // memory build of the kernels over the same WebAssembly.Memory, and a call is split by whole
-// rows. Synchronisation is a few Int32 words in that memory (Atomics.wait/notify), so the API
-// stays synchronous. Workers are unref'd (they never keep a process alive); an exception in a
-// worker, or a worker that stops answering, surfaces as an Error in the caller, never a hang.
+// rows. Synchronisation is a few Int32 words in that memory (Atomics), so the API stays
+// synchronous: the calling thread runs the first part itself, then waits for the others
+// (Atomics.wait in Node; a browser's main thread may not block, so it polls). A Web Worker starts
+// asynchronously: until every worker has said it is ready (a flag each sets in the shared
+// memory), calls run on the calling thread alone, so no call ever waits for a worker that has not
+// started. Node's
+// workers are unref'd (they never keep a process alive); an exception in a worker, or a worker
+// that stops answering, surfaces as an Error in the caller, never a hang.
 
 /**
  * Byte offset of the control block inside the reserved first page of the memory, above the
@@ -15,24 +21,32 @@ const SLOT = 16;
 /** How long a call waits for its workers before it gives up (ms). */
 const TIMEOUT_MS = 120_000;
 
-// ctrl[0]: generation (bumped to start a job, −1 to stop), ctrl[1]: parts done, ctrl[2]: error flag.
+// ctrl[0]: generation (bumped to start a job, −1 to stop), ctrl[1]: parts done, ctrl[2]: error
+// flag, ctrl[4 + i]: worker i is ready (1), ctrl[4 + MAX_WORKERS + i]: parts worker i has run.
 const GEN = 0;
 const DONE = 1;
 const ERR = 2;
+const READY = 4;
+/** The control block's Int32 words hold at most this many workers' flags and counters. */
+export const MAX_WORKERS = 64;
+const RUNS = READY + MAX_WORKERS;
 
-const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { module, memory, index, names } = workerData;
+/** The worker's loop, the same in Node and browsers; `module, memory, index, names` are in scope. */
+const WORKER_LOOP = `
 const ex = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm abort'); } } }).exports;
-const ctrl = new Int32Array(memory.buffer, ${CTRL}, 16);
-let gen = 0;
+const ctrl = new Int32Array(memory.buffer, ${CTRL}, ${RUNS + MAX_WORKERS});
+let gen = Atomics.load(ctrl, ${GEN});
+Atomics.store(ctrl, ${READY} + index, 1);
 for (;;) {
   Atomics.wait(ctrl, ${GEN}, gen);
   gen = Atomics.load(ctrl, ${GEN});
   if (gen < 0) break;
   try {
     const a = new Float64Array(memory.buffer, ${ARGS} + index * ${SLOT * 8}, ${SLOT});
-    if (a[0] >= 0) ex[names[a[0]]](a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]);
+    if (a[0] >= 0) {
+      ex[names[a[0]]](a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]);
+      Atomics.add(ctrl, ${RUNS} + index, 1);
+    }
   } catch (e) {
     Atomics.store(ctrl, ${ERR}, 1);
   }
@@ -41,22 +55,40 @@ for (;;) {
 }
 `;
 
+const NODE_WORKER = `const { workerData } = require('node:worker_threads');\nconst { module, memory, index, names } = workerData;\n${WORKER_LOOP}`;
+const WEB_WORKER = `onmessage = (m) => {\nonmessage = null;\nconst { module, memory, index, names } = m.data;\n${WORKER_LOOP}\n};`;
+
 interface WorkerLike {
-  unref(): void;
-  terminate(): Promise<number>;
+  terminate(): unknown;
 }
 
-type WorkerCtor = new (src: string, opts: { eval: boolean; workerData: unknown }) => WorkerLike;
+type NodeWorkerCtor = new (src: string, opts: { eval: boolean; workerData: unknown }) => WorkerLike & { unref(): void };
+interface WebWorker extends WorkerLike {
+  postMessage(m: unknown): void;
+}
+type WebWorkerCtor = new (url: string, opts?: { name?: string }) => WebWorker;
 
 /** node:worker_threads' Worker where available synchronously (Node ≥ 20.16), else null. */
-function workerCtor(): WorkerCtor | null {
+function nodeWorkerCtor(): NodeWorkerCtor | null {
   const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const wt = p?.getBuiltinModule?.('node:worker_threads') as { Worker?: WorkerCtor } | undefined;
+  const wt = p?.getBuiltinModule?.('node:worker_threads') as { Worker?: NodeWorkerCtor } | undefined;
   return wt?.Worker ?? null;
 }
 
+/** The browser's Worker where shared memory may be sent to it (a cross-origin isolated page), else null. */
+function webWorkerCtor(): WebWorkerCtor | null {
+  const g = globalThis as { Worker?: WebWorkerCtor; crossOriginIsolated?: boolean; Blob?: unknown; URL?: { createObjectURL?: unknown } };
+  return typeof g.Worker === 'function' && g.crossOriginIsolated === true && typeof g.URL?.createObjectURL === 'function' ? g.Worker : null;
+}
+
 export function threadsSupported(): boolean {
-  return typeof SharedArrayBuffer === 'function' && workerCtor() !== null;
+  return typeof SharedArrayBuffer === 'function' && (nodeWorkerCtor() !== null || webWorkerCtor() !== null);
+}
+
+/** Whether this thread may block in Atomics.wait (Node's threads and Web Workers may; a page's main thread may not). */
+function canBlock(): boolean {
+  const g = globalThis as { process?: { versions?: { node?: string } }; document?: unknown };
+  return g.process?.versions?.node !== undefined || g.document === undefined;
 }
 
 /** One call of a kernel: the index of its name in `names` and its numeric arguments. */
@@ -68,6 +100,9 @@ export interface Part {
 export class Pool {
   private readonly workers: WorkerLike[] = [];
   private readonly ctrl: Int32Array;
+  private readonly block = canBlock();
+  private url: string | null = null;
+  private allReady = false;
 
   constructor(
     module: WebAssembly.Module,
@@ -75,24 +110,57 @@ export class Pool {
     names: readonly string[],
     readonly size: number,
   ) {
-    const Worker = workerCtor() as WorkerCtor;
-    this.ctrl = new Int32Array(memory.buffer, CTRL, 16);
+    if (size > MAX_WORKERS) throw new Error(`sigmax: at most ${MAX_WORKERS} worker threads, asked for ${size}`);
+    this.ctrl = new Int32Array(memory.buffer, CTRL, RUNS + MAX_WORKERS);
     Atomics.store(this.ctrl, GEN, 0);
+    for (let i = 0; i < MAX_WORKERS; i++) {
+      Atomics.store(this.ctrl, READY + i, 0);
+      Atomics.store(this.ctrl, RUNS + i, 0);
+    }
+    const NodeWorker = nodeWorkerCtor();
+    if (NodeWorker !== null) {
+      for (let i = 0; i < size; i++) {
+        const w = new NodeWorker(NODE_WORKER, { eval: true, workerData: { module, memory, index: i, names } });
+        w.unref();
+        this.workers.push(w);
+      }
+      return;
+    }
+    const WebWorker = webWorkerCtor() as WebWorkerCtor;
+    const g = globalThis as unknown as { URL: { createObjectURL(b: unknown): string }; Blob: new (parts: string[], opts: { type: string }) => unknown };
+    this.url = g.URL.createObjectURL(new g.Blob([WEB_WORKER], { type: 'text/javascript' }));
     for (let i = 0; i < size; i++) {
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, index: i, names } });
-      w.unref();
+      const w = new WebWorker(this.url, { name: `sigmax-${i}` });
+      w.postMessage({ module, memory, index: i, names });
       this.workers.push(w);
     }
   }
 
-  /** Runs parts[0] with `local` on this thread and the rest on workers 0.., then waits for all. */
+  /** How many workers have started (a Web Worker starts asynchronously; Node's are ready at once or soon). */
+  ready(): number {
+    let n = 0;
+    for (let i = 0; i < this.size; i++) n += Atomics.load(this.ctrl, READY + i);
+    return n;
+  }
+
+  /** Parts each worker has run so far. */
+  runs(): number[] {
+    return Array.from({ length: this.size }, (_, i) => Atomics.load(this.ctrl, RUNS + i));
+  }
+
+  /**
+   * Runs parts[0] with `local` on this thread and the rest on the workers, then waits for all.
+   * Until every worker has started, every part runs here (a Web Worker starts asynchronously).
+   */
   run(parts: Part[], local: (p: Part) => void): void {
     const remote = parts.length - 1;
     if (remote > this.size) throw new Error(`sigmax: ${remote} parts for a pool of ${this.size} workers`);
-    if (remote === 0) {
-      local(parts[0]);
+    if (remote === 0 || (!this.allReady && this.ready() < this.size)) {
+      parts.forEach(local);
       return;
     }
+    this.allReady = true;
+    const ctrl = this.ctrl;
     const f64 = new Float64Array(this.memory.buffer, ARGS, SLOT * this.size);
     for (let w = 0; w < this.size; w++) {
       // every worker wakes on a new generation; one without a part runs nothing (fn = −1)
@@ -100,7 +168,6 @@ export class Pool {
       f64[w * SLOT] = p === null ? -1 : p.fn;
       if (p !== null) for (let k = 0; k < p.args.length; k++) f64[w * SLOT + 1 + k] = p.args[k];
     }
-    const ctrl = this.ctrl;
     Atomics.store(ctrl, DONE, 0);
     Atomics.store(ctrl, ERR, 0);
     Atomics.add(ctrl, GEN, 1);
@@ -116,17 +183,18 @@ export class Pool {
       const done = Atomics.load(ctrl, DONE);
       if (done >= this.size) break;
       if (Date.now() > deadline) throw new Error(`sigmax: worker threads did not finish within ${TIMEOUT_MS / 1000} s`);
-      Atomics.wait(ctrl, DONE, done, 50);
+      if (this.block) Atomics.wait(ctrl, DONE, done, 50);
     }
     if (localError !== null) throw localError;
     if (Atomics.load(ctrl, ERR) !== 0) throw new Error('sigmax: a worker thread failed while running a kernel');
   }
 
-  /** Stops the workers (they are unref'd, so this is only needed to free them early). */
+  /** Stops the workers (Node's are unref'd, so this is only needed to free them early). */
   close(): void {
     Atomics.store(this.ctrl, GEN, -1);
     Atomics.notify(this.ctrl, GEN);
     for (const w of this.workers) void w.terminate();
     this.workers.length = 0;
+    if (this.url !== null) (globalThis as unknown as { URL: { revokeObjectURL(u: string): void } }).URL.revokeObjectURL(this.url);
   }
 }

@@ -4,8 +4,9 @@
 // and fused binaryCrossEntropyWithLogits in its float64 scalar kernels; everything else — float64, rows strided by a
 // non-last axis, temperatures other than 1, the other ops — runs the exact reference kernels.
 // Data is copied into one reusable wasm memory, chunk by chunk of whole rows, and results are
-// copied out. With setThreads(n > 1) (Node) each chunk's rows are split across worker threads
-// sharing that memory; every row is computed by the same code either way, so the bits match.
+// copied out. With setThreads(n > 1) each chunk's rows are split across worker threads sharing
+// that memory (worker_threads in Node; Web Workers in a cross-origin isolated page); every row is
+// computed by the same code either way, so the bits match.
 
 import type { FloatArray } from '../core/tensor.js';
 import type { Layout } from '../core/shape.js';
@@ -31,6 +32,7 @@ const NAMES = [
   'logSigmoidBackwardF32',
   'softplusBackwardF32',
   'bceWithLogitsF32',
+  'ddSumF64',
 ] as const;
 type Name = (typeof NAMES)[number];
 const FN = Object.fromEntries(NAMES.map((n, i) => [n, i])) as Record<Name, number>;
@@ -85,11 +87,15 @@ export function wasmRelaxed(): boolean {
 
 /** Chooses the plain-SIMD (false) or relaxed-SIMD (true, where available) kernels; for tests and benchmarks. */
 export function setWasmRelaxed(on: boolean): void {
+  const before = relaxedChoice;
   relaxedChoice = null;
   if (on) wasmRelaxed();
   else relaxedChoice = false;
-  heap?.pool?.close();
-  heap = null;
+  if (heap !== null && relaxedChoice !== before) {
+    // the other build over the same memory (arrays living in it stay valid)
+    [heap.mod, heap.ex] = heap.instantiate();
+    heap.setThreads(wantThreads);
+  }
 }
 
 function decodeBase64(s: string): Uint8Array {
@@ -112,41 +118,148 @@ const THREAD_MIN = 1 << 16;
 /** 4 GiB, the shared build's maximum. */
 const MAX_PAGES = 65536;
 
-/** The module instance over its memory, with whole-memory views rebuilt when it grows. */
+/** Rows at most this long take the four-row kernels, which need 16·n bytes of scratch per thread (assembly/ops/small.ts). */
+const SMALL_N = 32;
+
+/** A block of the memory: its offset, its byte size, and the offsets of the regions inside it. */
+interface Block {
+  at: number;
+  bytes: number;
+  offs: number[];
+}
+
+/**
+ * The module instance over its memory, with whole-memory views rebuilt when it grows, and a
+ * first-fit allocator over the memory above BASE: each call takes a block for its staging
+ * regions and gives it back; arrays from allocFloat32 (sigmax/wasm) hold theirs until freed.
+ * The memory is shared wherever SharedArrayBuffer exists, even with one thread: a shared
+ * memory's buffer is never detached when it grows, so Float32Arrays living in it stay valid.
+ */
 class Heap {
-  readonly ex: Record<Name, (...a: number[]) => number>;
+  ex: Record<Name, (...a: number[]) => number>;
+  mod: WebAssembly.Module;
   readonly memory: WebAssembly.Memory;
-  readonly pool: Pool | null;
+  readonly shared: boolean;
+  pool: Pool | null = null;
   f32 = new Float32Array(0);
   f64 = new Float64Array(0);
   i32 = new Int32Array(0);
+  /** Every buffer object this memory has had (a shared memory hands out a new one per growth). */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
+  private top = BASE;
+  /** Free blocks below top, as [offset, bytes] pairs sorted by offset. */
+  private holes: number[] = [];
+  /** The live arrays of allocFloat32, by byte offset: their block sizes. */
+  readonly arrays = new Map<number, number>();
 
-  constructor(threads: number) {
-    const shared = threads > 1;
-    this.memory = shared
-      ? new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES, shared: true })
-      : new WebAssembly.Memory({ initial: 32 });
+  constructor() {
+    let memory: WebAssembly.Memory | null = null;
+    if (typeof SharedArrayBuffer === 'function') {
+      try {
+        memory = new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES, shared: true });
+      } catch {
+        memory = null;
+      }
+    }
+    this.shared = memory !== null;
+    this.memory = memory ?? new WebAssembly.Memory({ initial: 32 });
+    [this.mod, this.ex] = this.instantiate();
+    this.views();
+  }
+
+  /** Compiles and instantiates the build for this memory and the relaxed-SIMD choice. */
+  instantiate(): [WebAssembly.Module, Record<Name, (...a: number[]) => number>] {
     const relaxed = wasmRelaxed();
-    const bin = shared ? (relaxed ? WASM_SHARED_RELAXED_BASE64 : WASM_SHARED_BASE64) : relaxed ? WASM_RELAXED_BASE64 : WASM_BASE64;
+    const bin = this.shared ? (relaxed ? WASM_SHARED_RELAXED_BASE64 : WASM_SHARED_BASE64) : relaxed ? WASM_RELAXED_BASE64 : WASM_BASE64;
     const mod = new WebAssembly.Module(decodeBase64(bin) as BufferSource);
     const inst = new WebAssembly.Instance(mod, { env: { memory: this.memory, abort: () => { throw new Error('sigmax wasm abort'); } } });
-    this.ex = inst.exports as unknown as Record<Name, (...a: number[]) => number>;
-    this.pool = shared ? new Pool(mod, this.memory, NAMES, threads - 1) : null;
-    this.views();
+    return [mod, inst.exports as unknown as Record<Name, (...a: number[]) => number>];
+  }
+
+  /** Sets the worker count (threads − 1 workers; needs the shared memory). */
+  setThreads(threads: number): void {
+    this.pool?.close();
+    this.pool = this.shared && threads > 1 ? new Pool(this.mod, this.memory, NAMES, threads - 1) : null;
   }
 
   private views(): void {
     const b = this.memory.buffer;
+    this.buffers.add(b);
     this.f32 = new Float32Array(b);
     this.f64 = new Float64Array(b);
     this.i32 = new Int32Array(b);
   }
 
   /** Makes the memory at least `bytes` long. */
-  ensure(bytes: number): void {
+  private ensure(bytes: number): void {
     const have = this.memory.buffer.byteLength;
     if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / PAGE));
-    if (this.f32.buffer.byteLength !== this.memory.buffer.byteLength) this.views();
+    if (this.f32.buffer !== this.memory.buffer) this.views();
+  }
+
+  /** A block of at least `bytes` bytes, 16-byte aligned and followed by 16 readable spare bytes. */
+  alloc(bytes: number): number {
+    const size = Math.ceil(bytes / 16) * 16 + 16;
+    const h = this.holes;
+    for (let i = 0; i < h.length; i += 2) {
+      if (h[i + 1] < size) continue;
+      const at = h[i];
+      h[i] += size;
+      h[i + 1] -= size;
+      if (h[i + 1] === 0) h.splice(i, 2);
+      return at;
+    }
+    const at = this.top;
+    this.ensure(at + size);
+    this.top = at + size;
+    return at;
+  }
+
+  /** Gives back a block from alloc (same `bytes`). */
+  release(at: number, bytes: number): void {
+    const size = Math.ceil(bytes / 16) * 16 + 16;
+    const h = this.holes;
+    let i = 0;
+    while (i < h.length && h[i] < at) i += 2;
+    h.splice(i, 0, at, size);
+    // merge with the next and the previous hole
+    if (i + 2 < h.length && h[i] + h[i + 1] === h[i + 2]) {
+      h[i + 1] += h[i + 3];
+      h.splice(i + 2, 2);
+    }
+    if (i > 0 && h[i - 2] + h[i - 1] === h[i]) {
+      h[i - 1] += h[i + 1];
+      h.splice(i, 2);
+      i -= 2;
+    }
+    // a hole that reaches the top lowers it
+    if (h.length > 0 && h[h.length - 2] + h[h.length - 1] === this.top) {
+      this.top = h[h.length - 2];
+      h.length -= 2;
+    }
+  }
+
+  /** Consecutive regions of the given byte sizes in one new block (each 16-aligned with 16 spare bytes). */
+  take(...sizes: number[]): Block {
+    const padded = sizes.map((b) => Math.ceil(b / 16) * 16 + 16);
+    const bytes = padded.reduce((a, b) => a + b, 0);
+    const at = this.alloc(bytes);
+    const offs: number[] = [];
+    let o = at;
+    for (const p of padded) {
+      offs.push(o);
+      o += p;
+    }
+    return { at, bytes, offs };
+  }
+
+  give(b: Block): void {
+    this.release(b.at, b.bytes);
+  }
+
+  /** The byte offset of a Float32Array (of at least `length` elements) living in this memory, else −1. */
+  offsetOf(a: Float32Array | null, length: number): number {
+    return a !== null && this.buffers.has(a.buffer) && a.byteOffset >= BASE && a.length >= length ? a.byteOffset : -1;
   }
 
   /** Runs the parts: the first here, the others on the pool's workers. */
@@ -161,32 +274,63 @@ let heap: Heap | null = null;
 let wantThreads = 1;
 
 function getHeap(): Heap {
-  if (heap === null) heap = new Heap(wantThreads);
+  if (heap === null) {
+    heap = new Heap();
+    heap.setThreads(wantThreads);
+  }
   return heap;
 }
 
-/** Threads for the wasm backend: n > 1 takes the shared-memory build and a worker pool (Node). */
+/** The worker pool's state, for tests and benchmarks: its size, how many have started, the parts each has run. */
+export function wasmPoolInfo(): { size: number; ready: number; runs: number[] } | null {
+  const p = heap?.pool;
+  return p ? { size: p.size, ready: p.ready(), runs: p.runs() } : null;
+}
+
+/** Threads for the wasm backend: n > 1 adds a worker pool over the shared memory (Node, isolated pages). */
 export function setWasmThreads(n: number): void {
   const t = n > 1 && threadsSupported() ? n : 1;
   if (t === wantThreads) return;
   wantThreads = t;
-  heap?.pool?.close();
-  heap = null;
+  heap?.setThreads(t);
 }
 
 /**
- * Byte offsets of consecutive regions of the given byte sizes, 16-byte aligned, after BASE, each
- * followed by 16 spare bytes: the kernels read a row's last partial vector whole (and mask it).
+ * A Float32Array of `length` zeros living in the wasm memory (sigmax/wasm's allocFloat32): the
+ * wasm kernels read and write it in place, without the copies in and out. Where the memory cannot
+ * be shared (no SharedArrayBuffer: a browser page that is not cross-origin isolated), a growing
+ * memory would detach such views, so this returns an ordinary Float32Array instead.
  */
-function regions(...sizes: number[]): number[] {
-  const offs: number[] = [];
-  let o = BASE;
-  for (const s of sizes) {
-    offs.push(o);
-    o += Math.ceil(s / 16) * 16 + 16;
-  }
-  getHeap().ensure(o);
-  return offs;
+export function wasmFloat32Array(length: number): Float32Array {
+  if (!wasmSimdSupported()) return new Float32Array(length);
+  const h = getHeap();
+  if (!h.shared) return new Float32Array(length);
+  const at = h.alloc(length * 4);
+  h.arrays.set(at, length * 4);
+  const a = new Float32Array(h.memory.buffer, at, length);
+  a.fill(0);
+  return a;
+}
+
+/** Gives back the memory of an array from wasmFloat32Array; false when it is not one (or was freed). */
+export function freeWasmFloat32Array(a: Float32Array): boolean {
+  const h = heap;
+  if (h === null || h.offsetOf(a, 0) < 0) return false;
+  const bytes = h.arrays.get(a.byteOffset);
+  if (bytes === undefined || bytes !== a.length * 4) return false;
+  h.arrays.delete(a.byteOffset);
+  h.release(a.byteOffset, bytes);
+  return true;
+}
+
+/** Whether `a` lives in the wasm memory (so the kernels use it in place). */
+export function isWasmFloat32Array(a: unknown): boolean {
+  return a instanceof Float32Array && heap !== null && heap.offsetOf(a, 0) >= 0;
+}
+
+/** Whether two arrays' bytes overlap (both in the same memory). */
+function overlap(a: Float32Array, b: Float32Array): boolean {
+  return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
 const fast = (x: FloatArray, l: Layout): x is Float32Array => x instanceof Float32Array && l.inner === 1 && l.size > 0;
@@ -219,19 +363,43 @@ function split(rows: number, n: number): [number, number][] {
 }
 
 /**
+ * Where `a` (rows of `perRow` floats, `rows` of them) lives in the memory, −1 when it must be
+ * staged through a region: not a wasm array, or an output (`writes`) overlapping an input.
+ */
+function inPlace(h: Heap, a: Float32Array | null, rows: number, perRow: number, writes = false, inputs: (Float32Array | null)[] = []): number {
+  const at = h.offsetOf(a, rows * perRow);
+  if (at < 0 || a === null) return -1;
+  if (writes && inputs.some((b) => b !== null && h.offsetOf(b, 0) >= 0 && overlap(a, b))) return -1;
+  return at;
+}
+
+/** Scratch for the four-row kernels: 16·n bytes per thread for short rows, none otherwise. */
+const scratchBytes = (n: number): number => (n <= SMALL_N ? wantThreads * n * 16 : 0);
+
+/**
  * A row kernel over float32 rows: `args(range, offsets)` gives one part's arguments for rows
- * [r0, r0 + rows) of the chunk; 16·n bytes of scratch per part.
+ * [r0, r0 + rows) of the chunk; 16·n bytes of scratch per part for short rows. Arrays living in
+ * the memory (sigmax/wasm) are used in place; the others are copied in and out, chunk by chunk.
  */
 function rowsOp(x: Float32Array, out: Float32Array, l: Layout, outPerRow: number, args: (r0: number, rows: number, xo: number, oo: number, so: number) => Part): void {
   const n = l.size;
-  const per = Math.min(l.outer, Math.max(1, Math.floor(CHUNK / n)));
-  const [xo, oo, so] = regions(per * n * 4, per * outPerRow * 4, wantThreads * n * 16);
   const h = getHeap();
-  chunks(l.outer, n, (r0, rows) => {
-    copyIn(h, x, r0, rows, n, xo);
-    h.run(split(rows, n).map(([a, c], k) => args(a, c, xo + a * n * 4, oo + a * outPerRow * 4, so + k * n * 16)));
-    copyOut(h, out, r0, rows, outPerRow, oo);
-  });
+  const per = Math.min(l.outer, Math.max(1, Math.floor(CHUNK / n)));
+  const xh = inPlace(h, x, l.outer, n);
+  const oh = inPlace(h, out, l.outer, outPerRow, true, [x]);
+  const blk = h.take(xh < 0 ? per * n * 4 : 0, oh < 0 ? per * outPerRow * 4 : 0, scratchBytes(n));
+  try {
+    const so = blk.offs[2];
+    chunks(l.outer, n, (r0, rows) => {
+      const xo = xh < 0 ? blk.offs[0] : xh + r0 * n * 4;
+      const oo = oh < 0 ? blk.offs[1] : oh + r0 * outPerRow * 4;
+      if (xh < 0) copyIn(h, x, r0, rows, n, xo);
+      h.run(split(rows, n).map(([a, c], k) => args(a, c, xo + a * n * 4, oo + a * outPerRow * 4, so + k * n * 16)));
+      if (oh < 0) copyOut(h, out, r0, rows, outPerRow, oo);
+    });
+  } finally {
+    h.give(blk);
+  }
 }
 
 function crossEntropy(a: ClassLossArgs): DDSum {
@@ -245,54 +413,80 @@ function crossEntropy(a: ClassLossArgs): DDSum {
   const n = l.size;
   const per = Math.min(l.outer, Math.max(1, Math.floor(CHUNK / n)));
   const w = a.classWeight;
-  const [xo, to, po, wo, lo, go, gso, so] = regions(
-    per * n * 4, per * 4, a.probs ? per * n * 4 : 0, w ? n * 8 : 0, per * 8, a.grad ? per * n * 4 : 0, a.gradScales ? per * 8 : 0, wantThreads * n * 16,
-  );
   const h = getHeap();
-  if (w) h.f64.set(w, wo >> 3);
-  let th = 0;
-  let tl = 0;
-  chunks(l.outer, n, (r0, rows) => {
-    copyIn(h, x, r0, rows, n, xo);
-    if (a.probs) copyIn(h, a.probs as Float32Array, r0, rows, n, po);
-    else for (let r = 0; r < rows; r++) h.i32[(to >> 2) + r] = (a.index as ArrayLike<number>)[r0 + r];
-    if (a.gradScales) for (let r = 0; r < rows; r++) h.f64[(gso >> 3) + r] = a.gradScales[r0 + r];
-    h.run(
-      split(rows, n).map(([s, c], k) => {
-        const xs = xo + s * n * 4;
-        const ls = lo + s * 8;
-        const g = a.grad ? go + s * n * 4 : 0;
-        const gs = a.gradScales ? gso + s * 8 : 0;
-        const sc = so + k * n * 16;
-        return soft
-          ? { fn: FN.crossEntropySoftF32, args: [xs, to + s * 4, a.probs ? po + s * n * 4 : 0, c, n, w ? wo : 0, a.ignoreIndex, a.labelSmoothing, ls, g, a.gradScale, gs, a.gradDivisor, sc] }
-          : { fn: FN.crossEntropyF32, args: [xs, to + s * 4, c, n, w ? wo : 0, a.ignoreIndex, ls, g, a.gradScale, gs, a.gradDivisor, sc] };
-      }),
-    );
-    // per-row losses come back as float64; their sum, in row order, is the same bits for any split
-    for (let r = 0; r < rows; r++) {
-      const v = h.f64[(lo >> 3) + r];
-      if (a.lossOut) a.lossOut[r0 + r] = v;
-      ddAdd(th, tl, v, 0);
-      th = R.hi;
-      tl = R.lo;
-    }
-    if (a.grad) copyOut(h, a.grad as Float32Array, r0, rows, n, go);
-  });
-  return { hi: th, lo: th === th ? tl : 0 };
+  const probs = a.probs as Float32Array | null;
+  const grad = a.grad as Float32Array | null;
+  const xh = inPlace(h, x, l.outer, n);
+  const ph = inPlace(h, probs, l.outer, n);
+  const gh = inPlace(h, grad, l.outer, n, true, [x, probs]);
+  const blk = h.take(
+    xh < 0 ? per * n * 4 : 0, per * 4, probs && ph < 0 ? per * n * 4 : 0, w ? n * 8 : 0, per * 8, grad && gh < 0 ? per * n * 4 : 0, a.gradScales ? per * 8 : 0, scratchBytes(n),
+  );
+  const [, to, , wo, lo, , gso, so] = blk.offs;
+  const acc = h.alloc(16);
+  try {
+    if (w) h.f64.set(w, wo >> 3);
+    h.f64[acc >> 3] = 0;
+    h.f64[(acc >> 3) + 1] = 0;
+    chunks(l.outer, n, (r0, rows) => {
+      const xo = xh < 0 ? blk.offs[0] : xh + r0 * n * 4;
+      const po = ph < 0 ? blk.offs[2] : ph + r0 * n * 4;
+      const go = gh < 0 ? blk.offs[5] : gh + r0 * n * 4;
+      if (xh < 0) copyIn(h, x, r0, rows, n, xo);
+      if (probs) {
+        if (ph < 0) copyIn(h, probs, r0, rows, n, po);
+      } else if (a.index instanceof Int32Array) h.i32.set(a.index.subarray(r0, r0 + rows), to >> 2);
+      else for (let r = 0; r < rows; r++) h.i32[(to >> 2) + r] = (a.index as ArrayLike<number>)[r0 + r];
+      if (a.gradScales) for (let r = 0; r < rows; r++) h.f64[(gso >> 3) + r] = a.gradScales[r0 + r];
+      h.run(
+        split(rows, n).map(([s, c], k) => {
+          const xs = xo + s * n * 4;
+          const ls = lo + s * 8;
+          const g = grad ? go + s * n * 4 : 0;
+          const gs = a.gradScales ? gso + s * 8 : 0;
+          const sc = so + k * n * 16;
+          return soft
+            ? { fn: FN.crossEntropySoftF32, args: [xs, to + s * 4, probs ? po + s * n * 4 : 0, c, n, w ? wo : 0, a.ignoreIndex, a.labelSmoothing, ls, g, a.gradScale, gs, a.gradDivisor, sc] }
+            : { fn: FN.crossEntropyF32, args: [xs, to + s * 4, c, n, w ? wo : 0, a.ignoreIndex, ls, g, a.gradScale, gs, a.gradDivisor, sc] };
+        }),
+      );
+      // per-row losses come back as float64; their sum, in row order (ddSumF64, on this thread),
+      // is the same bits for any split
+      if (a.lossOut) for (let r = 0; r < rows; r++) a.lossOut[r0 + r] = h.f64[(lo >> 3) + r];
+      h.ex.ddSumF64(lo, rows, acc);
+      if (grad && gh < 0) copyOut(h, grad, r0, rows, n, go);
+    });
+    const th = h.f64[acc >> 3];
+    const tl = h.f64[(acc >> 3) + 1];
+    return { hi: th, lo: th === th ? tl : 0 };
+  } finally {
+    h.release(acc, 16);
+    h.give(blk);
+  }
 }
 
 /** An elementwise kernel over float32 arrays, in chunks, split across threads by ranges; `extra` trails the count. */
 function elementwise(inputs: Float32Array[], out: Float32Array, fn: number, extra: number[] = []): void {
   const total = out.length;
   const n = Math.min(total, CHUNK);
-  const offs = regions(...inputs.map(() => n * 4), n * 4);
   const h = getHeap();
-  for (let i = 0; i < total; i += n) {
-    const m = Math.min(n, total - i);
-    inputs.forEach((a, k) => h.f32.set(a.subarray(i, i + m), offs[k] >> 2));
-    h.run(ranges(m).map(([s, c]) => ({ fn, args: [...offs.map((o) => o + s * 4), c, ...extra] })));
-    out.set(h.f32.subarray(offs[inputs.length] >> 2, (offs[inputs.length] >> 2) + m), i);
+  const places = inputs.map((a) => inPlace(h, a, total, 1));
+  const oh = inPlace(h, out, total, 1, true, inputs);
+  const blk = h.take(...places.map((p) => (p < 0 ? n * 4 : 0)), oh < 0 ? n * 4 : 0);
+  try {
+    for (let i = 0; i < total; i += n) {
+      const m = Math.min(n, total - i);
+      const offs = inputs.map((a, k) => {
+        if (places[k] >= 0) return places[k] + i * 4;
+        h.f32.set(a.subarray(i, i + m), blk.offs[k] >> 2);
+        return blk.offs[k];
+      });
+      offs.push(oh < 0 ? blk.offs[inputs.length] : oh + i * 4);
+      h.run(ranges(m).map(([s, c]) => ({ fn, args: [...offs.map((o) => o + s * 4), c, ...extra] })));
+      if (oh < 0) out.set(h.f32.subarray(offs[inputs.length] >> 2, (offs[inputs.length] >> 2) + m), i);
+    }
+  } finally {
+    h.give(blk);
   }
 }
 
@@ -310,8 +504,16 @@ function bceWithLogits(a: BinaryLossArgs): DDSum {
   }
   const total = x.length;
   const n = Math.min(total, CHUNK);
-  const [xo, yo, wo, po, lo, go, gso] = regions(n * 4, n * 4, a.weight ? n * 8 : 0, a.posWeight ? n * 8 : 0, n * 8, a.grad ? n * 4 : 0, a.gradScales ? n * 8 : 0);
   const h = getHeap();
+  const blk = h.take(n * 4, n * 4, a.weight ? n * 8 : 0, a.posWeight ? n * 8 : 0, n * 8, a.grad ? n * 4 : 0, a.gradScales ? n * 8 : 0);
+  try {
+    return bceChunks(a, x, total, n, h, blk.offs);
+  } finally {
+    h.give(blk);
+  }
+}
+
+function bceChunks(a: BinaryLossArgs, x: Float32Array, total: number, n: number, h: Heap, [xo, yo, wo, po, lo, go, gso]: number[]): DDSum {
   let th = 0;
   let tl = 0;
   for (let i = 0; i < total; i += n) {
@@ -387,14 +589,26 @@ export function createWasmKernels(): Kernels {
       if (!fast(y, l)) return jsKernels.softmaxBackward(dy, y, out, l);
       const n = l.size;
       const per = Math.min(l.outer, Math.max(1, Math.floor(CHUNK / n)));
-      const [go, yo, oo] = regions(per * n * 4, per * n * 4, per * n * 4);
       const h = getHeap();
-      chunks(l.outer, n, (r0, rows) => {
-        copyIn(h, dy as Float32Array, r0, rows, n, go);
-        copyIn(h, y, r0, rows, n, yo);
-        h.run(split(rows, n).map(([s, c]) => ({ fn: FN.softmaxBackwardF32, args: [go + s * n * 4, yo + s * n * 4, oo + s * n * 4, c, n] })));
-        copyOut(h, out as Float32Array, r0, rows, n, oo);
-      });
+      const g = dy as Float32Array;
+      const o = out as Float32Array;
+      const gh = inPlace(h, g, l.outer, n);
+      const yh = inPlace(h, y, l.outer, n);
+      const oh = inPlace(h, o, l.outer, n, true, [g, y]);
+      const blk = h.take(gh < 0 ? per * n * 4 : 0, yh < 0 ? per * n * 4 : 0, oh < 0 ? per * n * 4 : 0);
+      try {
+        chunks(l.outer, n, (r0, rows) => {
+          const go = gh < 0 ? blk.offs[0] : gh + r0 * n * 4;
+          const yo = yh < 0 ? blk.offs[1] : yh + r0 * n * 4;
+          const oo = oh < 0 ? blk.offs[2] : oh + r0 * n * 4;
+          if (gh < 0) copyIn(h, g, r0, rows, n, go);
+          if (yh < 0) copyIn(h, y, r0, rows, n, yo);
+          h.run(split(rows, n).map(([s, c]) => ({ fn: FN.softmaxBackwardF32, args: [go + s * n * 4, yo + s * n * 4, oo + s * n * 4, c, n] })));
+          if (oh < 0) copyOut(h, o, r0, rows, n, oo);
+        });
+      } finally {
+        h.give(blk);
+      }
     },
     crossEntropy,
   };

@@ -9,6 +9,16 @@ import {
   setThreads, sigmoid, sigmoidBackward, softmax, softmaxBackward, softplus, softplusBackward, tensor,
 } from '../../src/index.js';
 import { Pool, threadsSupported } from '../../src/backend/pool.js';
+import { wasmPoolInfo } from '../../src/backend/wasm.js';
+
+/** Blocks until `ready()` says every worker has started (they start asynchronously; calls before that run on this thread). */
+function waitReady(ready: () => boolean): void {
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  for (let t = 0; !ready(); t += 10) {
+    if (t > 20_000) throw new Error('workers did not start within 20 s');
+    Atomics.wait(cell, 0, 0, 10);
+  }
+}
 
 const R = 48;
 const C = 4099; // rows of an odd length, so every SIMD tail is exercised
@@ -43,7 +53,12 @@ describe('worker threads', { skip: threadsSupported() ? false : 'worker_threads 
     const one = everything();
     for (const n of [2, 3]) {
       setThreads(n);
+      const early = everything(); // may run before the workers have started: on this thread
+      waitReady(() => wasmPoolInfo()?.ready === n - 1);
       const many = everything();
+      const runs = wasmPoolInfo()!.runs;
+      assert.ok(runs.every((r) => r > 0), `every worker ran parts: ${JSON.stringify(runs)}`);
+      for (const [k, a] of one.entries()) assert.ok(a.every((v, i) => Object.is(v, early[k][i])), `early output ${k} with ${n} threads`);
       one.forEach((a, k) => {
         assert.equal(many[k].length, a.length);
         for (let i = 0; i < a.length; i++) {
@@ -68,6 +83,7 @@ describe('worker threads', { skip: threadsSupported() ? false : 'worker_threads 
     const mod = new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
     const pool = new Pool(mod, memory, ['missing'], 1);
     try {
+      waitReady(() => pool.ready() === 1);
       assert.throws(() => pool.run([{ fn: 0, args: [] }, { fn: 0, args: [] }], () => {}), /a worker thread failed/);
     } finally {
       pool.close();
