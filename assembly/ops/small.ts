@@ -42,19 +42,67 @@ function scatter(out: usize, c: i32, n: i32, v: v128): void {
   v128.store32_lane(p + 3 * s, v, 3);
 }
 
+/** Four rows (a, b, c, d: 4 floats each) into four columns, or back: a 4×4 transpose. */
+// @ts-ignore: decorator
+@inline
+function t4(a: v128, b: v128, c: v128, d: v128, k: i32): v128 {
+  const t0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+  const t2 = v128.shuffle<f32>(c, d, 0, 4, 1, 5);
+  const t3 = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
+  if (k == 0) return v128.shuffle<f32>(t0, t2, 0, 1, 4, 5);
+  if (k == 1) return v128.shuffle<f32>(t0, t2, 2, 3, 6, 7);
+  if (k == 2) return v128.shuffle<f32>(t1, t3, 0, 1, 4, 5);
+  return v128.shuffle<f32>(t1, t3, 2, 3, 6, 7);
+}
+
+/** The four rows at x (length n) as n column vectors at e: 4×4 blocks transposed, the rest gathered. */
+// @ts-ignore: decorator
+@inline
+function columnsIn(x: usize, n: i32, e: usize): void {
+  const s = <usize>n << 2;
+  let c = 0;
+  for (; c + 4 <= n; c += 4) {
+    const p = x + (<usize>c << 2);
+    const a = v128.load(p);
+    const b = v128.load(p + s);
+    const cc = v128.load(p + 2 * s);
+    const d = v128.load(p + 3 * s);
+    const q = e + (<usize>c << 4);
+    v128.store(q, t4(a, b, cc, d, 0));
+    v128.store(q, t4(a, b, cc, d, 1), 16);
+    v128.store(q, t4(a, b, cc, d, 2), 32);
+    v128.store(q, t4(a, b, cc, d, 3), 48);
+  }
+  for (; c < n; c++) v128.store(e + (<usize>c << 4), gather(x, c, n));
+}
+
+/** Column vectors c..c+3 (v0..v3) written back as the four rows' entries c..c+3 at out. */
+// @ts-ignore: decorator
+@inline
+function rowsOut(out: usize, c: i32, n: i32, v0: v128, v1: v128, v2: v128, v3: v128): void {
+  const s = <usize>n << 2;
+  const p = out + (<usize>c << 2);
+  v128.store(p, t4(v0, v1, v2, v3, 0));
+  v128.store(p + s, t4(v0, v1, v2, v3, 1));
+  v128.store(p + 2 * s, t4(v0, v1, v2, v3, 2));
+  v128.store(p + 3 * s, t4(v0, v1, v2, v3, 3));
+}
+
 /**
- * Passes 1 and 2 for four rows: the maxima (G_M) and e = e^(x − m)·2^100 per column, stored
- * as vectors at e (when not 0, n·16 bytes), summed per row into G_S01/G_S23; with REST the
- * max's own terms are left out and counted in G_K. Returns false (nothing done) when a max is
- * NaN, ±∞ or huge.
+ * Passes 1 and 2 for four rows: their columns into e (n·16 bytes), the maxima (G_M), and e =
+ * e^(x − m)·2^100 per column, stored over the columns at e and summed per row into
+ * G_S01/G_S23; with REST the max's own terms are left out and counted in G_K. Returns false
+ * (e holding the columns) when a max is NaN, ±∞ or huge.
  */
 // @ts-ignore: decorator
 @inline
 function expGroup(x: usize, e: usize, n: i32, REST: bool): bool {
+  columnsIn(x, n, e);
   let m = f32x4.splat(-Infinity);
   let nan = i32x4.splat(0);
   for (let c = 0; c < n; c++) {
-    const v = gather(x, c, n);
+    const v = v128.load(e + (<usize>c << 4));
     m = f32x4.pmax(m, v);
     nan = v128.or(nan, f32x4.ne(v, v));
   }
@@ -66,13 +114,13 @@ function expGroup(x: usize, e: usize, n: i32, REST: bool): bool {
   let s23 = f64x2.splat(0);
   let k = i32x4.splat(0);
   for (let c = 0; c < n; c++) {
-    const x0 = gather(x, c, n);
+    const x0 = v128.load(e + (<usize>c << 4));
     const v = f32x4.pmax(x0, low);
     const s = f32x4.sub(v, m);
     const bb = f32x4.sub(s, v);
     const err = f32x4.add(f32x4.sub(v, f32x4.sub(s, bb)), f32x4.sub(nm, bb));
     let ev = exp4(s, err);
-    if (e) v128.store(e + (<usize>c << 4), ev);
+    v128.store(e + (<usize>c << 4), ev);
     if (REST) {
       const isMax = f32x4.eq(x0, m);
       k = i32x4.sub(k, isMax);
@@ -87,16 +135,25 @@ function expGroup(x: usize, e: usize, n: i32, REST: bool): bool {
   return true;
 }
 
+/** One column of pass 3: e · c per row, in float64, rounded once. */
+// @ts-ignore: decorator
+@inline
+function scaleCol(v: v128, c01: v128, c23: v128): v128 {
+  const lo = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.promote_low_f32x4(v), c01));
+  const hi = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), c23));
+  return v128.shuffle<f32>(lo, hi, 0, 1, 4, 5);
+}
+
 /** Pass 3: out = e · c per row (c01 for rows 0, 1; c23 for rows 2, 3), in float64, rounded once. */
 // @ts-ignore: decorator
 @inline
 function scaleGroup(e: usize, out: usize, n: i32, c01: v128, c23: v128): void {
-  for (let c = 0; c < n; c++) {
-    const v = v128.load(e + (<usize>c << 4));
-    const lo = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.promote_low_f32x4(v), c01));
-    const hi = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), c23));
-    scatter(out, c, n, v128.shuffle<f32>(lo, hi, 0, 1, 4, 5));
+  let c = 0;
+  for (; c + 4 <= n; c += 4) {
+    const q = e + (<usize>c << 4);
+    rowsOut(out, c, n, scaleCol(v128.load(q), c01, c23), scaleCol(v128.load(q, 16), c01, c23), scaleCol(v128.load(q, 32), c01, c23), scaleCol(v128.load(q, 48), c01, c23));
   }
+  for (; c < n; c++) scatter(out, c, n, scaleCol(v128.load(e + (<usize>c << 4)), c01, c23));
 }
 
 /** softmax of the four rows at x into out; scratch: n·16 bytes. False: not done (see expGroup). */
@@ -117,20 +174,37 @@ function laneLog(j: i32): f64 {
   return k == 1 ? Math.log1p(rest) : Math.log(k + rest);
 }
 
-/** log-softmax of the four rows at x into out: (x − m) − log S per element in float64. */
-export function logSoftmax4(x: usize, out: usize, n: i32): bool {
-  if (!expGroup(x, 0, n, true)) return false;
+/** One column of log-softmax: (x − m) − l per row in float64, rounded once. */
+// @ts-ignore: decorator
+@inline
+function shiftCol(v: v128, m01: v128, m23: v128, l01: v128, l23: v128): v128 {
+  const lo = f32x4.demote_f64x2_zero(f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(v), m01), l01));
+  const hi = f32x4.demote_f64x2_zero(f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), m23), l23));
+  return v128.shuffle<f32>(lo, hi, 0, 1, 4, 5);
+}
+
+/** log-softmax of the four rows at x into out: (x − m) − log S per element in float64; scratch: n·16 bytes. */
+export function logSoftmax4(x: usize, out: usize, scratch: usize, n: i32): bool {
+  if (!expGroup(x, scratch, n, true)) return false;
   const m = G_M;
   const m01 = f64x2.promote_low_f32x4(m);
   const m23 = f64x2.promote_low_f32x4(v128.shuffle<f32>(m, m, 2, 3, 0, 1));
   const l01 = f64x2.replace_lane(f64x2.splat(laneLog(0)), 1, laneLog(1));
   const l23 = f64x2.replace_lane(f64x2.splat(laneLog(2)), 1, laneLog(3));
-  for (let c = 0; c < n; c++) {
-    const v = gather(x, c, n);
-    const lo = f32x4.demote_f64x2_zero(f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(v), m01), l01));
-    const hi = f32x4.demote_f64x2_zero(f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), m23), l23));
-    scatter(out, c, n, v128.shuffle<f32>(lo, hi, 0, 1, 4, 5));
+  const s = <usize>n << 2;
+  let c = 0;
+  for (; c + 4 <= n; c += 4) {
+    // a block of four rows × four columns, turned into columns (one lane per row), shifted, turned back
+    const p = x + (<usize>c << 2);
+    const a = v128.load(p);
+    const b = v128.load(p + s);
+    const cc = v128.load(p + 2 * s);
+    const d = v128.load(p + 3 * s);
+    rowsOut(out, c, n,
+      shiftCol(t4(a, b, cc, d, 0), m01, m23, l01, l23), shiftCol(t4(a, b, cc, d, 1), m01, m23, l01, l23),
+      shiftCol(t4(a, b, cc, d, 2), m01, m23, l01, l23), shiftCol(t4(a, b, cc, d, 3), m01, m23, l01, l23));
   }
+  for (; c < n; c++) scatter(out, c, n, shiftCol(gather(x, c, n), m01, m23, l01, l23));
   return true;
 }
 
@@ -164,7 +238,7 @@ export function crossEntropy4(
   x: usize, targets: usize, n: i32, classWeight: usize, ignoreIndex: i32,
   lossOut: usize, grad: usize, gradScale: f64, gradScales: usize, gradDivisor: f64, scratch: usize,
 ): bool {
-  if (!expGroup(x, grad ? scratch : 0, n, true)) return false;
+  if (!expGroup(x, scratch, n, true)) return false;
   let c01 = f64x2.splat(0);
   let c23 = f64x2.splat(0);
   // per lane: the loss, the gradient's scale g/S and the target's entry −g·(1 − p_t)
@@ -210,9 +284,9 @@ export function crossEntropy4(
   return true;
 }
 
-/** logSumExp of the four rows at x into out[0..3] (float32): m + log S per row. False: not done (see expGroup). */
-export function logSumExp4(x: usize, out: usize, n: i32): bool {
-  if (!expGroup(x, 0, n, true)) return false;
+/** logSumExp of the four rows at x into out[0..3] (float32): m + log S per row; scratch: n·16 bytes. False: not done (see expGroup). */
+export function logSumExp4(x: usize, out: usize, scratch: usize, n: i32): bool {
+  if (!expGroup(x, scratch, n, true)) return false;
   store<f32>(out, <f32>(<f64>laneM(0) + laneLog(0)));
   store<f32>(out, <f32>(<f64>laneM(1) + laneLog(1)), 4);
   store<f32>(out, <f32>(<f64>laneM(2) + laneLog(2)), 8);

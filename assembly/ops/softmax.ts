@@ -253,13 +253,13 @@ function softmaxRow(xr: usize, or: usize, n: i32, allMaskedZero: bool): void {
   else scaleRow(or, or, n, 1.0 / expStore(xr, or, n, m));
 }
 
-/** log-softmax: (x − m) − log Σ e^(x − m), in float64 per element, rounded once. */
-export function logSoftmaxF32(x: usize, out: usize, rows: i32, n: i32, allMaskedZero: bool): void {
+/** log-softmax: (x − m) − log Σ e^(x − m), in float64 per element, rounded once; scratch: n·16 bytes (short rows). */
+export function logSoftmaxF32(x: usize, out: usize, scratch: usize, rows: i32, n: i32, allMaskedZero: bool): void {
   let r = 0;
   if (n <= SMALL_N) {
     for (; r + 4 <= rows; r += 4) {
       const off = (<usize>r * <usize>n) << 2;
-      if (!logSoftmax4(x + off, out + off, n)) for (let j = 0; j < 4; j++) logSoftmaxRow(x + off + ((<usize>j * <usize>n) << 2), out + off + ((<usize>j * <usize>n) << 2), n, allMaskedZero);
+      if (!logSoftmax4(x + off, out + off, scratch, n)) for (let j = 0; j < 4; j++) logSoftmaxRow(x + off + ((<usize>j * <usize>n) << 2), out + off + ((<usize>j * <usize>n) << 2), n, allMaskedZero);
     }
   }
   for (; r < rows; r++) logSoftmaxRow(x + ((<usize>r * <usize>n) << 2), out + ((<usize>r * <usize>n) << 2), n, allMaskedZero);
@@ -287,12 +287,12 @@ function shiftRow(x: usize, out: usize, n: i32, m: f64, l: f64): void {
 }
 
 /** logSumExp per row into out[r]: NaN for a NaN row, +∞ with +∞, −∞ for all −∞ (PyTorch). */
-export function logSumExpF32(x: usize, out: usize, rows: i32, n: i32): void {
+export function logSumExpF32(x: usize, out: usize, scratch: usize, rows: i32, n: i32): void {
   let r = 0;
   if (n <= SMALL_N) {
     for (; r + 4 <= rows; r += 4) {
       const xr = x + ((<usize>r * <usize>n) << 2);
-      if (!logSumExp4(xr, out + (<usize>r << 2), n)) for (let j = r; j < r + 4; j++) logSumExpRow(x + ((<usize>j * <usize>n) << 2), out + (<usize>j << 2), n);
+      if (!logSumExp4(xr, out + (<usize>r << 2), scratch, n)) for (let j = r; j < r + 4; j++) logSumExpRow(x + ((<usize>j * <usize>n) << 2), out + (<usize>j << 2), n);
     }
   }
   for (; r < rows; r++) logSumExpRow(x + ((<usize>r * <usize>n) << 2), out + (<usize>r << 2), n);

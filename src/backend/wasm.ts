@@ -579,11 +579,11 @@ export function createWasmKernels(): Kernels {
     },
     logSoftmax(x, out, l, temperature, zero) {
       if (!fast(x, l) || temperature !== 1) return jsKernels.logSoftmax(x, out, l, temperature, zero);
-      rowsOp(x, out as Float32Array, l, l.size, (_r0, c, xs, os) => ({ fn: FN.logSoftmaxF32, args: [xs, os, c, l.size, zero ? 1 : 0] }));
+      rowsOp(x, out as Float32Array, l, l.size, (_r0, c, xs, os, ss) => ({ fn: FN.logSoftmaxF32, args: [xs, os, ss, c, l.size, zero ? 1 : 0] }));
     },
     logSumExp(x, out, l) {
       if (!fast(x, l)) return jsKernels.logSumExp(x, out, l);
-      rowsOp(x, out as Float32Array, l, 1, (_r0, c, xs, os) => ({ fn: FN.logSumExpF32, args: [xs, os, c, l.size] }));
+      rowsOp(x, out as Float32Array, l, 1, (_r0, c, xs, os, ss) => ({ fn: FN.logSumExpF32, args: [xs, os, ss, c, l.size] }));
     },
     softmaxBackward(dy, y, out, l) {
       if (!fast(y, l)) return jsKernels.softmaxBackward(dy, y, out, l);
