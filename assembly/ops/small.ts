@@ -164,14 +164,66 @@ export function softmax4(x: usize, out: usize, scratch: usize, n: i32): bool {
   return true;
 }
 
-/** log Σ e^(x − m) of lane j: log(k + S'·2^-100), via log1p when k = 1 (as logSum). */
+// log for two float64 lanes: u = 2^e·f with f in [√½, √2), log f = 2·atanh(s) with
+// s = (f − 1)/(f + 1), |s| ≤ 0.1716, by its series through s^21/21 (truncation below 2^-58
+// relative); e·ln2 in two parts (the high part exact). About 1 ulp of float64.
+const LN2_HI: f64 = 6.93147180369123816490e-1; // 32 trailing zero bits: e·LN2_HI is exact
+const LN2_LO: f64 = 1.90821492927058770002e-10;
+
+// @ts-ignore: decorator
+@inline
+function logv(u: v128): v128 {
+  const ei = i64x2.sub(i64x2.shr_u(u, 52), i64x2.splat(1023));
+  let f = v128.or(v128.and(u, i64x2.splat(0x000fffffffffffff)), i64x2.splat(0x3ff0000000000000));
+  const big = f64x2.gt(f, f64x2.splat(1.4142135623730951));
+  f = v128.bitselect(f64x2.mul(f, f64x2.splat(0.5)), f, big);
+  const e = f64x2.add(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(ei, ei, 0, 2, 0, 2)), v128.and(big, f64x2.splat(1.0)));
+  const s = f64x2.div(f64x2.sub(f, f64x2.splat(1.0)), f64x2.add(f, f64x2.splat(1.0)));
+  const z = f64x2.mul(s, s);
+  let p = f64x2.add(f64x2.mul(z, f64x2.splat(0.047619047619047616)), f64x2.splat(0.05263157894736842));
+  p = f64x2.add(f64x2.mul(z, p), f64x2.splat(0.058823529411764705));
+  p = f64x2.add(f64x2.mul(z, p), f64x2.splat(0.06666666666666667));
+  p = f64x2.add(f64x2.mul(z, p), f64x2.splat(0.07692307692307693));
+  p = f64x2.add(f64x2.mul(z, p), f64x2.splat(0.09090909090909091));
+  p = f64x2.add(f64x2.mul(z, p), f64x2.splat(0.1111111111111111));
+  p = f64x2.add(f64x2.mul(z, p), f64x2.splat(0.14285714285714285));
+  p = f64x2.add(f64x2.mul(z, p), f64x2.splat(0.2));
+  p = f64x2.add(f64x2.mul(z, p), f64x2.splat(0.3333333333333333));
+  const t = f64x2.add(s, f64x2.mul(f64x2.mul(s, z), p)); // atanh(s)
+  return f64x2.add(f64x2.mul(e, f64x2.splat(LN2_HI)), f64x2.add(f64x2.mul(e, f64x2.splat(LN2_LO)), f64x2.add(t, t)));
+}
+
+/**
+ * log(k + S'·2^-100) for two lanes (k ≥ 1 the count of max entries, S' the rest's scaled sum):
+ * u = k + y rounded, plus the rounding's correction err/u, so log1p's accuracy is kept for tiny y.
+ */
+// @ts-ignore: decorator
+@inline
+function logKS(k: v128, sp: v128): v128 {
+  const y = f64x2.mul(sp, f64x2.splat(1.0 / SCALE));
+  const u = f64x2.add(k, y);
+  const bb = f64x2.sub(u, k);
+  const err = f64x2.add(f64x2.sub(k, f64x2.sub(u, bb)), f64x2.sub(y, bb));
+  return f64x2.add(logv(u), f64x2.div(err, u));
+}
+
+/** The four rows' log Σ e^(x − m), as lanes (rows 0, 1) and (rows 2, 3), into G_L01, G_L23. */
+// @ts-ignore: decorator
+@inline
+function groupLogs(): void {
+  const k = G_K;
+  G_L01 = logKS(f64x2.convert_low_i32x4_s(k), G_S01);
+  G_L23 = logKS(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(k, k, 2, 3, 0, 1)), G_S23);
+}
+
+let G_L01: v128 = f64x2.splat(0);
+let G_L23: v128 = f64x2.splat(0);
+
+/** Lane j's log Σ e^(x − m), after groupLogs. */
 // @ts-ignore: decorator
 @inline
 function laneLog(j: i32): f64 {
-  const sp = j == 0 ? f64x2.extract_lane(G_S01, 0) : j == 1 ? f64x2.extract_lane(G_S01, 1) : j == 2 ? f64x2.extract_lane(G_S23, 0) : f64x2.extract_lane(G_S23, 1);
-  const k = <f64>(j == 0 ? i32x4.extract_lane(G_K, 0) : j == 1 ? i32x4.extract_lane(G_K, 1) : j == 2 ? i32x4.extract_lane(G_K, 2) : i32x4.extract_lane(G_K, 3));
-  const rest = sp / SCALE;
-  return k == 1 ? Math.log1p(rest) : Math.log(k + rest);
+  return j == 0 ? f64x2.extract_lane(G_L01, 0) : j == 1 ? f64x2.extract_lane(G_L01, 1) : j == 2 ? f64x2.extract_lane(G_L23, 0) : f64x2.extract_lane(G_L23, 1);
 }
 
 /** One column of log-softmax: (x − m) − l per row in float64, rounded once. */
@@ -189,8 +241,9 @@ export function logSoftmax4(x: usize, out: usize, scratch: usize, n: i32): bool 
   const m = G_M;
   const m01 = f64x2.promote_low_f32x4(m);
   const m23 = f64x2.promote_low_f32x4(v128.shuffle<f32>(m, m, 2, 3, 0, 1));
-  const l01 = f64x2.replace_lane(f64x2.splat(laneLog(0)), 1, laneLog(1));
-  const l23 = f64x2.replace_lane(f64x2.splat(laneLog(2)), 1, laneLog(3));
+  groupLogs();
+  const l01 = G_L01;
+  const l23 = G_L23;
   const s = <usize>n << 2;
   let c = 0;
   for (; c + 4 <= n; c += 4) {
@@ -239,6 +292,7 @@ export function crossEntropy4(
   lossOut: usize, grad: usize, gradScale: f64, gradScales: usize, gradDivisor: f64, scratch: usize,
 ): bool {
   if (!expGroup(x, scratch, n, true)) return false;
+  groupLogs();
   let c01 = f64x2.splat(0);
   let c23 = f64x2.splat(0);
   // per lane: the loss, the gradient's scale g/S and the target's entry −g·(1 − p_t)
@@ -287,9 +341,10 @@ export function crossEntropy4(
 /** logSumExp of the four rows at x into out[0..3] (float32): m + log S per row; scratch: n·16 bytes. False: not done (see expGroup). */
 export function logSumExp4(x: usize, out: usize, scratch: usize, n: i32): bool {
   if (!expGroup(x, scratch, n, true)) return false;
-  store<f32>(out, <f32>(<f64>laneM(0) + laneLog(0)));
-  store<f32>(out, <f32>(<f64>laneM(1) + laneLog(1)), 4);
-  store<f32>(out, <f32>(<f64>laneM(2) + laneLog(2)), 8);
-  store<f32>(out, <f32>(<f64>laneM(3) + laneLog(3)), 12);
+  groupLogs();
+  const m = G_M;
+  const lo = f32x4.demote_f64x2_zero(f64x2.add(f64x2.promote_low_f32x4(m), G_L01));
+  const hi = f32x4.demote_f64x2_zero(f64x2.add(f64x2.promote_low_f32x4(v128.shuffle<f32>(m, m, 2, 3, 0, 1)), G_L23));
+  v128.store(out, v128.shuffle<f32>(lo, hi, 0, 1, 4, 5));
   return true;
 }
