@@ -98,6 +98,24 @@ export function exp4(d: v128, dl: v128): v128 {
   return madd(sc, t, sc);
 }
 
+/**
+ * e = s + s·t exactly in float64, as two f64x2 (lanes 0, 1 and lanes 2, 3), from s = expS4(vn) and
+ * t = expT4(…): s is a power of two and t a float32, so s·t and the sum are exact in float64.
+ */
+// @ts-ignore: decorator
+@inline
+export function expLo2(sc: v128, t: v128): v128 {
+  const s = f64x2.promote_low_f32x4(sc);
+  return f64x2.add(s, f64x2.mul(s, f64x2.promote_low_f32x4(t)));
+}
+
+// @ts-ignore: decorator
+@inline
+export function expHi2(sc: v128, t: v128): v128 {
+  const s = f64x2.promote_low_f32x4(v128.shuffle<f32>(sc, sc, 2, 3, 0, 1));
+  return f64x2.add(s, f64x2.mul(s, f64x2.promote_low_f32x4(v128.shuffle<f32>(t, t, 2, 3, 0, 1))));
+}
+
 /** exp4 without dl. */
 // @ts-ignore: decorator
 @inline

@@ -16,8 +16,8 @@ function finishRow(lossOut: usize, r: i32, gr: usize, n: i32, v: f64): void {
 
 /**
  * Per row r: target t = targets[r] (i32; ignoreIndex skips the row), weight w_t from classWeight
- * (f64 array, or 0 for none), gradScales f64 per row (or 0); scratch: n·16 bytes (rows of at
- * most SMALL_N go four at a time, see small.ts; longer rows keep e in grad).
+ * (f64 array, or 0 for none), gradScales f64 per row (or 0); scratch: SCRATCH(n) bytes (e as
+ * float64; rows of at most SMALL_N go four at a time, see small.ts).
  * When grad ≠ 0 it receives the gradient scaled by gradScale·(gradScales ? gradScales[r] : 1)/gradDivisor.
  * lossOut receives every row's loss as float64 (0 for ignored rows); the caller sums them in
  * row order, so the total is the same bits however the rows were split across threads.
@@ -31,15 +31,15 @@ export function crossEntropyF32(
     for (; r + 4 <= rows; r += 4) {
       const off = (<usize>r * <usize>n) << 2;
       if (crossEntropy4(x + off, targets + (<usize>r << 2), n, classWeight, ignoreIndex, lossOut + (<usize>r << 3), grad ? grad + off : 0, gradScale, gradScales ? gradScales + (<usize>r << 3) : 0, gradDivisor, scratch)) continue;
-      for (let j = r; j < r + 4; j++) crossEntropyRow(x, targets, j, n, classWeight, ignoreIndex, lossOut, grad, gradScale, gradScales, gradDivisor);
+      for (let j = r; j < r + 4; j++) crossEntropyRow(x, targets, j, n, classWeight, ignoreIndex, lossOut, grad, gradScale, gradScales, gradDivisor, scratch);
     }
   }
-  for (; r < rows; r++) crossEntropyRow(x, targets, r, n, classWeight, ignoreIndex, lossOut, grad, gradScale, gradScales, gradDivisor);
+  for (; r < rows; r++) crossEntropyRow(x, targets, r, n, classWeight, ignoreIndex, lossOut, grad, gradScale, gradScales, gradDivisor, scratch);
 }
 
 function crossEntropyRow(
   x: usize, targets: usize, r: i32, n: i32, classWeight: usize, ignoreIndex: i32,
-  lossOut: usize, grad: usize, gradScale: f64, gradScales: usize, gradDivisor: f64,
+  lossOut: usize, grad: usize, gradScale: f64, gradScales: usize, gradDivisor: f64, scratch: usize,
 ): void {
   const xr = x + ((<usize>r * <usize>n) << 2);
   const gr = grad + ((<usize>r * <usize>n) << 2);
@@ -54,8 +54,8 @@ function crossEntropyRow(
     finishRow(lossOut, r, grad ? gr : 0, n, NaN);
     return;
   }
-  // e (scaled by 2^100, float32) is kept in the gradient row when a gradient is wanted
-  const sp = grad ? expStoreRest(xr, gr, n, m) : expSumRest(xr, n, m);
+  // e (scaled by 2^100, float64) is kept in scratch when a gradient is wanted
+  const sp = grad ? expStoreRest(xr, scratch, n, m) : expSumRest(xr, n, m);
   const k = <f64>MAX_COUNT;
   const l = logSum(sp);
   const xt = <f64>load<f32>(xr + (<usize>t << 2));
@@ -64,10 +64,10 @@ function crossEntropyRow(
   if (!grad) return;
   const g = gradScale * (gradScales ? load<f64>(gradScales + (<usize>r << 3)) : 1.0) * wt / gradDivisor;
   const sTotal = k * SCALE + sp;
-  const et = <f64>load<f32>(gr + (<usize>t << 2));
+  const et = load<f64>(scratch + (<usize>t << 3));
   // 1 − p_t without cancellation: the other terms' share (S − e_t)/S; for the only max, S'/S
   const oneMinusPt = et == SCALE && k == 1 ? sp / sTotal : 1.0 - et / sTotal;
-  scaleRow(gr, gr, n, g / sTotal);
+  scaleRow(scratch, gr, n, g / sTotal);
   store<f32>(gr + (<usize>t << 2), <f32>(-g * oneMinusPt));
 }
 
@@ -98,7 +98,7 @@ export function crossEntropySoftF32(
       finishRow(lossOut, r, grad ? gr : 0, n, NaN);
       continue;
     }
-    const sp = grad ? expStoreRest(xr, gr, n, m) : expSumRest(xr, n, m);
+    const sp = grad ? expStoreRest(xr, scratch, n, m) : expSumRest(xr, n, m);
     const k = <f64>MAX_COUNT;
     const l = logSum(sp);
     const md = <f64>m;
@@ -117,7 +117,7 @@ export function crossEntropySoftF32(
     for (let c = 0; c < n; c++) {
       const y = probs ? <f64>load<f32>(pr + (<usize>c << 2)) * keep + spread : c == t ? keep + spread : spread;
       const wy = classWeight ? load<f64>(classWeight + (<usize>c << 3)) * y : y;
-      const ec = <f64>load<f32>(gr + (<usize>c << 2)); // e_c, overwritten by its gradient below
+      const ec = load<f64>(scratch + (<usize>c << 3));
       // p_c·Y − wy_c = p_c (Y − wy_c) − wy_c (1 − p_c), with 1 − p = S'/S at the only max: a
       // one-hot y gives the class-index gradient, exact where p rounds to 1
       const p = ec / sTotal;

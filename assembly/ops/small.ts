@@ -5,7 +5,7 @@
 // rounding per output). A group with a non-finite or huge max (|m| ≥ 2^22) goes to the row
 // kernels instead (the caller's fallback), so every special case keeps one code path.
 
-import { exp4, SCALE } from '../math/expf';
+import { expHi2, expLo2, expN4, expS4, expT4, SCALE } from '../math/expf';
 
 /** Rows at most this long take the four-row kernels. */
 export const SMALL_N: i32 = 32;
@@ -90,19 +90,20 @@ function rowsOut(out: usize, c: i32, n: i32, v0: v128, v1: v128, v2: v128, v3: v
 }
 
 /**
- * Passes 1 and 2 for four rows: their columns into e (n·16 bytes), the maxima (G_M), and e =
- * e^(x − m)·2^100 per column, stored over the columns at e and summed per row into
- * G_S01/G_S23; with REST the max's own terms are left out and counted in G_K. Returns false
- * (e holding the columns) when a max is NaN, ±∞ or huge.
+ * Passes 1 and 2 for four rows: their columns into scratch (n·16 bytes), the maxima (G_M), and
+ * e = e^(x − m)·2^100 per column, exact in float64 from the float32 exp's parts, stored as two
+ * f64x2 per column (rows 0, 1 and rows 2, 3) at scratch + n·16 (n·32 bytes) and summed per row
+ * into G_S01/G_S23; with REST the max's own terms are left out and counted in G_K. Returns false
+ * when a max is NaN, ±∞ or huge.
  */
 // @ts-ignore: decorator
 @inline
-function expGroup(x: usize, e: usize, n: i32, REST: bool): bool {
-  columnsIn(x, n, e);
+function expGroup(x: usize, scratch: usize, n: i32, REST: bool): bool {
+  columnsIn(x, n, scratch);
   let m = f32x4.splat(-Infinity);
   let nan = i32x4.splat(0);
   for (let c = 0; c < n; c++) {
-    const v = v128.load(e + (<usize>c << 4));
+    const v = v128.load(scratch + (<usize>c << 4));
     m = f32x4.pmax(m, v);
     nan = v128.or(nan, f32x4.ne(v, v));
   }
@@ -110,24 +111,31 @@ function expGroup(x: usize, e: usize, n: i32, REST: bool): bool {
   G_M = m;
   const low = f32x4.sub(m, f32x4.splat(149));
   const nm = f32x4.neg(m);
+  const e = scratch + (<usize>n << 4);
   let s01 = f64x2.splat(0);
   let s23 = f64x2.splat(0);
   let k = i32x4.splat(0);
   for (let c = 0; c < n; c++) {
-    const x0 = v128.load(e + (<usize>c << 4));
+    const x0 = v128.load(scratch + (<usize>c << 4));
     const v = f32x4.pmax(x0, low);
     const s = f32x4.sub(v, m);
     const bb = f32x4.sub(s, v);
     const err = f32x4.add(f32x4.sub(v, f32x4.sub(s, bb)), f32x4.sub(nm, bb));
-    let ev = exp4(s, err);
-    v128.store(e + (<usize>c << 4), ev);
+    const vn = expN4(s);
+    const t = expT4(s, err, vn);
+    const sc = expS4(vn);
+    let e01 = expLo2(sc, t);
+    let e23 = expHi2(sc, t);
+    v128.store(e + (<usize>c << 5), e01);
+    v128.store(e + (<usize>c << 5), e23, 16);
     if (REST) {
       const isMax = f32x4.eq(x0, m);
       k = i32x4.sub(k, isMax);
-      ev = v128.andnot(ev, isMax);
+      e01 = v128.andnot(e01, i64x2.extend_low_i32x4_s(isMax));
+      e23 = v128.andnot(e23, i64x2.extend_high_i32x4_s(isMax));
     }
-    s01 = f64x2.add(s01, f64x2.promote_low_f32x4(ev));
-    s23 = f64x2.add(s23, f64x2.promote_low_f32x4(v128.shuffle<f32>(ev, ev, 2, 3, 0, 1)));
+    s01 = f64x2.add(s01, e01);
+    s23 = f64x2.add(s23, e23);
   }
   G_S01 = s01;
   G_S23 = s23;
@@ -135,28 +143,29 @@ function expGroup(x: usize, e: usize, n: i32, REST: bool): bool {
   return true;
 }
 
-/** One column of pass 3: e · c per row, in float64, rounded once. */
+/** One column of pass 3: e · c per row (e as two f64x2), rounded once. */
 // @ts-ignore: decorator
 @inline
-function scaleCol(v: v128, c01: v128, c23: v128): v128 {
-  const lo = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.promote_low_f32x4(v), c01));
-  const hi = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), c23));
+function scaleCol(q: usize, c01: v128, c23: v128): v128 {
+  const lo = f32x4.demote_f64x2_zero(f64x2.mul(v128.load(q), c01));
+  const hi = f32x4.demote_f64x2_zero(f64x2.mul(v128.load(q, 16), c23));
   return v128.shuffle<f32>(lo, hi, 0, 1, 4, 5);
 }
 
-/** Pass 3: out = e · c per row (c01 for rows 0, 1; c23 for rows 2, 3), in float64, rounded once. */
+/** Pass 3: out = e · c per row (c01 for rows 0, 1; c23 for rows 2, 3), rounded once; e from expGroup. */
 // @ts-ignore: decorator
 @inline
-function scaleGroup(e: usize, out: usize, n: i32, c01: v128, c23: v128): void {
+function scaleGroup(scratch: usize, out: usize, n: i32, c01: v128, c23: v128): void {
+  const e = scratch + (<usize>n << 4);
   let c = 0;
   for (; c + 4 <= n; c += 4) {
-    const q = e + (<usize>c << 4);
-    rowsOut(out, c, n, scaleCol(v128.load(q), c01, c23), scaleCol(v128.load(q, 16), c01, c23), scaleCol(v128.load(q, 32), c01, c23), scaleCol(v128.load(q, 48), c01, c23));
+    const q = e + (<usize>c << 5);
+    rowsOut(out, c, n, scaleCol(q, c01, c23), scaleCol(q + 32, c01, c23), scaleCol(q + 64, c01, c23), scaleCol(q + 96, c01, c23));
   }
-  for (; c < n; c++) scatter(out, c, n, scaleCol(v128.load(e + (<usize>c << 4)), c01, c23));
+  for (; c < n; c++) scatter(out, c, n, scaleCol(e + (<usize>c << 5), c01, c23));
 }
 
-/** softmax of the four rows at x into out; scratch: n·16 bytes. False: not done (see expGroup). */
+/** softmax of the four rows at x into out; scratch: n·48 bytes. False: not done (see expGroup). */
 export function softmax4(x: usize, out: usize, scratch: usize, n: i32): bool {
   if (!expGroup(x, scratch, n, false)) return false;
   const one = f64x2.splat(1.0);
@@ -235,7 +244,7 @@ function shiftCol(v: v128, m01: v128, m23: v128, l01: v128, l23: v128): v128 {
   return v128.shuffle<f32>(lo, hi, 0, 1, 4, 5);
 }
 
-/** log-softmax of the four rows at x into out: (x − m) − log S per element in float64; scratch: n·16 bytes. */
+/** log-softmax of the four rows at x into out: (x − m) − log S per element in float64; scratch: n·48 bytes. */
 export function logSoftmax4(x: usize, out: usize, scratch: usize, n: i32): bool {
   if (!expGroup(x, scratch, n, true)) return false;
   const m = G_M;
@@ -284,7 +293,7 @@ function laneK(j: i32): f64 {
 
 /**
  * Fused cross-entropy (class indices) of the four rows r0..r0+3 at x, arguments as
- * crossEntropyF32 (x, targets, lossOut, grad and gradScales already at row r0); scratch: n·16
+ * crossEntropyF32 (x, targets, lossOut, grad and gradScales already at row r0); scratch: n·48
  * bytes. The same per-row formulas as crossEntropyF32. False: not done (see expGroup).
  */
 export function crossEntropy4(
@@ -315,8 +324,8 @@ export function crossEntropy4(
       if (grad) {
         const g = gradScale * (gradScales ? load<f64>(gradScales + (<usize>j << 3)) : 1.0) * wt / gradDivisor;
         const sTotal = k * SCALE + sp;
-        // e_t is lane j of column t in scratch
-        const et = <f64>load<f32>(scratch + (<usize>t << 4) + (<usize>j << 2));
+        // e_t is lane j of column t (rows 0, 1 then rows 2, 3, float64)
+        const et = load<f64>(scratch + (<usize>n << 4) + (<usize>t << 5) + (<usize>j << 3));
         const oneMinusPt = et == SCALE && k == 1 ? sp / sTotal : 1.0 - et / sTotal;
         c = g / sTotal;
         tgv = -g * oneMinusPt;
@@ -338,7 +347,7 @@ export function crossEntropy4(
   return true;
 }
 
-/** logSumExp of the four rows at x into out[0..3] (float32): m + log S per row; scratch: n·16 bytes. False: not done (see expGroup). */
+/** logSumExp of the four rows at x into out[0..3] (float32): m + log S per row; scratch: n·48 bytes. False: not done (see expGroup). */
 export function logSumExp4(x: usize, out: usize, scratch: usize, n: i32): bool {
   if (!expGroup(x, scratch, n, true)) return false;
   groupLogs();

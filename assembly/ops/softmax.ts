@@ -1,10 +1,10 @@
 // Fast kernels of the softmax family for float32 rows (contiguous, `n` elements, rows back to
-// back). Three row primitives as XNNPACK: max; store e^(x − max)·2^100 (float32, in the output
-// itself) and sum; scale. x − max is kept exact as a float32 pair (TwoSum), the sum runs in
-// float64 (for the log ops without the max's own terms, exactly 2^100 each), and the last pass
-// multiplies in float64 and rounds once.
+// back). Three row primitives as XNNPACK: max; store e^(x − max)·2^100 (float64, exact from the
+// float32 exp's parts) and sum; scale. x − max is kept exact as a float32 pair (TwoSum), the sum
+// runs in float64 (for the log ops without the max's own terms, exactly 2^100 each), and the last
+// pass multiplies in float64 and rounds once.
 
-import { exp1d, exp4, SCALE } from '../math/expf';
+import { exp1d, expHi2, expLo2, expN4, expS4, expT4, SCALE } from '../math/expf';
 import { logSoftmax4, logSumExp4, SMALL_N, softmax4 } from './small';
 
 /** The smallest entry of the last rowMax row (meaningful when its max is finite). */
@@ -57,28 +57,7 @@ export function rowMax(x: usize, n: i32): f32 {
 /** How many entries of the last expSum row equal the max (each contributed exactly 2^100). */
 export let MAX_COUNT: i32 = 0;
 
-/**
- * e^(x − m)·2^100 for a vector x, with x − m exact: v − m = s + err for v = max(x, m − 149), by
- * TwoSum (MODE 0, any row), or by Fast2Sum, exact when the first operand has the larger
- * exponent: (v, −m) when m < 0 ≥ every v (MODE 1), (−m, v) when every |v| ≤ m (MODE 2).
- * The row's values are set by setRow.
- */
-// @ts-ignore: decorator
-@inline
-function expShift4(x: v128, MODE: i32): v128 {
-  const v = f32x4.pmax(x, ROW_LOW); // −∞ and far-below entries raised to m − 149
-  const s = f32x4.sub(v, ROW_M);
-  let err: v128;
-  if (MODE == 1) err = f32x4.sub(ROW_NM, f32x4.sub(s, v));
-  else if (MODE == 2) err = f32x4.sub(v, f32x4.add(s, ROW_M));
-  else {
-    const bb = f32x4.sub(s, v);
-    err = f32x4.add(f32x4.sub(v, f32x4.sub(s, bb)), f32x4.sub(ROW_NM, bb));
-  }
-  return exp4(s, err); // s ≥ −150: v ≥ m − 149 (exact below HUGE)
-}
-
-// The row's values for expShift4 (m − 149, m, −m), in globals: V8 reads a global with one
+// The row's values for expVec (m − 149, m, −m), in globals: V8 reads a global with one
 // instruction and does not hoist splats out of loops; globals, unlike memory, are per thread.
 let ROW_LOW: v128 = f32x4.splat(0);
 let ROW_M: v128 = f32x4.splat(0);
@@ -93,19 +72,14 @@ function setRow(m: f32): void {
   ROW_NM = f32x4.splat(-m);
 }
 
-/** The float64 sum of the four lanes of a and b. */
-// @ts-ignore: decorator
-@inline
-function widen2(a: v128, b: v128): v128 {
-  return f64x2.add(f64x2.add(f64x2.promote_low_f32x4(a), f64x2.promote_low_f32x4(b)),
-    f64x2.add(f64x2.promote_low_f32x4(v128.shuffle<f32>(a, a, 2, 3, 0, 1)), f64x2.promote_low_f32x4(v128.shuffle<f32>(b, b, 2, 3, 0, 1))));
-}
-
 /**
- * The exp pass of a row: e_i = e^(x_i − m)·2^100 rounded to float32 (within 0.99 ulp), stored
- * at e when STORE, and their float64 sum; with REST the max's own terms (exactly 2^100 each) are
- * left out of the sum (S' for log1p) and counted in MAX_COUNT. m must be finite and the row's
- * last rowMax. STORE and REST are constants at every call, so each caller gets its own loops.
+ * The exp pass of a row: e_i = e^(x_i − m)·2^100 formed exactly in float64 from the float32
+ * exp's parts (so the only roundings are inside t: within 0.49 ulp of float32 before any
+ * rounding), stored as float64 at e when STORE, and summed in float64; with REST the max's own
+ * terms (exactly 2^100 each) are left out of the sum (S' for log1p) and counted in MAX_COUNT.
+ * m must be finite and the row's last rowMax. STORE and REST are constants at every call, so
+ * each caller gets its own loops. (Rounding e to float32 before the division would cost up to
+ * 2 ulp of p on its own: e's ulp can be twice p's, relatively.)
  */
 // @ts-ignore: decorator
 @inline
@@ -118,57 +92,86 @@ function expPass(x: usize, e: usize, n: i32, m: f32, STORE: bool, REST: bool): f
   return expLoop(x, e, n, STORE, REST, 0);
 }
 
+/**
+ * One vector of expLoop: e of x0 (lanes k only when TAIL), stored at p when STORE; returns the
+ * lanes' e as a pairwise float64 sum (lanes 0 + 2, 1 + 3), the max's own terms left out with REST.
+ */
+// @ts-ignore: decorator
+@inline
+function expVec(x0: v128, p: usize, k: v128, rem: i32, STORE: bool, REST: bool, MODE: i32, TAIL: bool): v128 {
+  // x − m exact: v − m = s + err for v = max(x, m − 149), by TwoSum (MODE 0, any row), or by
+  // Fast2Sum, exact when the first operand has the larger exponent: (v, −m) when m < 0 ≥ every
+  // v (MODE 1), (−m, v) when every |v| ≤ m (MODE 2). s ≥ −150: v ≥ m − 149, exact below HUGE.
+  const v = f32x4.pmax(x0, ROW_LOW); // −∞ and far-below entries raised to m − 149
+  const s = f32x4.sub(v, ROW_M);
+  let err: v128;
+  if (MODE == 1) err = f32x4.sub(ROW_NM, f32x4.sub(s, v));
+  else if (MODE == 2) err = f32x4.sub(v, f32x4.add(s, ROW_M));
+  else {
+    const bb = f32x4.sub(s, v);
+    err = f32x4.add(f32x4.sub(v, f32x4.sub(s, bb)), f32x4.sub(ROW_NM, bb));
+  }
+  const vn = expN4(s);
+  const t = expT4(s, err, vn);
+  const sc = expS4(vn);
+  let elo = expLo2(sc, t);
+  let ehi = expHi2(sc, t);
+  if (TAIL) {
+    elo = v128.and(elo, i64x2.extend_low_i32x4_s(k));
+    ehi = v128.and(ehi, i64x2.extend_high_i32x4_s(k));
+  }
+  if (STORE) {
+    if (!TAIL) {
+      v128.store(p, elo);
+      v128.store(p, ehi, 16);
+    } else {
+      v128.store_lane<f64>(p, elo, 0);
+      if (rem > 1) v128.store_lane<f64>(p, elo, 1, 8);
+      if (rem > 2) v128.store_lane<f64>(p, ehi, 0, 16);
+      if (rem > 3) v128.store_lane<f64>(p, ehi, 1, 24);
+    }
+  }
+  if (REST) {
+    const isMax = f32x4.eq(x0, ROW_M);
+    elo = v128.andnot(elo, i64x2.extend_low_i32x4_s(isMax));
+    ehi = v128.andnot(ehi, i64x2.extend_high_i32x4_s(isMax));
+  }
+  return f64x2.add(elo, ehi);
+}
+
 // @ts-ignore: decorator
 @inline
 function expLoop(x: usize, e: usize, n: i32, STORE: bool, REST: bool, MODE: i32): f64 {
-  let acc = f64x2.splat(0);
+  let a0 = f64x2.splat(0);
+  let a1 = f64x2.splat(0);
   let cnt = i32x4.splat(0);
+  const all = i32x4.splat(-1);
   let i = 0;
   for (; i + 8 <= n; i += 8) {
-    const x0 = v128.load(x + (<usize>i << 2));
-    const x1 = v128.load(x + (<usize>i << 2), 16);
-    let e0 = expShift4(x0, MODE);
-    let e1 = expShift4(x1, MODE);
-    if (STORE) {
-      v128.store(e + (<usize>i << 2), e0);
-      v128.store(e + (<usize>i << 2), e1, 16);
-    }
-    if (REST) {
-      const k0 = f32x4.eq(x0, ROW_M);
-      const k1 = f32x4.eq(x1, ROW_M);
-      cnt = i32x4.sub(i32x4.sub(cnt, k0), k1);
-      e0 = v128.andnot(e0, k0);
-      e1 = v128.andnot(e1, k1);
-    }
-    acc = f64x2.add(acc, widen2(e0, e1));
+    const p = x + (<usize>i << 2);
+    const q = e + (<usize>i << 3);
+    const x0 = v128.load(p);
+    const x1 = v128.load(p, 16);
+    a0 = f64x2.add(a0, expVec(x0, q, all, 4, STORE, REST, MODE, false));
+    a1 = f64x2.add(a1, expVec(x1, q + 32, all, 4, STORE, REST, MODE, false));
+    if (REST) cnt = i32x4.sub(i32x4.sub(cnt, f32x4.eq(x0, ROW_M)), f32x4.eq(x1, ROW_M));
   }
   // the last 1–7 entries: whole vectors read (rows are followed by readable bytes), masked
   for (; i < n; i += 4) {
     const rem = n - i < 4 ? n - i : 4;
     const k = laneMask(rem);
     const x0 = v128.load(x + (<usize>i << 2));
-    let e0 = v128.and(expShift4(x0, MODE), k);
-    if (STORE) {
-      const p = e + (<usize>i << 2);
-      if (rem == 4) v128.store(p, e0);
-      else {
-        v128.store_lane<f32>(p, e0, 0);
-        if (rem > 1) v128.store_lane<f32>(p, e0, 1, 4);
-        if (rem > 2) v128.store_lane<f32>(p, e0, 2, 8);
-      }
-    }
-    if (REST) {
-      const k0 = v128.and(f32x4.eq(x0, ROW_M), k);
-      cnt = i32x4.sub(cnt, k0);
-      e0 = v128.andnot(e0, k0);
-    }
-    acc = f64x2.add(acc, widen2(e0, f32x4.splat(0)));
+    // a max entry beyond the row's end must not be left out: mask the comparison there too
+    const xm = v128.bitselect(x0, f32x4.splat(-Infinity), k);
+    a0 = f64x2.add(a0, expVec(xm, e + (<usize>i << 3), k, rem, STORE, REST, MODE, true));
+    if (REST) cnt = i32x4.sub(cnt, f32x4.eq(xm, ROW_M));
   }
+  a0 = f64x2.add(a0, a1);
   MAX_COUNT = i32x4.extract_lane(cnt, 0) + i32x4.extract_lane(cnt, 1) + i32x4.extract_lane(cnt, 2) + i32x4.extract_lane(cnt, 3);
-  return f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  return f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1);
 }
 
-/** Below this |max|, m − 149 is exact in float32 (so v − m ≥ −149 in expShift4). */
+/** Below this |max|, m − 149 is exact in float32 (so v − m ≥ −149 in expVec). */
 const HUGE: f32 = 4194304; // 2^22
 
 /** expPass for rows whose max is at least HUGE in magnitude: scalar, in float64. */
@@ -180,21 +183,21 @@ function expSumHuge(x: usize, e: usize, n: i32, m: f32, store_: bool, rest: bool
     const d = <f64>v - <f64>m; // exact in float64 unless v is negligible next to m
     const low = d < -149;
     const dh = low ? <f32>-149 : <f32>d;
-    const ev = <f32>exp1d(dh, low ? 0 : <f32>(d - <f64>dh));
-    if (store_) store<f32>(e + (<usize>i << 2), ev);
+    const ev = exp1d(dh, low ? 0 : <f32>(d - <f64>dh));
+    if (store_) store<f64>(e + (<usize>i << 3), ev);
     if (rest && d == 0) count++;
-    else sum += <f64>ev;
+    else sum += ev;
   }
   MAX_COUNT = count;
   return sum;
 }
 
-/** Stores e_i (float32) at e and returns Σ e_i. */
+/** Stores e_i (float64) at e and returns Σ e_i. */
 export function expStore(x: usize, e: usize, n: i32, m: f32): f64 {
   return expPass(x, e, n, m, true, false);
 }
 
-/** Stores e_i (float32) at e and returns Σ e_i over the entries below the max (MAX_COUNT of them equal it). */
+/** Stores e_i (float64) at e and returns Σ e_i over the entries below the max (MAX_COUNT of them equal it). */
 export function expStoreRest(x: usize, e: usize, n: i32, m: f32): f64 {
   return expPass(x, e, n, m, true, true);
 }
@@ -213,18 +216,16 @@ export function logSum(sp: f64): f64 {
   return k == 1 ? Math.log1p(rest) : Math.log(k + rest);
 }
 
-/** out_i = e_i · c for a float32 row e (out may be e), in float64 and rounded once to float32. */
+/** out_i = e_i · c for a float64 row e, rounded once to float32. */
 export function scaleRow(e: usize, out: usize, n: i32, c: f64): void {
   ROW_C = f64x2.splat(c);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
-    const v = v128.load(e + (<usize>i << 2));
-    const vc = ROW_C;
-    const lo = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.promote_low_f32x4(v), vc));
-    const hi = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), vc));
+    const lo = f32x4.demote_f64x2_zero(f64x2.mul(v128.load(e + (<usize>i << 3)), ROW_C));
+    const hi = f32x4.demote_f64x2_zero(f64x2.mul(v128.load(e + (<usize>i << 3), 16), ROW_C));
     v128.store(out + (<usize>i << 2), v128.shuffle<f32>(lo, hi, 0, 1, 4, 5));
   }
-  for (; i < n; i++) store<f32>(out + (<usize>i << 2), <f32>(<f64>load<f32>(e + (<usize>i << 2)) * c));
+  for (; i < n; i++) store<f32>(out + (<usize>i << 2), <f32>(load<f64>(e + (<usize>i << 3)) * c));
 }
 
 function fillRow(out: usize, n: i32, v: f32): void {
@@ -232,7 +233,8 @@ function fillRow(out: usize, n: i32, v: f32): void {
 }
 
 /**
- * softmax over `rows` contiguous rows of n float32s (scratch is unused: e lives in out); allMaskedZero: a
+ * softmax over `rows` contiguous rows of n float32s; scratch: SCRATCH(n) bytes (e as float64, or the
+ * four-row kernels' columns); allMaskedZero: a
  * row of all −∞ gives 0, else NaN.
  */
 export function softmaxF32(x: usize, out: usize, scratch: usize, rows: i32, n: i32, allMaskedZero: bool): void {
@@ -240,17 +242,17 @@ export function softmaxF32(x: usize, out: usize, scratch: usize, rows: i32, n: i
   if (n <= SMALL_N) {
     for (; r + 4 <= rows; r += 4) {
       const off = (<usize>r * <usize>n) << 2;
-      if (!softmax4(x + off, out + off, scratch, n)) for (let j = 0; j < 4; j++) softmaxRow(x + off + ((<usize>j * <usize>n) << 2), out + off + ((<usize>j * <usize>n) << 2), n, allMaskedZero);
+      if (!softmax4(x + off, out + off, scratch, n)) for (let j = 0; j < 4; j++) softmaxRow(x + off + ((<usize>j * <usize>n) << 2), out + off + ((<usize>j * <usize>n) << 2), scratch, n, allMaskedZero);
     }
   }
-  for (; r < rows; r++) softmaxRow(x + ((<usize>r * <usize>n) << 2), out + ((<usize>r * <usize>n) << 2), n, allMaskedZero);
+  for (; r < rows; r++) softmaxRow(x + ((<usize>r * <usize>n) << 2), out + ((<usize>r * <usize>n) << 2), scratch, n, allMaskedZero);
 }
 
-function softmaxRow(xr: usize, or: usize, n: i32, allMaskedZero: bool): void {
+function softmaxRow(xr: usize, or: usize, scratch: usize, n: i32, allMaskedZero: bool): void {
   const m = rowMax(xr, n);
   if (m != m || m == Infinity) fillRow(or, n, NaN);
   else if (m == -Infinity) fillRow(or, n, allMaskedZero ? 0 : NaN);
-  else scaleRow(or, or, n, 1.0 / expStore(xr, or, n, m));
+  else scaleRow(scratch, or, n, 1.0 / expStore(xr, scratch, n, m));
 }
 
 /** log-softmax: (x − m) − log Σ e^(x − m), in float64 per element, rounded once; scratch: n·16 bytes (short rows). */

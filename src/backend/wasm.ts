@@ -118,7 +118,7 @@ const THREAD_MIN = 1 << 16;
 /** 4 GiB, the shared build's maximum. */
 const MAX_PAGES = 65536;
 
-/** Rows at most this long take the four-row kernels, which need 16·n bytes of scratch per thread (assembly/ops/small.ts). */
+/** Rows at most this long take the four-row kernels (assembly/ops/small.ts). */
 const SMALL_N = 32;
 
 /** A block of the memory: its offset, its byte size, and the offsets of the regions inside it. */
@@ -373,12 +373,13 @@ function inPlace(h: Heap, a: Float32Array | null, rows: number, perRow: number, 
   return at;
 }
 
-/** Scratch for the four-row kernels: 16·n bytes per thread for short rows, none otherwise. */
-const scratchBytes = (n: number): number => (n <= SMALL_N ? wantThreads * n * 16 : 0);
+/** Scratch per thread: a row's e as float64 (8·n bytes), or for short rows the four-row kernels' columns and e (48·n). */
+const scratchPer = (n: number): number => (n <= SMALL_N ? n * 48 : n * 8);
+const scratchBytes = (n: number): number => wantThreads * scratchPer(n);
 
 /**
  * A row kernel over float32 rows: `args(range, offsets)` gives one part's arguments for rows
- * [r0, r0 + rows) of the chunk; 16·n bytes of scratch per part for short rows. Arrays living in
+ * [r0, r0 + rows) of the chunk; scratchPer(n) bytes of scratch per part. Arrays living in
  * the memory (sigmax/wasm) are used in place; the others are copied in and out, chunk by chunk.
  */
 function rowsOp(x: Float32Array, out: Float32Array, l: Layout, outPerRow: number, args: (r0: number, rows: number, xo: number, oo: number, so: number) => Part): void {
@@ -394,7 +395,7 @@ function rowsOp(x: Float32Array, out: Float32Array, l: Layout, outPerRow: number
       const xo = xh < 0 ? blk.offs[0] : xh + r0 * n * 4;
       const oo = oh < 0 ? blk.offs[1] : oh + r0 * outPerRow * 4;
       if (xh < 0) copyIn(h, x, r0, rows, n, xo);
-      h.run(split(rows, n).map(([a, c], k) => args(a, c, xo + a * n * 4, oo + a * outPerRow * 4, so + k * n * 16)));
+      h.run(split(rows, n).map(([a, c], k) => args(a, c, xo + a * n * 4, oo + a * outPerRow * 4, so + k * scratchPer(n))));
       if (oh < 0) copyOut(h, out, r0, rows, outPerRow, oo);
     });
   } finally {
@@ -444,7 +445,7 @@ function crossEntropy(a: ClassLossArgs): DDSum {
           const ls = lo + s * 8;
           const g = grad ? go + s * n * 4 : 0;
           const gs = a.gradScales ? gso + s * 8 : 0;
-          const sc = so + k * n * 16;
+          const sc = so + k * scratchPer(n);
           return soft
             ? { fn: FN.crossEntropySoftF32, args: [xs, to + s * 4, probs ? po + s * n * 4 : 0, c, n, w ? wo : 0, a.ignoreIndex, a.labelSmoothing, ls, g, a.gradScale, gs, a.gradDivisor, sc] }
             : { fn: FN.crossEntropyF32, args: [xs, to + s * 4, c, n, w ? wo : 0, a.ignoreIndex, ls, g, a.gradScale, gs, a.gradDivisor, sc] };
