@@ -5,8 +5,9 @@
 // scaled the same way gets subnormal results right; callers clamp d at D_MIN = −150
 // (e^-150 ≈ 2^-216 of the row's max term, far below every float32 result).
 // The kernels keep s = 2^(n+100) and t = e^r − 1 apart and form s + s·t exactly in float64, so
-// the only roundings are inside t (rounded to float32 at the end, s + s·t is within 0.99 ulp,
-// exhaustively over d ∈ [−150, 0]; kept in float64 it is well inside that).
+// the only roundings are inside t: within 0.551 ulp of float32 (0.518 with fused multiply-adds)
+// over every float32 d ∈ [−150, 0]; rounded to float32 it would be 0.989 (1.019) ulp
+// (node scripts/check-exp.mjs).
 
 /** log2(e) */
 export const LOG2E: f32 = reinterpret<f32>(0x3fb8aa3b);
@@ -77,28 +78,6 @@ export function nmadd(a: v128, b: v128, c: v128): v128 {
 }
 
 /**
- * e^(d + dl)·2^100 rounded to float32 lanes, for D_MIN ≤ d ≤ 0 and |dl| ≤ ulp(d): s + s·t with
- * one rounding (s·t is exact, s being a power of two). Within 0.989 ulp of the true value with
- * plain SIMD and 1.019 ulp with fused multiply-adds, over every float32 d in [−150, −0]
- * (exhaustive: node scripts/check-exp.mjs).
- */
-// @ts-ignore: decorator
-@inline
-export function exp4(d: v128, dl: v128): v128 {
-  const vn = madd(d, kc(K_LOG2E), kc(K_MAGIC));
-  const vf = f32x4.sub(vn, kc(K_MAGIC));
-  let r = nmadd(vf, kc(K_LN2_HI), d);
-  r = f32x4.add(nmadd(vf, kc(K_LN2_LO), r), dl);
-  let q = madd(r, kc(32), kc(28));
-  q = madd(r, q, kc(24));
-  q = madd(r, q, kc(20));
-  q = madd(r, q, kc(16));
-  const t = madd(f32x4.mul(r, r), q, r);
-  const sc = i32x4.shl(vn, 23);
-  return madd(sc, t, sc);
-}
-
-/**
  * e = s + s·t exactly in float64, as two f64x2 (lanes 0, 1 and lanes 2, 3), from s = expS4(vn) and
  * t = expT4(…): s is a power of two and t a float32, so s·t and the sum are exact in float64.
  */
@@ -114,23 +93,6 @@ export function expLo2(sc: v128, t: v128): v128 {
 export function expHi2(sc: v128, t: v128): v128 {
   const s = f64x2.promote_low_f32x4(v128.shuffle<f32>(sc, sc, 2, 3, 0, 1));
   return f64x2.add(s, f64x2.mul(s, f64x2.promote_low_f32x4(v128.shuffle<f32>(t, t, 2, 3, 0, 1))));
-}
-
-/** exp4 without dl. */
-// @ts-ignore: decorator
-@inline
-export function exp4z(d: v128): v128 {
-  const vn = madd(d, kc(K_LOG2E), kc(K_MAGIC));
-  const vf = f32x4.sub(vn, kc(K_MAGIC));
-  let r = nmadd(vf, kc(K_LN2_HI), d);
-  r = nmadd(vf, kc(K_LN2_LO), r);
-  let q = madd(r, kc(32), kc(28));
-  q = madd(r, q, kc(24));
-  q = madd(r, q, kc(20));
-  q = madd(r, q, kc(16));
-  const t = madd(f32x4.mul(r, r), q, r);
-  const sc = i32x4.shl(vn, 23);
-  return madd(sc, t, sc);
 }
 
 /** Step 1 of exp: d·log2e + MAGIC, whose low bits hold n + 227 (n = round(d·log2e)). */

@@ -5,6 +5,7 @@
 
 import * as sx from '../../src/index.js';
 import { allocFloat32, freeFloat32, isWasmFloat32 } from '../../src/wasm/index.js';
+import { wasmRelaxed } from '../../src/backend/wasm.js';
 import type { Case } from '../lib/cases.js';
 import type { OpOutput, Runner, System, Variant } from '../lib/types.js';
 
@@ -107,7 +108,7 @@ export function sigmaxSystem(backend: Backend): System {
       } catch (e) {
         throw new Error(backend === 'wasm' ? `wasm backend not available (${(e as Error).message})` : (e as Error).message);
       }
-      return `setBackend('${backend}'), getBackend() = '${sx.getBackend()}'`;
+      return `setBackend('${backend}'), getBackend() = '${sx.getBackend()}'${backend === 'wasm' ? `; kernels: ${wasmRelaxed() ? 'relaxed SIMD (fused multiply-add)' : 'plain SIMD'}` : ''}`;
     },
     async threads(n) {
       sx.setThreads(n);
