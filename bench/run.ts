@@ -87,7 +87,7 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'sigmax-bench-'));
 const reports: SystemReport[] = [];
 /** Each system's share of the run, s (its process stops starting new cases after it). */
 const BUDGET_S: Record<string, number> = {
-  'sigmax-wasm': 100,
+  'sigmax-wasm': 150,
   'sigmax-js': 35,
   'plain-js': 40,
   'tfjs-cpu': 40,
