@@ -6,3 +6,6 @@ export { crossEntropyF32, crossEntropySoftF32 } from './ops/crossEntropy';
 export { sigmoidBackwardF32, softmaxBackwardF32 } from './ops/backward';
 export { logSigmoidF32, softplusF32, logSigmoidBackwardF32, softplusBackwardF32, bceWithLogitsF32 } from './ops/activations';
 export { ddSumF64 } from './ops/sum';
+export { softmaxF64, logSoftmaxF64, logSumExpF64, expD } from './ops/softmaxF64';
+export { sigmoidF64 } from './ops/sigmoid';
+export { crossEntropyF64 } from './ops/crossEntropy';

@@ -5,6 +5,8 @@
 import { SCALE } from '../math/expf';
 import { expStoreRest, expSumRest, logSum, MAX_COUNT, rowMax, scaleRow } from './softmax';
 import { crossEntropy4, SMALL_N } from './small';
+import { SCALE_D, setRowD } from '../math/expd';
+import { expStoreRestD, expSumRestD, fillRowD, logSumD, MAX_COUNT_D, rowMaxD, scaleRowD } from './softmaxF64';
 
 /** A row that is ignored (loss 0, gradient 0) or not finite (NaN for both). */
 function finishRow(lossOut: usize, r: i32, gr: usize, n: i32, v: f64): void {
@@ -124,5 +126,56 @@ export function crossEntropySoftF32(
       const omp = ec == SCALE && k == 1 ? sp / sTotal : 1.0 - p;
       store<f32>(gr + (<usize>c << 2), <f32>(g * (p * (big - wy) - wy * omp)));
     }
+  }
+}
+
+/** finishRow for float64 gradients. */
+function finishRowD(lossOut: usize, r: i32, gr: usize, n: i32, v: f64): void {
+  store<f64>(lossOut + (<usize>r << 3), v);
+  if (gr) fillRowD(gr, n, v);
+}
+
+/**
+ * crossEntropyF32's float64 twin (class-index targets; arguments as there, rows of f64): e is
+ * stored straight into the gradient row and scaled there, so no scratch is needed. The loss is
+ * w_t·(l − (x_t − m)) with x_t − m exact (TwoSum) and l = log Σ e^(x − m) from the rest sum.
+ */
+export function crossEntropyF64(
+  x: usize, targets: usize, rows: i32, n: i32, classWeight: usize, ignoreIndex: i32,
+  lossOut: usize, grad: usize, gradScale: f64, gradScales: usize, gradDivisor: f64,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = x + ((<usize>r * <usize>n) << 3);
+    const gr = grad ? grad + ((<usize>r * <usize>n) << 3) : 0;
+    const t = load<i32>(targets + (<usize>r << 2));
+    if (t == ignoreIndex) {
+      finishRowD(lossOut, r, gr, n, 0);
+      continue;
+    }
+    const wt: f64 = classWeight ? load<f64>(classWeight + (<usize>t << 3)) : 1.0;
+    const m = rowMaxD(xr, n);
+    if (m != m || m == Infinity || m == -Infinity) {
+      finishRowD(lossOut, r, gr, n, NaN);
+      continue;
+    }
+    setRowD(m);
+    const xt = load<f64>(xr + (<usize>t << 3));
+    const sp = gr ? expStoreRestD(xr, gr, n) : expSumRestD(xr, n);
+    const k = <f64>MAX_COUNT_D;
+    const l = logSumD(sp);
+    // x_t − m = dh + dl exactly; an x_t so far below m that dh is −∞ gives an infinite loss
+    const dh = xt - m;
+    const bb = dh - xt;
+    const dl = (xt - (dh - bb)) + (-m - bb);
+    const loss = wt * (dh == -Infinity ? Infinity : (l - dh) - dl);
+    store<f64>(lossOut + (<usize>r << 3), loss);
+    if (!gr) continue;
+    const g = gradScale * (gradScales ? load<f64>(gradScales + (<usize>r << 3)) : 1.0) * wt / gradDivisor;
+    const sTotal = k * SCALE_D + sp;
+    const et = load<f64>(gr + (<usize>t << 3));
+    // 1 − p_t without cancellation: the other terms' share S'/S at the only max
+    const oneMinusPt = et == SCALE_D && k == 1 ? sp / sTotal : 1.0 - et / sTotal;
+    scaleRowD(gr, gr, n, g / sTotal);
+    store<f64>(gr + (<usize>t << 3), -g * oneMinusPt);
   }
 }

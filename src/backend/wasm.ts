@@ -33,6 +33,11 @@ const NAMES = [
   'softplusBackwardF32',
   'bceWithLogitsF32',
   'ddSumF64',
+  'softmaxF64',
+  'logSoftmaxF64',
+  'logSumExpF64',
+  'sigmoidF64',
+  'crossEntropyF64',
 ] as const;
 type Name = (typeof NAMES)[number];
 const FN = Object.fromEntries(NAMES.map((n, i) => [n, i])) as Record<Name, number>;
@@ -403,12 +408,110 @@ function rowsOp(x: Float32Array, out: Float32Array, l: Layout, outPerRow: number
   }
 }
 
+let fastF64 = false;
+
+/**
+ * Whether float64 runs the fast float64 kernels (within 2 ulp for elementwise ops, 4 for the
+ * softmax family, 8 for gradients: the documented bounds, not the reference's correct rounding)
+ * instead of the exact reference kernels. Off by default (sigmax/wasm's setFastFloat64).
+ */
+export function setWasmFloat64Fast(on: boolean): void {
+  fastF64 = on;
+}
+
+export function wasmFloat64Fast(): boolean {
+  return fastF64;
+}
+
+/** Rows of float64 for the float64 kernels (when switched on): contiguous along the last axis. */
+const fast64 = (x: FloatArray, l: Layout): x is Float64Array => fastF64 && x instanceof Float64Array && l.inner === 1 && l.size > 0;
+
+/**
+ * rowsOp for the float64 kernels (which need no scratch): rows copied into the memory chunk by
+ * chunk, `args(rows, xo, oo)` gives one part's arguments, results copied out.
+ */
+function rowsOp64(x: Float64Array, out: Float64Array, l: Layout, outPerRow: number, args: (rows: number, xo: number, oo: number) => Part): void {
+  const n = l.size;
+  const h = getHeap();
+  const per = Math.min(l.outer, Math.max(1, Math.floor(CHUNK / n)));
+  const blk = h.take(per * n * 8, per * outPerRow * 8);
+  try {
+    const [xo, oo] = blk.offs;
+    chunks(l.outer, n, (r0, rows) => {
+      h.f64.set(x.subarray(r0 * n, (r0 + rows) * n), xo >> 3);
+      h.run(split(rows, n).map(([a, c]) => args(c, xo + a * n * 8, oo + a * outPerRow * 8)));
+      out.set(h.f64.subarray(oo >> 3, (oo >> 3) + rows * outPerRow), r0 * outPerRow);
+    });
+  } finally {
+    h.give(blk);
+  }
+}
+
+/** Fused cross-entropy for float64 rows with class-index targets (no label smoothing). */
+function crossEntropy64(a: ClassLossArgs, x: Float64Array): DDSum {
+  const l = a.layout;
+  const n = l.size;
+  const per = Math.min(l.outer, Math.max(1, Math.floor(CHUNK / n)));
+  const w = a.classWeight;
+  const h = getHeap();
+  const grad = a.grad as Float64Array | null;
+  const blk = h.take(per * n * 8, per * 4, w ? n * 8 : 0, per * 8, grad ? per * n * 8 : 0, a.gradScales ? per * 8 : 0);
+  const [xo, to, wo, lo, go, gso] = blk.offs;
+  const acc = h.alloc(16);
+  try {
+    if (w) h.f64.set(w, wo >> 3);
+    h.f64[acc >> 3] = 0;
+    h.f64[(acc >> 3) + 1] = 0;
+    chunks(l.outer, n, (r0, rows) => {
+      h.f64.set(x.subarray(r0 * n, (r0 + rows) * n), xo >> 3);
+      if (a.index instanceof Int32Array) h.i32.set(a.index.subarray(r0, r0 + rows), to >> 2);
+      else for (let r = 0; r < rows; r++) h.i32[(to >> 2) + r] = (a.index as ArrayLike<number>)[r0 + r];
+      if (a.gradScales) for (let r = 0; r < rows; r++) h.f64[(gso >> 3) + r] = a.gradScales[r0 + r];
+      h.run(
+        split(rows, n).map(([s, c]) => ({
+          fn: FN.crossEntropyF64,
+          args: [xo + s * n * 8, to + s * 4, c, n, w ? wo : 0, a.ignoreIndex, lo + s * 8, grad ? go + s * n * 8 : 0, a.gradScale, a.gradScales ? gso + s * 8 : 0, a.gradDivisor],
+        })),
+      );
+      if (a.lossOut) for (let r = 0; r < rows; r++) a.lossOut[r0 + r] = h.f64[(lo >> 3) + r];
+      h.ex.ddSumF64(lo, rows, acc);
+      if (grad) grad.set(h.f64.subarray(go >> 3, (go >> 3) + rows * n), r0 * n);
+    });
+    const th = h.f64[acc >> 3];
+    const tl = h.f64[(acc >> 3) + 1];
+    return { hi: th, lo: th === th ? tl : 0 };
+  } finally {
+    h.release(acc, 16);
+    h.give(blk);
+  }
+}
+
+/** sigmoid for float64 arrays, in chunks, split across threads by ranges. */
+function sigmoid64(x: Float64Array, out: Float64Array): void {
+  const total = x.length;
+  const n = Math.min(total, CHUNK);
+  const h = getHeap();
+  const blk = h.take(n * 8, n * 8);
+  try {
+    const [xo, oo] = blk.offs;
+    for (let i = 0; i < total; i += n) {
+      const m = Math.min(n, total - i);
+      h.f64.set(x.subarray(i, i + m), xo >> 3);
+      h.run(ranges(m).map(([s, c]) => ({ fn: FN.sigmoidF64, args: [xo + s * 8, oo + s * 8, c] })));
+      out.set(h.f64.subarray(oo >> 3, (oo >> 3) + m), i);
+    }
+  } finally {
+    h.give(blk);
+  }
+}
+
 function crossEntropy(a: ClassLossArgs): DDSum {
   const x = a.input;
   const l = a.layout;
   const f32 = (v: FloatArray | null) => v === null || v instanceof Float32Array;
   // the kernel reads targets and ignoreIndex as int32
   const int32 = a.ignoreIndex === (a.ignoreIndex | 0);
+  if (fast64(x, l) && a.probs === null && a.labelSmoothing === 0 && int32 && !(a.lossOut instanceof Float32Array) && !(a.grad instanceof Float32Array)) return crossEntropy64(a, x);
   if (!fast(x, l) || !f32(a.probs) || !f32(a.lossOut) || !f32(a.grad) || !int32) return jsKernels.crossEntropy(a);
   const soft = a.probs !== null || a.labelSmoothing !== 0;
   const n = l.size;
@@ -550,6 +653,7 @@ export function createWasmKernels(): Kernels {
     ...jsKernels,
     name: 'wasm',
     sigmoid(x, out) {
+      if (fastF64 && x instanceof Float64Array && x.length > 0) return sigmoid64(x, out as Float64Array);
       if (!(x instanceof Float32Array) || x.length === 0) return jsKernels.sigmoid(x, out);
       elementwise([x], out as Float32Array, FN.sigmoidF32);
     },
@@ -575,14 +679,17 @@ export function createWasmKernels(): Kernels {
     },
     binaryCrossEntropyWithLogits: bceWithLogits,
     softmax(x, out, l, temperature, zero) {
+      if (fast64(x, l) && temperature === 1) return rowsOp64(x, out as Float64Array, l, l.size, (c, xs, os) => ({ fn: FN.softmaxF64, args: [xs, os, c, l.size, zero ? 1 : 0] }));
       if (!fast(x, l) || temperature !== 1) return jsKernels.softmax(x, out, l, temperature, zero);
       rowsOp(x, out as Float32Array, l, l.size, (_r0, c, xs, os, ss) => ({ fn: FN.softmaxF32, args: [xs, os, ss, c, l.size, zero ? 1 : 0] }));
     },
     logSoftmax(x, out, l, temperature, zero) {
+      if (fast64(x, l) && temperature === 1) return rowsOp64(x, out as Float64Array, l, l.size, (c, xs, os) => ({ fn: FN.logSoftmaxF64, args: [xs, os, c, l.size, zero ? 1 : 0] }));
       if (!fast(x, l) || temperature !== 1) return jsKernels.logSoftmax(x, out, l, temperature, zero);
       rowsOp(x, out as Float32Array, l, l.size, (_r0, c, xs, os, ss) => ({ fn: FN.logSoftmaxF32, args: [xs, os, ss, c, l.size, zero ? 1 : 0] }));
     },
     logSumExp(x, out, l) {
+      if (fast64(x, l)) return rowsOp64(x, out as Float64Array, l, 1, (c, xs, os) => ({ fn: FN.logSumExpF64, args: [xs, os, c, l.size] }));
       if (!fast(x, l)) return jsKernels.logSumExp(x, out, l);
       rowsOp(x, out as Float32Array, l, 1, (_r0, c, xs, os, ss) => ({ fn: FN.logSumExpF32, args: [xs, os, ss, c, l.size] }));
     },

@@ -1,7 +1,7 @@
 // Runs a suite once per backend of this build, so every backend passes the same tests.
 import { describe, before, after } from 'node:test';
 import { getBackend, setBackend } from '../../src/index.js';
-import { setWasmRelaxed, wasmRelaxed } from '../../src/backend/wasm.js';
+import { setWasmFloat64Fast, setWasmRelaxed, wasmRelaxed } from '../../src/backend/wasm.js';
 
 /** The backends this build ships. */
 export const BACKENDS = ['js', 'wasm'] as const;
@@ -47,7 +47,8 @@ export const WASM_F32_BOUND = 2;
  * relaxed SIMD (fused multiply-add, where this engine has it) as 'wasm', and with plain SIMD as
  * 'wasm-plain'. The 'wasm' backend's float32 kernels promise 2 ulp rather than the reference's 1,
  * so its float32 bounds are raised to that; everything else it runs through the reference and
- * keeps the reference's bounds.
+ * keeps the reference's bounds. A last run, 'wasm-f64fast', measures the float64 results with
+ * sigmax/wasm's setFastFloat64(true) (the fast float64 kernels) against the same float64 bounds.
  */
 export function measureOnEachBackend<M extends { dtype: string; bound: number }>(measure: () => M[]): (M & { backend: string })[] {
   const prev = getBackend();
@@ -64,6 +65,13 @@ export function measureOnEachBackend<M extends { dtype: string; bound: number }>
     }
   }
   setWasmRelaxed(true);
+  setBackend('wasm');
+  setWasmFloat64Fast(true);
+  try {
+    for (const m of measure()) if (m.dtype === 'float64') all.push({ ...m, backend: 'wasm-f64fast' });
+  } finally {
+    setWasmFloat64Fast(false);
+  }
   setBackend(prev);
   return all;
 }

@@ -1,0 +1,131 @@
+// Fast kernel math for float64 lanes: e^(dh + dl)·2^200 for d = dh + dl ∈ [−800, 0] (dl tiny
+// next to dh, the rounding error of x − max). rr2_p13: two-step Cody–Waite reduction
+// d = n·ln2 + r (|r| ≤ ln2/2; n·LN2_HI exact), e^r − 1 = r + r²·q(r) with q the Taylor series to
+// r^13 (remainder below 2^-57 relative), dl folded in as e^(r + rl) ≈ e^r + rl·e^r, and
+// e = s·(1 + t) with s = 2^(n + 200) built in the exponent bits. The 2^200 scale keeps e^-800
+// normal, so a softmax dividing by a sum scaled the same way rounds subnormal results once.
+// Measured within 0.77 ulp over 10^7 arguments (node scripts/check-exp.mjs; the bound from the
+// analysis is about 0.9 ulp: 0.5 in 1 + t, up to 0.35 in t, the rest in the polynomial).
+
+/** log2(e) */
+export const LOG2E_D: f64 = reinterpret<f64>(0x3ff71547652b82fe); // 1.4426950408889634
+/** 1.5·2^52 + 1023 + 200: adding it rounds d·log2e to an integer n and leaves n + 1223 in the low bits. */
+export const MAGIC_D: f64 = 6755399441056967.0;
+/** ln2 high part (fdlibm), 32 significant bits so n·LN2_HI_D is exact for |n| < 2^21. */
+export const LN2_HI_D: f64 = reinterpret<f64>(0x3fe62e42fee00000); // 6.93147180369123816490e-01
+/** ln2 − LN2_HI_D (fdlibm) */
+export const LN2_LO_D: f64 = reinterpret<f64>(0x3dea39ef35793c76); // 1.90821492927058770002e-10
+/** The lowest d kept: e^-800·2^200 ≈ 2^-954 is still normal; e^-800 is far below every float64 result. */
+export const D_MIN_D: f64 = -800.0;
+/** 2^200, the scale of every result (the value of e^0). */
+export const SCALE_D: f64 = 1.6069380442589903e60;
+/** 200·ln2, to take the scale out of a logarithm. */
+export const SCALE_LOG_D: f64 = 138.62943611198907;
+
+// Vector constants, read with one splat-load where used (see expf.ts for why); offsets in bytes.
+export const KD2: usize = memory.data<f64>([
+  LOG2E_D, MAGIC_D, LN2_HI_D, LN2_LO_D, D_MIN_D, SCALE_D, 0.0, 1.0,
+  // 1/k! for k = 13 down to 2
+  1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0,
+  1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5,
+  -Infinity, Infinity,
+], 16);
+export const D_LOG2E: usize = 0;
+export const D_MAGIC: usize = 8;
+export const D_LN2_HI: usize = 16;
+export const D_LN2_LO: usize = 24;
+export const D_DMIN: usize = 32;
+export const D_SCALE: usize = 40;
+export const D_ZERO: usize = 48;
+export const D_ONE: usize = 56;
+const D_C13: usize = 64;
+export const D_NINF: usize = 160;
+export const D_INF: usize = 168;
+
+/** The f64x2 splat of the constant at byte offset o of KD2. */
+// @ts-ignore: decorator
+@inline
+export function kdd(o: usize): v128 {
+  return v128.load64_splat(KD2 + o);
+}
+
+/** a·b + c, fused where the engine has relaxed SIMD, else two roundings. */
+// @ts-ignore: decorator
+@inline
+function maddD(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
+  return f64x2.add(f64x2.mul(a, b), c);
+}
+
+/** c − a·b, fused as maddD. */
+// @ts-ignore: decorator
+@inline
+function nmaddD(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_nmadd(a, b, c);
+  return f64x2.sub(c, f64x2.mul(a, b));
+}
+
+/**
+ * e^(d + dl)·2^200 per lane for d ∈ [D_MIN_D, 0] (callers clamp) and |dl| ≤ ulp(d): the value
+ * s·(1 + t) with one rounding in 1 + t.
+ */
+// @ts-ignore: decorator
+@inline
+export function expD2(d: v128, dl: v128): v128 {
+  const vm = maddD(d, kdd(D_LOG2E), kdd(D_MAGIC));
+  const s = i64x2.shl(vm, 52); // 2^(n + 200): n + 1223 shifted into the exponent field
+  const vn = f64x2.sub(vm, kdd(D_MAGIC));
+  const rh = nmaddD(vn, kdd(D_LN2_HI), d); // exact
+  const c = f64x2.mul(vn, kdd(D_LN2_LO));
+  const r = f64x2.sub(rh, c);
+  // the reduction's rounding error (Fast2Sum, |rh| ≥ |c| but where both are negligible) plus dl
+  const rl = f64x2.add(f64x2.sub(f64x2.sub(rh, r), c), dl);
+  const o = KD2 + D_C13;
+  let q = maddD(r, v128.load64_splat(o), v128.load64_splat(o, 8));
+  q = maddD(r, q, v128.load64_splat(o, 16));
+  q = maddD(r, q, v128.load64_splat(o, 24));
+  q = maddD(r, q, v128.load64_splat(o, 32));
+  q = maddD(r, q, v128.load64_splat(o, 40));
+  q = maddD(r, q, v128.load64_splat(o, 48));
+  q = maddD(r, q, v128.load64_splat(o, 56));
+  q = maddD(r, q, v128.load64_splat(o, 64));
+  q = maddD(r, q, v128.load64_splat(o, 72));
+  q = maddD(r, q, v128.load64_splat(o, 80));
+  q = maddD(r, q, v128.load64_splat(o, 88));
+  const p = f64x2.mul(f64x2.mul(r, r), q); // e^r − 1 − r
+  // e^(r + rl) − 1 ≈ r + p + rl·(1 + r + p)
+  const t = f64x2.add(r, f64x2.add(p, maddD(rl, f64x2.add(r, p), rl)));
+  return f64x2.mul(s, f64x2.add(kdd(D_ONE), t));
+}
+
+// The row's max for the shift, in globals (per thread; V8 reads a global in one instruction).
+export let ROW_MD: v128 = f64x2.splat(0);
+export let ROW_NMD: v128 = f64x2.splat(0);
+
+/** Sets the row max m (finite) for shiftExpD2 / shiftD2. */
+// @ts-ignore: decorator
+@inline
+export function setRowD(m: f64): void {
+  ROW_MD = f64x2.splat(m);
+  ROW_NMD = f64x2.splat(-m);
+}
+
+/** The rounding error of x − m = s (TwoSum: exact, NaN where s is infinite). */
+// @ts-ignore: decorator
+@inline
+export function shiftErrD2(x: v128, s: v128): v128 {
+  const bb = f64x2.sub(s, x);
+  return f64x2.add(f64x2.sub(x, f64x2.sub(s, bb)), f64x2.sub(ROW_NMD, bb));
+}
+
+/**
+ * e^(x − m)·2^200 for lanes x of a row with finite max m (setRowD): x − m = s + err exactly by
+ * TwoSum, clamped at D_MIN_D with err dropped there (which also drops the NaN error of x = −∞).
+ */
+// @ts-ignore: decorator
+@inline
+export function shiftExpD2(x: v128): v128 {
+  const s = f64x2.sub(x, ROW_MD);
+  const err = v128.and(shiftErrD2(x, s), f64x2.ge(s, kdd(D_DMIN)));
+  return expD2(f64x2.pmax(kdd(D_DMIN), s), err);
+}
