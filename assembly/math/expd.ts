@@ -65,6 +65,9 @@ function nmaddD(a: v128, b: v128, c: v128): v128 {
   return f64x2.sub(c, f64x2.mul(a, b));
 }
 
+/** The scale s = 2^(n + 200) of the last expTD2 (a global: V8 keeps it in a register-like slot). */
+export let EXP_S: v128 = f64x2.splat(0);
+
 /**
  * e^(d + dl)·2^200 per lane for d ∈ [D_MIN_D, 0] (callers clamp) and |dl| ≤ ulp(d): the value
  * s·(1 + t) with one rounding in 1 + t.
@@ -72,8 +75,19 @@ function nmaddD(a: v128, b: v128, c: v128): v128 {
 // @ts-ignore: decorator
 @inline
 export function expD2(d: v128, dl: v128): v128 {
+  const t = expTD2(d, dl);
+  return f64x2.mul(EXP_S, f64x2.add(kdd(D_ONE), t));
+}
+
+/**
+ * The parts of expD2: returns t with e^(d + dl)·2^200 = s·(1 + t) (t within about 2^-54 of
+ * the exact value), s in EXP_S. Callers that need more than a rounded e keep 1 + t unrounded.
+ */
+// @ts-ignore: decorator
+@inline
+export function expTD2(d: v128, dl: v128): v128 {
   const vm = maddD(d, kdd(D_LOG2E), kdd(D_MAGIC));
-  const s = i64x2.shl(vm, 52); // 2^(n + 200): n + 1223 shifted into the exponent field
+  EXP_S = i64x2.shl(vm, 52); // 2^(n + 200): n + 1223 shifted into the exponent field
   const vn = f64x2.sub(vm, kdd(D_MAGIC));
   const rh = nmaddD(vn, kdd(D_LN2_HI), d); // exact
   const c = f64x2.mul(vn, kdd(D_LN2_LO));
@@ -97,8 +111,7 @@ export function expD2(d: v128, dl: v128): v128 {
   const q = maddD(f64x2.mul(r4, r4), c2, maddD(r4, c1, c0));
   const p = f64x2.mul(r2, q); // e^r − 1 − r
   // e^(r + rl) − 1 ≈ r + p + rl·(1 + r + p)
-  const t = f64x2.add(r, f64x2.add(p, maddD(rl, f64x2.add(r, p), rl)));
-  return f64x2.mul(s, f64x2.add(kdd(D_ONE), t));
+  return f64x2.add(r, f64x2.add(p, maddD(rl, f64x2.add(r, p), rl)));
 }
 
 // The row's max for the shift, in globals (per thread; V8 reads a global in one instruction).

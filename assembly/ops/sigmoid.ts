@@ -2,7 +2,7 @@
 // formed exactly in float64, then σ = 1/(1 + e) or e/(1 + e) in float64 and one rounding.
 
 import { exp1d, expN4, expS4, expT4, D_MIN, SCALE, K_ZERO, K_DMIN, kc, kd, KD_UNSCALE, KD_ONE } from '../math/expf';
-import { D_DMIN, D_SCALE, D_ZERO, expD2, kdd } from '../math/expd';
+import { D_DMIN, D_ONE, D_SCALE, D_ZERO, EXP_S, expTD2, kdd } from '../math/expd';
 
 export function sigmoidF32(x: usize, out: usize, n: i32): void {
   let i = 0;
@@ -36,9 +36,12 @@ export function sigmoidF32(x: usize, out: usize, n: i32): void {
 }
 
 /**
- * sigmoid for float64: e = e^-|x|·2^200 (expD2), σ = num/(2^200 + e) with num = 2^200 (x ≥ 0)
- * or e (x < 0); the denominator's rounding error (Fast2Sum) is divided out too, so σ carries the
- * exp's error (≤ 0.9 ulp, less for x ≥ 0) and the division's.
+ * sigmoid for float64: e = e^-|x|·2^200 = eh + el exactly from the exp's parts (eh = s·(1 + t)
+ * rounded, el its rounding error by Fast2Sum), σ = num/den with num = 2^200 (x ≥ 0) or e
+ * (x < 0) and den = 2^200 + e, both as double-doubles: q = nh/dh, σ = q + (nl − q·dl)/dh. So σ
+ * carries only t's error (about 2^-54 relative) and the roundings of q and the sum: within 1.3
+ * ulp measured (a rounded e would cost up to 1.6 ulp on its own, when σ sits at the top of its
+ * binade and e at the bottom of its own).
  */
 export function sigmoidF64(x: usize, out: usize, n: i32): void {
   let i = 0;
@@ -50,13 +53,18 @@ export function sigmoidF64(x: usize, out: usize, n: i32): void {
 @inline
 function sigmoidD2(v: v128): v128 {
   const d = f64x2.pmax(kdd(D_DMIN), f64x2.neg(f64x2.abs(v)));
-  const e = expD2(d, kdd(D_ZERO));
+  const t = expTD2(d, kdd(D_ZERO));
+  const s = EXP_S;
+  const u = f64x2.add(kdd(D_ONE), t);
+  const eh = f64x2.mul(s, u);
+  const el = f64x2.mul(s, f64x2.add(f64x2.sub(kdd(D_ONE), u), t)); // exact: |t| < 1, s a power of two
   const A = kdd(D_SCALE);
-  const hs = f64x2.add(A, e);
-  const ls = f64x2.sub(e, f64x2.sub(hs, A));
-  const num = v128.bitselect(e, A, f64x2.lt(v, kdd(D_ZERO)));
-  const q = f64x2.div(num, hs);
-  // num/(hs + ls) = q·(1 − ls/hs) to first order (ls/hs ≤ 2^-53)
-  const res = f64x2.sub(q, f64x2.mul(q, f64x2.div(ls, hs)));
+  const dh = f64x2.add(A, eh);
+  const dl = f64x2.add(f64x2.sub(eh, f64x2.sub(dh, A)), el);
+  const neg = f64x2.lt(v, kdd(D_ZERO));
+  const nh = v128.bitselect(eh, A, neg);
+  const nl = v128.and(el, neg);
+  const q = f64x2.div(nh, dh);
+  const res = f64x2.add(q, f64x2.div(f64x2.sub(nl, f64x2.mul(q, dl)), dh));
   return v128.bitselect(res, v, f64x2.eq(v, v)); // NaN in, NaN out
 }

@@ -1,6 +1,6 @@
 """Writes the single-op ONNX models the benchmark feeds to onnxruntime-node and onnxruntime-web.
 
-Every model takes X: float32 [N, C] with symbolic N and C, so one file serves every shape; the
+Every model takes X: float32 [N, C] (the *_f64 ones float64) with symbolic N and C, so one file serves every shape; the
 ops work along the last axis. Run from the repository root (needs `pip install onnx`):
 
     .venv/bin/python bench/models/gen.py
@@ -17,8 +17,8 @@ OPSET = 17
 HERE = Path(__file__).resolve().parent
 
 
-def x_input():
-    return helper.make_tensor_value_info("X", TensorProto.FLOAT, ["N", "C"])
+def x_input(dtype=TensorProto.FLOAT):
+    return helper.make_tensor_value_info("X", dtype, ["N", "C"])
 
 
 def labels_input():
@@ -34,15 +34,19 @@ def save(name, nodes, inputs, outputs, initializers=()):
     print(f"wrote bench/models/{name}.onnx")
 
 
-def unary(name, op, **attrs):
-    y = helper.make_tensor_value_info("Y", TensorProto.FLOAT, ["N", "C"])
-    save(name, [helper.make_node(op, ["X"], ["Y"], **attrs)], [x_input()], [y])
+def unary(name, op, dtype=TensorProto.FLOAT, **attrs):
+    y = helper.make_tensor_value_info("Y", dtype, ["N", "C"])
+    save(name, [helper.make_node(op, ["X"], ["Y"], **attrs)], [x_input(dtype)], [y])
 
 
 def main():
     unary("softmax", "Softmax", axis=-1)
     unary("log_softmax", "LogSoftmax", axis=-1)
     unary("sigmoid", "Sigmoid")
+    # float64 twins for bench/float64.bench.ts (onnxruntime's CPU kernels take double too)
+    unary("softmax_f64", "Softmax", TensorProto.DOUBLE, axis=-1)
+    unary("log_softmax_f64", "LogSoftmax", TensorProto.DOUBLE, axis=-1)
+    unary("sigmoid_f64", "Sigmoid", TensorProto.DOUBLE)
 
     # logSumExp over the last axis: one value per row.
     save(
