@@ -1,8 +1,11 @@
 // The 'wasm' backend: float32 softmax, logSoftmax, logSumExp, softmaxBackward, sigmoid,
 // sigmoidBackward and fused cross-entropy (all target kinds) run in the WebAssembly SIMD kernels
 // of assembly/ (within 2 ulp of the exact value); float32 logSigmoid, softplus, their backwards
-// and fused binaryCrossEntropyWithLogits in its float64 scalar kernels; everything else — float64, rows strided by a
-// non-last axis, temperatures other than 1, the other ops — runs the exact reference kernels.
+// and fused binaryCrossEntropyWithLogits in its float64 scalar kernels. Float64 runs the exact
+// reference kernels unless setWasmFloat64Fast(true) (sigmax/wasm's setFastFloat64): then float64
+// softmax, logSoftmax, logSumExp, sigmoid and class-index cross-entropy run SIMD float64 kernels
+// within the documented bounds. Everything else — rows strided by a non-last axis, temperatures
+// other than 1, the other ops — runs the exact reference kernels.
 // Data is copied into one reusable wasm memory, chunk by chunk of whole rows, and results are
 // copied out. With setThreads(n > 1) each chunk's rows are split across worker threads sharing
 // that memory (worker_threads in Node; Web Workers in a cross-origin isolated page); every row is

@@ -153,7 +153,9 @@ describe('fast float64 kernels (setFastFloat64)', { skip: wasmSimdSupported() ? 
     const t = Int32Array.from([0, 1, 5, 8, 1, -100, 36, 2, 2]);
     const weight = Float64Array.from({ length: n }, (_, i) => 1 + (i % 4) / 2);
     for (const opts of [{ reduction: 'none' as const }, { weight, reduction: 'sum' as const }, { weight }]) {
-      const [r, f] = both(() => crossEntropyWithGrad(x, t, opts));
+      // one call shape for the three reductions: the loss is a number, or a tensor for 'none'
+      const call = crossEntropyWithGrad as (z: typeof x, y: Int32Array, o: object) => { loss: number | { data: Float64Array }; grad: { data: Float64Array } };
+      const [r, f] = both(() => call(x, t, opts));
       const lr = typeof r.loss === 'number' ? [r.loss] : [...r.loss.data];
       const lf = typeof f.loss === 'number' ? [f.loss] : [...f.loss.data];
       for (let i = 0; i < lr.length; i++) assert.ok(ulps(lf[i], lr[i]) <= SOFTMAX, `loss ${i}: ${lf[i]} vs ${lr[i]}`);
