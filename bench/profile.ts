@@ -30,7 +30,8 @@ const X = 1 << 16; // x at 64 KiB
 const OUT = X + N * 4 + 64;
 const E = OUT + N * 4 + 64; // one row of float64 e (reused per row)
 const T = E + C * 8 + 64;
-const LOSS = T + R * 4 + 64;
+const T2 = T + R * 4 + 64; // 4096 class indices < 10
+const LOSS = T2 + 4096 * 4 + 64; // 4096 float64 losses
 const SIG = 1 << 24; // sigmoid 4M floats in/out
 const SN = 1 << 22;
 const f32 = new Float32Array(memory.buffer);
@@ -38,6 +39,7 @@ for (let i = 0; i < N; i++) f32[X / 4 + i] = Math.sin(i * 0.37) * 8;
 for (let i = 0; i < SN; i++) f32[SIG / 4 + i] = Math.sin(i * 0.11) * 10;
 const i32 = new Int32Array(memory.buffer);
 for (let r = 0; r < R; r++) i32[T / 4 + r] = (r * 977) % C;
+for (let r = 0; r < 4096; r++) i32[T2 / 4 + r] = (r * 7) % 10;
 let m = -Infinity;
 for (let i = 0; i < N; i++) m = Math.max(m, f32[X / 4 + i]);
 
@@ -67,6 +69,9 @@ add('exp pass, XNNPACK-style: x − max rounded, e rounded to float32, float32 s
 add('scale pass, shipped: float64 e × 1/S rounded to float32 (reads 8 B/el)', sc1);
 add('scale pass, XNNPACK-style: float32 in place (reads 4 B/el)', sc0);
 add('softmax 32×32000, shipped kernel, whole (max + exp + scale)', median(() => ex.softmaxF32(X, OUT, E, R, C, 0), N), `sum of stages ${(mx + ex1 + sc1).toFixed(2)}; XNNPACK-style stages sum to ${(mx + ex0 + sc0).toFixed(2)}`);
+add('softmax 4096×10, shipped kernel, whole (four rows per lane group)', median(() => ex.softmaxF32(X, OUT, E, 4096, 10, 0), 40960), 'the short-row kernels of small.ts');
+add('logSoftmax 4096×10, shipped kernel, whole', median(() => ex.logSoftmaxF32(X, OUT, E, 4096, 10, 0), 40960));
+add('cross-entropy loss + gradient 4096×10, shipped kernel, whole', median(() => ex.crossEntropyF32(X, T2, 4096, 10, 0, -100, LOSS, OUT, 1, 0, 4096, E), 40960));
 add('logSoftmax 32×32000, shipped kernel, whole', median(() => ex.logSoftmaxF32(X, OUT, E, R, C, 0), N));
 add('cross-entropy loss + gradient 32×32000, shipped kernel, whole', median(() => ex.crossEntropyF32(X, T, R, C, 0, -100, LOSS, OUT, 1, 0, R, E), N));
 /** Worst error in float32 ulps of the SN results at SIG + SN·4 against float64 σ (exact enough here). */

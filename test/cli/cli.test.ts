@@ -160,6 +160,15 @@ describe('sigmax train', () => {
     assert.equal(j.samples.length, 10);
   });
 
+  it('trains on the fast float64 kernels by default and on the exact ones with --exact, to the same figures', async () => {
+    const fast = json((await sigmax('train', 'iris', '--model', 'mlp', '--epochs', '15', '--json')).stdout);
+    const exact = json((await sigmax('train', 'iris', '--model', 'mlp', '--epochs', '15', '--exact', '--json')).stdout);
+    assert.equal(fast.float64, 'fast');
+    assert.equal(exact.float64, 'exact');
+    for (const k of ['trainLoss', 'validationLoss', 'testLoss']) assert.ok(Math.abs(fast[k] - exact[k]) <= 1e-12 * Math.abs(exact[k]), `${k}: ${fast[k]} vs ${exact[k]}`);
+    assert.equal(fast.testAccuracy, exact.testAccuracy);
+  });
+
   it('prints a summary with a sparkline and the accuracy', async () => {
     const r = await sigmax('train', 'iris', '--epochs', '30');
     assert.equal(r.code, 0, r.stderr);
