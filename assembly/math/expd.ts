@@ -136,12 +136,14 @@ export function shiftErrD2(x: v128, s: v128): v128 {
 
 /**
  * e^(x − m)·2^200 for lanes x of a row with finite max m (setRowD): x − m = s + err exactly by
- * TwoSum, clamped at D_MIN_D with err dropped there (which also drops the NaN error of x = −∞).
+ * TwoSum; 0 where x − m < D_MIN_D (x = −∞ included), where the true value is below 2^-1154 of the max's.
  */
 // @ts-ignore: decorator
 @inline
 export function shiftExpD2(x: v128): v128 {
   const s = f64x2.sub(x, ROW_MD);
-  const err = v128.and(shiftErrD2(x, s), f64x2.ge(s, kdd(D_DMIN)));
-  return expD2(f64x2.pmax(kdd(D_DMIN), s), err);
+  const keep = f64x2.ge(s, kdd(D_DMIN));
+  const err = v128.and(shiftErrD2(x, s), keep);
+  // below the clamp e is 0, as the reference's (−∞ entries get exactly 0, also in a gradient)
+  return v128.and(expD2(f64x2.pmax(kdd(D_DMIN), s), err), keep);
 }

@@ -1,7 +1,7 @@
 // Fast kernels of the softmax family for float64 rows (contiguous, `n` elements, rows back to
 // back), the float64 twins of softmax.ts: max; e^(x − max)·2^200 from expD2 with x − max exact
 // (TwoSum), stored and summed as a double-double (Fast2Sum into accumulators that start at
-// 2^200 ≥ every term); divide. Within 2 ulp of the exact result: up to 0.9 ulp from the exp,
+// 2^200 ≥ every term; TwoSum for the sums without the max's terms); divide. Within 2 ulp of the exact result: up to 0.9 ulp from the exp,
 // 0.5 from the rounded sum, 0.5 from the division (docs/math.md, "The fast path").
 
 import { D_NINF, D_SCALE, D_ZERO, expD2, kdd, ROW_MD, SCALE_D, setRowD, shiftErrD2, shiftExpD2 } from '../math/expd';
@@ -43,7 +43,9 @@ export let SUM_LO_D: f64 = 0;
 // @ts-ignore: decorator
 @inline
 function expPassD(x: usize, e: usize, n: i32, STORE: bool, REST: bool): f64 {
-  const A = kdd(D_SCALE);
+  // with the max's terms (2^200 each) in the sum, accumulators that start at 2^200 are never
+  // below a term, so Fast2Sum is exact; the REST sums start at 0 and take TwoSum
+  const A = REST ? kdd(D_ZERO) : kdd(D_SCALE);
   let a0 = A;
   let a1 = A;
   let c0 = kdd(D_ZERO);
@@ -66,13 +68,25 @@ function expPassD(x: usize, e: usize, n: i32, STORE: bool, REST: bool): f64 {
       e1 = v128.andnot(e1, k1);
       cnt = i64x2.sub(i64x2.sub(cnt, k0), k1);
     }
-    // Fast2Sum: a ≥ 2^200 ≥ e, so the rounding error of a + e is e − ((a + e) − a), exactly
-    const s0 = f64x2.add(a0, e0);
-    const s1 = f64x2.add(a1, e1);
-    c0 = f64x2.add(c0, f64x2.sub(e0, f64x2.sub(s0, a0)));
-    c1 = f64x2.add(c1, f64x2.sub(e1, f64x2.sub(s1, a1)));
-    a0 = s0;
-    a1 = s1;
+    if (REST) {
+      // TwoSum: without the max's terms the accumulators start at 0 and a term may exceed them
+      const s0 = f64x2.add(a0, e0);
+      const s1 = f64x2.add(a1, e1);
+      const b0 = f64x2.sub(s0, a0);
+      const b1 = f64x2.sub(s1, a1);
+      c0 = f64x2.add(c0, f64x2.add(f64x2.sub(a0, f64x2.sub(s0, b0)), f64x2.sub(e0, b0)));
+      c1 = f64x2.add(c1, f64x2.add(f64x2.sub(a1, f64x2.sub(s1, b1)), f64x2.sub(e1, b1)));
+      a0 = s0;
+      a1 = s1;
+    } else {
+      // Fast2Sum: a ≥ 2^200 ≥ e, so the rounding error of a + e is e − ((a + e) − a), exactly
+      const s0 = f64x2.add(a0, e0);
+      const s1 = f64x2.add(a1, e1);
+      c0 = f64x2.add(c0, f64x2.sub(e0, f64x2.sub(s0, a0)));
+      c1 = f64x2.add(c1, f64x2.sub(e1, f64x2.sub(s1, a1)));
+      a0 = s0;
+      a1 = s1;
+    }
   }
   // the last 0–3 entries one lane at a time (lane 1 zeroed), by the same vector code
   for (; i < n; i++) {
@@ -85,11 +99,12 @@ function expPassD(x: usize, e: usize, n: i32, STORE: bool, REST: bool): f64 {
       cnt = i64x2.sub(cnt, f64x2.replace_lane(k0, 1, 0));
     }
     const s0 = f64x2.add(a0, e0);
-    c0 = f64x2.add(c0, f64x2.sub(e0, f64x2.sub(s0, a0)));
+    const b0 = f64x2.sub(s0, a0);
+    c0 = f64x2.add(c0, f64x2.add(f64x2.sub(a0, f64x2.sub(s0, b0)), f64x2.sub(e0, b0))); // TwoSum
     a0 = s0;
   }
   if (REST) MAX_COUNT_D = <i32>(i64x2.extract_lane(cnt, 0) + i64x2.extract_lane(cnt, 1));
-  // each accumulator less its starting 2^200 is exact (a ≥ 2^200 is a multiple of 2^200's ulp)
+  // each accumulator less its start is exact (a ≥ 2^200 is a multiple of 2^200's ulp; or 0)
   c0 = f64x2.add(c0, c1);
   a0 = f64x2.sub(a0, A);
   a1 = f64x2.sub(a1, A);

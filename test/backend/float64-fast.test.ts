@@ -6,7 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  crossEntropyWithGrad, getBackend, logSoftmax, logSumExp, setBackend, setThreads, sigmoid, softmax, tensor, type BackendName,
+  crossEntropyBackward, crossEntropyWithGrad, getBackend, logSoftmax, logSumExp, setBackend, setThreads, sigmoid, softmax, tensor, type BackendName,
 } from '../../src/index.js';
 import { getFastFloat64, setFastFloat64 } from '../../src/wasm/index.js';
 import { threadsSupported } from '../../src/backend/pool.js';
@@ -166,6 +166,33 @@ describe('fast float64 kernels (setFastFloat64)', { skip: wasmSimdSupported() ? 
     const [r, f] = both(() => crossEntropyWithGrad(x, t, { reduction: 'none' }));
     assert.equal((f.loss as { data: Float64Array }).data[4], Infinity);
     assert.equal(f.grad.data[2 * n + 5], r.grad.data[2 * n + 5]);
+  });
+
+  it('keeps logSumExp exact where max + log S cancels (log-probabilities sum to about 1)', () => {
+    for (const row of [[-Math.LN2, -Math.LN2], [...logSoftmax([0.3, -1.2, 2.5, 0.7, 1.1])], [-1e-10, -30]]) {
+      const [r, f] = both(() => logSumExp(row));
+      assert.ok(ulps(f[0], r[0]) <= SOFTMAX, `logSumExp([${row}]) = ${f[0]} vs ${r[0]}`);
+    }
+  });
+
+  it('sums the terms below the max as a double-double even when all are tiny next to it', () => {
+    // 1 + S' with every term of S' below 2^-53: a naive sum of S' was 18 ulp off here
+    for (const n of [4000, 32000]) {
+      const row = Float64Array.from({ length: n }, (_, i) => (i === 0 ? 0 : -37 - (i % 97) / 97));
+      const x = tensor(row, [1, n]);
+      const [r, f] = both(() => [logSoftmax(x).data, logSumExp(x).data, crossEntropyWithGrad(x, [0], { reduction: 'sum' })] as const);
+      assert.ok(ulps(f[0][0], r[0][0]) <= SOFTMAX, `logSoftmax at the max, n=${n}: ${f[0][0]} vs ${r[0][0]}`);
+      assert.ok(ulps(f[1][0], r[1][0]) <= SOFTMAX, `logSumExp, n=${n}`);
+      assert.ok(ulps(f[2].loss as number, r[2].loss as number) <= SOFTMAX, `loss, n=${n}: ${f[2].loss} vs ${r[2].loss}`);
+      assert.ok(ulps(f[2].grad.data[0], r[2].grad.data[0]) <= GRADIENT, `gradient at the target, n=${n}: ${f[2].grad.data[0]} vs ${r[2].grad.data[0]}`);
+    }
+  });
+
+  it('gives exactly 0 gradient at −∞ logits, even under a huge gradOutput', () => {
+    const x = tensor(Float64Array.from([1, -Infinity, 2]), [1, 3]);
+    const [r, f] = both(() => crossEntropyBackward(x, [0], { reduction: 'sum', gradOutput: 2 ** 900 }));
+    assert.equal(f.data[1], 0);
+    assert.equal(r.data[1], 0);
   });
 
   it('gives the same bits with 1 and 2 threads', { skip: threadsSupported() ? false : 'worker_threads unavailable' }, () => {

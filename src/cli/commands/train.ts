@@ -12,6 +12,7 @@ import type { RunState } from '../program.js';
 import { modelTitle, printResult, resultFigures, trainWithProgress } from '../training.js';
 import { EXIT, Ui, UsageError } from '../ui.js';
 import { getFastFloat64, setFastFloat64 } from '../../wasm/index.js';
+import { getBackend } from '../../backend/index.js';
 
 interface TrainFlags {
   model?: string;
@@ -132,12 +133,13 @@ async function train(dataset: TaskName, f: TrainFlags): Promise<number> {
     }
   };
   process.on('SIGINT', onSigint);
-  // Training needs speed more than float64's last bit: the fast float64 kernels (sigmax/wasm)
-  // unless --exact; the same bits for the same seed either way.
+  // Training needs speed more than float64's last bit: the fast float64 kernels (sigmax/wasm;
+  // they run where the backend is 'wasm') unless --exact. Figures agree to about 1e-15.
   const wasFast = getFastFloat64();
   setFastFloat64(f.exact !== true);
+  const float64 = f.exact !== true && getBackend() === 'wasm' ? 'fast' : 'exact';
   try {
-    ui.line(`${ui.c.bold(`sigmax train ${dataset}`)} — ${modelTitle(opts.model as string)}, ${opts.optimizer === 'sgd' ? 'SGD' : 'Adam'}, seed ${opts.seed}${f.exact ? ', exact float64' : ''}`);
+    ui.line(`${ui.c.bold(`sigmax train ${dataset}`)} — ${modelTitle(opts.model as string)}, ${opts.optimizer === 'sgd' ? 'SGD' : 'Adam'}, seed ${opts.seed}${float64 === 'exact' ? ', exact float64' : ''}`);
     const r = await trainWithProgress(ui, dataset, { ...opts, signal: controller.signal }, dataset);
     if (r.history.interrupted || controller.signal.aborted) {
       ui.stopBars();
@@ -146,7 +148,7 @@ async function train(dataset: TaskName, f: TrainFlags): Promise<number> {
     }
     printResult(ui, r, { confusion: true });
     const saved = save(ui, r, f);
-    const figures = { command: 'train', ...resultFigures(r), seed: opts.seed, ...saved, float64: f.exact ? 'exact' : 'fast', seconds: (performance.now() - started) / 1000 };
+    const figures = { command: 'train', ...resultFigures(r), seed: opts.seed, ...saved, float64, seconds: (performance.now() - started) / 1000 };
     ui.result(figures);
     return r.history.diverged ? EXIT.failure : EXIT.ok;
   } finally {
