@@ -56,11 +56,19 @@ function t4(a: v128, b: v128, c: v128, d: v128, k: i32): v128 {
   return v128.shuffle<f32>(t1, t3, 2, 3, 6, 7);
 }
 
-/** The four rows at x (length n) as n column vectors at e: 4×4 blocks transposed, the rest gathered. */
+/** NaN seen by the last columnsIn, per lane (a mask). */
+let COL_NAN: v128 = i32x4.splat(0);
+
+/**
+ * The four rows at x (length n) as n column vectors at e: 4×4 blocks transposed, the rest
+ * gathered; returns the four rows' maxima (pmax, NaN noted in COL_NAN), found on the way.
+ */
 // @ts-ignore: decorator
 @inline
-function columnsIn(x: usize, n: i32, e: usize): void {
+function columnsIn(x: usize, n: i32, e: usize): v128 {
   const s = <usize>n << 2;
+  let m = f32x4.splat(-Infinity);
+  let nan = i32x4.splat(0);
   let c = 0;
   for (; c + 4 <= n; c += 4) {
     const p = x + (<usize>c << 2);
@@ -69,12 +77,25 @@ function columnsIn(x: usize, n: i32, e: usize): void {
     const cc = v128.load(p + 2 * s);
     const d = v128.load(p + 3 * s);
     const q = e + (<usize>c << 4);
-    v128.store(q, t4(a, b, cc, d, 0));
-    v128.store(q, t4(a, b, cc, d, 1), 16);
-    v128.store(q, t4(a, b, cc, d, 2), 32);
-    v128.store(q, t4(a, b, cc, d, 3), 48);
+    const v0 = t4(a, b, cc, d, 0);
+    const v1 = t4(a, b, cc, d, 1);
+    const v2 = t4(a, b, cc, d, 2);
+    const v3 = t4(a, b, cc, d, 3);
+    v128.store(q, v0);
+    v128.store(q, v1, 16);
+    v128.store(q, v2, 32);
+    v128.store(q, v3, 48);
+    m = f32x4.pmax(f32x4.pmax(m, f32x4.pmax(v0, v1)), f32x4.pmax(v2, v3));
+    nan = v128.or(nan, v128.or(v128.or(f32x4.ne(v0, v0), f32x4.ne(v1, v1)), v128.or(f32x4.ne(v2, v2), f32x4.ne(v3, v3))));
   }
-  for (; c < n; c++) v128.store(e + (<usize>c << 4), gather(x, c, n));
+  for (; c < n; c++) {
+    const v = gather(x, c, n);
+    v128.store(e + (<usize>c << 4), v);
+    m = f32x4.pmax(m, v);
+    nan = v128.or(nan, f32x4.ne(v, v));
+  }
+  COL_NAN = nan;
+  return m;
 }
 
 /** Column vectors c..c+3 (v0..v3) written back as the four rows' entries c..c+3 at out. */
@@ -99,15 +120,8 @@ function rowsOut(out: usize, c: i32, n: i32, v0: v128, v1: v128, v2: v128, v3: v
 // @ts-ignore: decorator
 @inline
 function expGroup(x: usize, scratch: usize, n: i32, REST: bool): bool {
-  columnsIn(x, n, scratch);
-  let m = f32x4.splat(-Infinity);
-  let nan = i32x4.splat(0);
-  for (let c = 0; c < n; c++) {
-    const v = v128.load(scratch + (<usize>c << 4));
-    m = f32x4.pmax(m, v);
-    nan = v128.or(nan, f32x4.ne(v, v));
-  }
-  if (v128.any_true(nan) || !i32x4.all_true(f32x4.lt(f32x4.abs(m), f32x4.splat(HUGE)))) return false;
+  const m = columnsIn(x, n, scratch);
+  if (v128.any_true(COL_NAN) || !i32x4.all_true(f32x4.lt(f32x4.abs(m), f32x4.splat(HUGE)))) return false;
   G_M = m;
   const low = f32x4.sub(m, f32x4.splat(149));
   const nm = f32x4.neg(m);
@@ -179,27 +193,43 @@ export function softmax4(x: usize, out: usize, scratch: usize, n: i32): bool {
 const LN2_HI: f64 = 6.93147180369123816490e-1; // 32 trailing zero bits: e·LN2_HI is exact
 const LN2_LO: f64 = 1.90821492927058770002e-10;
 
+// logv's constants, read with one splat-load each (V8 rebuilds a v128.const at every use): the
+// series' coefficients 1/21, 1/19, …, 1/3, then √2, 1, ½, ln2 high and low, 2^-100.
+const KL: usize = memory.data<f64>([
+  1.0 / 21, 1.0 / 19, 1.0 / 17, 1.0 / 15, 1.0 / 13, 1.0 / 11, 1.0 / 9, 1.0 / 7, 1.0 / 5, 1.0 / 3,
+  1.4142135623730951, 1.0, 0.5, LN2_HI, LN2_LO, 1.0 / SCALE,
+], 16);
+
+// @ts-ignore: decorator
+@inline
+function kl(i: i32): v128 {
+  return v128.load64_splat(KL + (<usize>i << 3));
+}
+
 // @ts-ignore: decorator
 @inline
 function logv(u: v128): v128 {
   const ei = i64x2.sub(i64x2.shr_u(u, 52), i64x2.splat(1023));
   let f = v128.or(v128.and(u, i64x2.splat(0x000fffffffffffff)), i64x2.splat(0x3ff0000000000000));
-  const big = f64x2.gt(f, f64x2.splat(1.4142135623730951));
-  f = v128.bitselect(f64x2.mul(f, f64x2.splat(0.5)), f, big);
-  const e = f64x2.add(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(ei, ei, 0, 2, 0, 2)), v128.and(big, f64x2.splat(1.0)));
-  const s = f64x2.div(f64x2.sub(f, f64x2.splat(1.0)), f64x2.add(f, f64x2.splat(1.0)));
+  const big = f64x2.gt(f, kl(10));
+  f = v128.bitselect(f64x2.mul(f, kl(12)), f, big);
+  const e = f64x2.add(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(ei, ei, 0, 2, 0, 2)), v128.and(big, kl(11)));
+  const s = f64x2.div(f64x2.sub(f, kl(11)), f64x2.add(f, kl(11)));
   const z = f64x2.mul(s, s);
-  let p = f64x2.add(f64x2.mul(z, f64x2.splat(0.047619047619047616)), f64x2.splat(0.05263157894736842));
-  p = f64x2.add(f64x2.mul(z, p), f64x2.splat(0.058823529411764705));
-  p = f64x2.add(f64x2.mul(z, p), f64x2.splat(0.06666666666666667));
-  p = f64x2.add(f64x2.mul(z, p), f64x2.splat(0.07692307692307693));
-  p = f64x2.add(f64x2.mul(z, p), f64x2.splat(0.09090909090909091));
-  p = f64x2.add(f64x2.mul(z, p), f64x2.splat(0.1111111111111111));
-  p = f64x2.add(f64x2.mul(z, p), f64x2.splat(0.14285714285714285));
-  p = f64x2.add(f64x2.mul(z, p), f64x2.splat(0.2));
-  p = f64x2.add(f64x2.mul(z, p), f64x2.splat(0.3333333333333333));
+  // p(z) = 1/3 + z/5 + … + z^9/21 by Estrin's scheme: the group's logs sit between its exp
+  // pass and its output pass, so their latency (not their count) is what costs
+  const q0 = f64x2.add(f64x2.mul(z, kl(8)), kl(9)); // 1/3 + z/5
+  const q1 = f64x2.add(f64x2.mul(z, kl(6)), kl(7)); // 1/7 + z/9
+  const q2 = f64x2.add(f64x2.mul(z, kl(4)), kl(5)); // 1/11 + z/13
+  const q3 = f64x2.add(f64x2.mul(z, kl(2)), kl(3)); // 1/15 + z/17
+  const q4 = f64x2.add(f64x2.mul(z, kl(0)), kl(1)); // 1/19 + z/21
+  const z2 = f64x2.mul(z, z);
+  const z4 = f64x2.mul(z2, z2);
+  const r0 = f64x2.add(f64x2.mul(z2, q1), q0);
+  const r1 = f64x2.add(f64x2.mul(z2, q3), q2);
+  const p = f64x2.add(f64x2.add(f64x2.mul(z4, r1), r0), f64x2.mul(f64x2.mul(z4, z4), q4));
   const t = f64x2.add(s, f64x2.mul(f64x2.mul(s, z), p)); // atanh(s)
-  return f64x2.add(f64x2.mul(e, f64x2.splat(LN2_HI)), f64x2.add(f64x2.mul(e, f64x2.splat(LN2_LO)), f64x2.add(t, t)));
+  return f64x2.add(f64x2.mul(e, kl(13)), f64x2.add(f64x2.mul(e, kl(14)), f64x2.add(t, t)));
 }
 
 /**
@@ -209,7 +239,7 @@ function logv(u: v128): v128 {
 // @ts-ignore: decorator
 @inline
 function logKS(k: v128, sp: v128): v128 {
-  const y = f64x2.mul(sp, f64x2.splat(1.0 / SCALE));
+  const y = f64x2.mul(sp, kl(15));
   const u = f64x2.add(k, y);
   const bb = f64x2.sub(u, k);
   const err = f64x2.add(f64x2.sub(k, f64x2.sub(u, bb)), f64x2.sub(y, bb));
