@@ -124,6 +124,13 @@ describe('sigmax bench', () => {
     const j = json(r.stdout);
     assert.deepEqual(j.results.map((x: { op: string }) => x.op), ['sigmoid', 'softmax']);
     for (const x of j.results) assert.ok(x.nsPerElement > 0);
+    assert.equal(j.fastFloat64, false);
+  });
+
+  it('times float64 on the fast float64 kernels with --fast-float64', async () => {
+    const r = await sigmax('bench', '--ops', 'softmax', '--size', '2000', '--time', '5', '--dtype', 'float64', '--fast-float64', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(json(r.stdout).fastFloat64, true);
   });
 });
 

@@ -9,6 +9,7 @@ import { positiveInt, positiveNumber } from '../args.js';
 import type { RunState } from '../program.js';
 import { EXIT, Ui, UsageError, table } from '../ui.js';
 import { Rng } from '../../train/rng.js';
+import { getFastFloat64, setFastFloat64 } from '../../wasm/index.js';
 
 interface Case {
   name: string;
@@ -37,14 +38,30 @@ export function benchCommand(program: Command, state: RunState): Command {
     .option('--time <ms>', 'time spent per op and dtype', positiveNumber, 200)
     .option('--ops <names>', `comma-separated subset of: ${CASES.map((c) => c.name).join(', ')}`)
     .addOption(new Option('--dtype <d>', 'float64, float32 or both').choices(['float64', 'float32', 'both']).default('both'))
+    .option('--fast-float64', 'time float64 on the fast float64 kernels (sigmax/wasm setFastFloat64) instead of the exact ones')
     .option('--json', 'print one JSON object with the timings')
     .addHelpText('after', '\nEach op runs repeatedly on seeded random inputs for --time ms after one warm-up call;\nthe figure is wall time per element. A rough guide, not a measurement to compare across machines.')
-    .action((flags: { size: number; time: number; ops?: string; dtype: string; json?: boolean }) => {
-      state.code = bench(flags);
+    .action((flags: BenchFlags) => {
+      const was = getFastFloat64();
+      setFastFloat64(flags.fastFloat64 === true);
+      try {
+        state.code = bench(flags);
+      } finally {
+        setFastFloat64(was);
+      }
     });
 }
 
-function bench(f: { size: number; time: number; ops?: string; dtype: string; json?: boolean }): number {
+interface BenchFlags {
+  size: number;
+  time: number;
+  ops?: string;
+  dtype: string;
+  fastFloat64?: boolean;
+  json?: boolean;
+}
+
+function bench(f: BenchFlags): number {
   const ui = new Ui(f.json === true);
   const wanted = f.ops?.split(',').map((s) => s.trim());
   const unknown = wanted?.filter((w) => !CASES.some((c) => c.name === w));
@@ -54,7 +71,7 @@ function bench(f: { size: number; time: number; ops?: string; dtype: string; jso
   const n = Math.max(ROW, Math.round(f.size / ROW) * ROW);
   const rng = new Rng(7);
   const rows: { op: string; dtype: string; elements: number; calls: number; nsPerElement: number; megaElementsPerSecond: number }[] = [];
-  ui.line(ui.c.bold('sigmax bench') + ui.c.dim(` — ${n.toLocaleString('en-US')} elements per call, ${f.time} ms per op; backend ${sx.getBackend()}`));
+  ui.line(ui.c.bold('sigmax bench') + ui.c.dim(` — ${n.toLocaleString('en-US')} elements per call, ${f.time} ms per op; backend ${sx.getBackend()}${f.fastFloat64 && sx.getBackend() === 'wasm' ? ', fast float64 kernels' : ''}`));
   for (const dtype of dtypes) {
     const make = (lo: number, hi: number) => {
       const a = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
@@ -88,6 +105,6 @@ function bench(f: { size: number; time: number; ops?: string; dtype: string; jso
     ...rows.map((r) => [r.op, r.dtype, r.nsPerElement.toFixed(1), r.megaElementsPerSecond.toFixed(2)]),
   ]);
   for (const l of lines) ui.line(l);
-  ui.result({ command: 'bench', backend: sx.getBackend(), elementsPerCall: n, msPerOp: f.time, results: rows });
+  ui.result({ command: 'bench', backend: sx.getBackend(), fastFloat64: f.fastFloat64 === true && sx.getBackend() === 'wasm', elementsPerCall: n, msPerOp: f.time, results: rows });
   return EXIT.ok;
 }
