@@ -332,41 +332,57 @@ export function crossEntropy4(
 ): bool {
   if (!expGroup(x, scratch, n, true)) return false;
   groupLogs();
-  let c01 = f64x2.splat(0);
-  let c23 = f64x2.splat(0);
-  // per lane: the loss, the gradient's scale g/S and the target's entry −g·(1 − p_t)
-  let tg0: f64 = 0, tg1: f64 = 0, tg2: f64 = 0, tg3: f64 = 0;
-  for (let j = 0; j < 4; j++) {
-    const t = load<i32>(targets + (<usize>j << 2));
-    let c: f64 = 0;
-    let tgv: f64 = 0;
-    if (t == ignoreIndex) {
-      store<f64>(lossOut + (<usize>j << 3), 0);
-    } else {
-      const xr = x + ((<usize>j * <usize>n) << 2);
-      const wt: f64 = classWeight ? load<f64>(classWeight + (<usize>t << 3)) : 1.0;
-      const m = <f64>laneM(j);
-      const sp = laneS(j);
-      const k = laneK(j);
-      const l = laneLog(j);
-      const xt = <f64>load<f32>(xr + (<usize>t << 2));
-      store<f64>(lossOut + (<usize>j << 3), wt * (l - (xt - m)));
-      if (grad) {
-        const g = gradScale * (gradScales ? load<f64>(gradScales + (<usize>j << 3)) : 1.0) * wt / gradDivisor;
-        const sTotal = k * SCALE + sp;
-        // e_t is lane j of column t (rows 0, 1 then rows 2, 3, float64)
-        const et = load<f64>(scratch + (<usize>n << 4) + (<usize>t << 5) + (<usize>j << 3));
-        const oneMinusPt = et == SCALE && k == 1 ? sp / sTotal : 1.0 - et / sTotal;
-        c = g / sTotal;
-        tgv = -g * oneMinusPt;
-      }
-    }
-    if (j == 0) { c01 = f64x2.replace_lane(c01, 0, c); tg0 = tgv; }
-    else if (j == 1) { c01 = f64x2.replace_lane(c01, 1, c); tg1 = tgv; }
-    else if (j == 2) { c23 = f64x2.replace_lane(c23, 0, c); tg2 = tgv; }
-    else { c23 = f64x2.replace_lane(c23, 1, c); tg3 = tgv; }
-  }
+  // The per-row scalars of the four rows as two f64x2 (rows 0, 1 and rows 2, 3), by the same
+  // formulas and in the same order as crossEntropyRow, so each row's bits match the row kernel's.
+  const t0 = load<i32>(targets);
+  const t1 = load<i32>(targets, 4);
+  const t2 = load<i32>(targets, 8);
+  const t3 = load<i32>(targets, 12);
+  // an ignored row reads entry 0 (its results are zeroed below)
+  const u0 = t0 == ignoreIndex ? 0 : t0;
+  const u1 = t1 == ignoreIndex ? 0 : t1;
+  const u2 = t2 == ignoreIndex ? 0 : t2;
+  const u3 = t3 == ignoreIndex ? 0 : t3;
+  const keep01 = i64x2.replace_lane(i64x2.splat(t0 == ignoreIndex ? 0 : -1), 1, t1 == ignoreIndex ? 0 : -1);
+  const keep23 = i64x2.replace_lane(i64x2.splat(t2 == ignoreIndex ? 0 : -1), 1, t3 == ignoreIndex ? 0 : -1);
+  const wt01 = classWeight ? f64x2.replace_lane(f64x2.splat(load<f64>(classWeight + (<usize>u0 << 3))), 1, load<f64>(classWeight + (<usize>u1 << 3))) : f64x2.splat(1);
+  const wt23 = classWeight ? f64x2.replace_lane(f64x2.splat(load<f64>(classWeight + (<usize>u2 << 3))), 1, load<f64>(classWeight + (<usize>u3 << 3))) : f64x2.splat(1);
+  const s = <usize>n << 2;
+  const xt01 = f64x2.replace_lane(f64x2.splat(<f64>load<f32>(x + (<usize>u0 << 2))), 1, <f64>load<f32>(x + s + (<usize>u1 << 2)));
+  const xt23 = f64x2.replace_lane(f64x2.splat(<f64>load<f32>(x + 2 * s + (<usize>u2 << 2))), 1, <f64>load<f32>(x + 3 * s + (<usize>u3 << 2)));
+  const gm = G_M;
+  const m01 = f64x2.promote_low_f32x4(gm);
+  const m23 = f64x2.promote_low_f32x4(v128.shuffle<f32>(gm, gm, 2, 3, 0, 1));
+  // loss = w_t·(l − (x_t − m)), 0 for an ignored row
+  v128.store(lossOut, v128.and(f64x2.mul(wt01, f64x2.sub(G_L01, f64x2.sub(xt01, m01))), keep01));
+  v128.store(lossOut, v128.and(f64x2.mul(wt23, f64x2.sub(G_L23, f64x2.sub(xt23, m23))), keep23), 16);
   if (!grad) return true;
+  const gk = G_K;
+  const k01 = f64x2.convert_low_i32x4_s(gk);
+  const k23 = f64x2.convert_low_i32x4_s(v128.shuffle<i32>(gk, gk, 2, 3, 0, 1));
+  const gs01 = gradScales ? v128.load(gradScales) : f64x2.splat(1);
+  const gs23 = gradScales ? v128.load(gradScales, 16) : f64x2.splat(1);
+  const g01 = f64x2.div(f64x2.mul(f64x2.mul(f64x2.splat(gradScale), gs01), wt01), f64x2.splat(gradDivisor));
+  const g23 = f64x2.div(f64x2.mul(f64x2.mul(f64x2.splat(gradScale), gs23), wt23), f64x2.splat(gradDivisor));
+  const st01 = f64x2.add(f64x2.mul(k01, f64x2.splat(SCALE)), G_S01);
+  const st23 = f64x2.add(f64x2.mul(k23, f64x2.splat(SCALE)), G_S23);
+  // e_t is lane j of column t (rows 0, 1 then rows 2, 3, float64)
+  const e = scratch + (<usize>n << 4);
+  const et01 = f64x2.replace_lane(f64x2.splat(load<f64>(e + (<usize>u0 << 5))), 1, load<f64>(e + (<usize>u1 << 5) + 8));
+  const et23 = f64x2.replace_lane(f64x2.splat(load<f64>(e + (<usize>u2 << 5) + 16)), 1, load<f64>(e + (<usize>u3 << 5) + 24));
+  // 1 − p_t without cancellation: S'/S where t is the only max
+  const only01 = v128.and(f64x2.eq(et01, f64x2.splat(SCALE)), f64x2.eq(k01, f64x2.splat(1)));
+  const only23 = v128.and(f64x2.eq(et23, f64x2.splat(SCALE)), f64x2.eq(k23, f64x2.splat(1)));
+  const omp01 = v128.bitselect(f64x2.div(G_S01, st01), f64x2.sub(f64x2.splat(1), f64x2.div(et01, st01)), only01);
+  const omp23 = v128.bitselect(f64x2.div(G_S23, st23), f64x2.sub(f64x2.splat(1), f64x2.div(et23, st23)), only23);
+  const c01 = v128.and(f64x2.div(g01, st01), keep01);
+  const c23 = v128.and(f64x2.div(g23, st23), keep23);
+  const tg01 = f64x2.mul(f64x2.neg(g01), omp01);
+  const tg23 = f64x2.mul(f64x2.neg(g23), omp23);
+  const tg0 = f64x2.extract_lane(tg01, 0);
+  const tg1 = f64x2.extract_lane(tg01, 1);
+  const tg2 = f64x2.extract_lane(tg23, 0);
+  const tg3 = f64x2.extract_lane(tg23, 1);
   scaleGroup(scratch, grad, n, c01, c23);
   for (let j = 0; j < 4; j++) {
     const t = load<i32>(targets + (<usize>j << 2));
