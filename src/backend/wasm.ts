@@ -364,7 +364,9 @@ const STAGE = 1 << 16;
 
 /** Rows per chunk: cache-sized when anything is staged on one thread, else up to CHUNK elements (bounding the memory). */
 function rowsPerChunk(rows: number, n: number, staged: boolean): number {
-  return Math.min(rows, Math.max(1, Math.floor((staged && wantThreads === 1 ? STAGE : CHUNK) / n)));
+  const per = Math.max(1, Math.floor((staged && wantThreads === 1 ? STAGE : CHUNK) / n));
+  // short rows: whole four-row groups per chunk, as in split()
+  return Math.min(rows, n <= SMALL_N ? Math.max(4, per - (per % 4)) : per);
 }
 
 /** Runs `body(r0, rows)` over chunks of `per` whole rows. */
@@ -375,10 +377,14 @@ function chunks(totalRows: number, per: number, body: (r0: number, rows: number)
 /** Splits `rows` rows of n elements into per-thread ranges [first row, count]. */
 function split(rows: number, n: number): [number, number][] {
   const t = Math.max(1, Math.min(wantThreads, rows, Math.floor((rows * n) / THREAD_MIN)));
+  // short rows go four at a time (assembly/ops/small.ts): boundaries on multiples of 4 keep
+  // every row in the same kernel (a four-row group or the row kernel) for any split
+  const g = n <= SMALL_N ? 4 : 1;
+  const at = (k: number) => (k === t ? rows : g * Math.floor(Math.floor((rows * k) / t) / g));
   const out: [number, number][] = [];
   for (let k = 0; k < t; k++) {
-    const a = Math.floor((rows * k) / t);
-    const b = Math.floor((rows * (k + 1)) / t);
+    const a = at(k);
+    const b = at(k + 1);
     if (b > a) out.push([a, b - a]);
   }
   return out;
