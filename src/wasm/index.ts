@@ -17,7 +17,7 @@
 // setFastFloat64(true) trades float64's correct rounding for speed: float64 softmax, logSoftmax,
 // logSumExp (last axis, temperature 1), sigmoid and class-index crossEntropy then run SIMD
 // float64 kernels within the documented bounds (2 ulp elementwise, 4 ulp softmax family, 8 ulp
-// gradients; measured worst 2.3 ulp) at about 19× the reference's speed (bench/FLOAT64-RESULTS.md).
+// gradients; measured worst 2.3 ulp) at 10–21× the reference's speed (bench/FLOAT64-RESULTS.md).
 
 import { freeWasmFloat32Array, isWasmFloat32Array, setWasmFloat64Fast, wasmFloat32Array, wasmFloat64Fast } from '../backend/wasm.js';
 import { fail, show } from '../core/errors.js';

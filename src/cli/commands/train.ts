@@ -63,7 +63,7 @@ export function trainCommand(program: Command, state: RunState): Command {
     .option('--out <file>', 'save the trained model as JSON')
     .option('--plot <file.svg>', 'save the loss curve (train and validation) as SVG')
     .option('--json', 'print one JSON object with the figures')
-    .option('--exact', 'run float64 on the correctly rounded reference kernels (by default training uses the fast float64 kernels: about 1.5× faster, within 2–8 ulp)')
+    .option('--exact', 'run float64 on the correctly rounded reference kernels (by default training uses the fast float64 kernels where they apply: the softmax and MLP models train about 1.5× faster, within 2–8 ulp)')
     .addHelpText(
       'after',
       `
