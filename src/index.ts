@@ -37,7 +37,7 @@ export {
   type NllLossOptions,
   type Target,
   type LossValue,
-} from './losses/crossEntropy.js';
+} from './ops/crossEntropy.js';
 export {
   binaryCrossEntropy,
   binaryCrossEntropyBackward,
@@ -47,7 +47,7 @@ export {
   binaryCrossEntropyWithLogitsWithGrad,
   type BinaryCrossEntropyOptions,
   type BinaryCrossEntropyWithLogitsOptions,
-} from './losses/binaryCrossEntropy.js';
-export type { ReductionOptions, BackwardOptions, WithGradOptions, LossOutOptions, LossWithGrad } from './losses/common.js';
+} from './ops/binaryCrossEntropy.js';
+export type { ReductionOptions, BackwardOptions, WithGradOptions, LossOutOptions, LossWithGrad } from './core/losses.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult, type ValueAndGrad } from './ops/gradcheck.js';
 export { setBackend, getBackend, setThreads, getThreads, type BackendName } from './backend/index.js';

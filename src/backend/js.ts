@@ -4,7 +4,8 @@
 import type { Kernels } from './kernels.js';
 import * as act from '../reference/activations.js';
 import * as sm from '../reference/softmax.js';
-import * as loss from '../reference/losses.js';
+import * as ce from '../reference/crossEntropy.js';
+import * as bce from '../reference/binaryCrossEntropy.js';
 
 export const jsKernels: Kernels = {
   name: 'js',
@@ -21,8 +22,8 @@ export const jsKernels: Kernels = {
   logSoftmaxBackward: sm.logSoftmaxBackward,
   softmaxJvp: sm.softmaxJvp,
   softmaxJacobian: sm.softmaxJacobian,
-  crossEntropy: loss.crossEntropy,
-  nllLoss: loss.nllLoss,
-  binaryCrossEntropy: loss.binaryCrossEntropy,
-  binaryCrossEntropyWithLogits: loss.binaryCrossEntropyWithLogits,
+  crossEntropy: ce.crossEntropy,
+  nllLoss: ce.nllLoss,
+  binaryCrossEntropy: bce.binaryCrossEntropy,
+  binaryCrossEntropyWithLogits: bce.binaryCrossEntropyWithLogits,
 };

@@ -17,7 +17,7 @@ import type { BinaryLossArgs, ClassLossArgs, DDSum, Kernels } from './kernels.js
 import { jsKernels } from './js.js';
 import { type Part, Pool, threadsSupported } from './pool.js';
 import { R, ddAdd } from '../reference/dd.js';
-import { broadcastIndex } from '../reference/losses.js';
+import { broadcastIndex } from '../reference/binaryCrossEntropy.js';
 import { WASM_BASE64, WASM_RELAXED_BASE64, WASM_SHARED_BASE64, WASM_SHARED_RELAXED_BASE64 } from './wasm-binary.js';
 
 /** The kernels' exports, by name; argument lists are byte offsets and counts (see assembly/). */

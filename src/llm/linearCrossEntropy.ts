@@ -15,8 +15,8 @@ import {
   readGradOutput,
   readIndexTarget,
   reduce,
-} from '../losses/common.js';
-import type { Target } from '../losses/crossEntropy.js';
+} from '../core/losses.js';
+import type { Target } from '../ops/crossEntropy.js';
 import { R, ddAdd, ddDiv, ddMul, ddMulD, expDD, fastTwoSum, logDD, roundF32, twoSum } from '../reference/dd.js';
 import { expNeg } from './expNeg.js';
 import { gemm } from './matmul.js';

@@ -7,8 +7,8 @@ import { fail, show } from '../core/errors.js';
 import { booleanOption, checkOptions, numberOption } from '../core/options.js';
 import { readArg } from '../core/tensor.js';
 import { layoutOf, normalizeAxis, reducedShape } from '../core/shape.js';
-import { type Target } from '../losses/crossEntropy.js';
-import { isIntArray, readClassWeight } from '../losses/common.js';
+import { type Target } from '../ops/crossEntropy.js';
+import { isIntArray, readClassWeight } from '../core/losses.js';
 import { R, ddAdd, ddMul, ddMulD, expDD, logDD, twoSum } from '../reference/dd.js';
 import { DH, DL, ROW_MAX, RowKind, SUM_H, SUM_L, rowExp, rowKind } from '../reference/softmax.js';
 

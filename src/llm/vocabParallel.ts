@@ -7,8 +7,8 @@
 import { fail, show } from '../core/errors.js';
 import { checkOptions, numberOption } from '../core/options.js';
 import { type FloatArray, type Input, type Output, makeResult, readArg } from '../core/tensor.js';
-import { reduce } from '../losses/common.js';
-import type { Target } from '../losses/crossEntropy.js';
+import { reduce } from '../core/losses.js';
+import type { Target } from '../ops/crossEntropy.js';
 import {
   type LinearCrossEntropyOptions,
   type LinearCrossEntropyResult,

@@ -17,7 +17,7 @@ import {
   readBroadcast,
   readGradOutput,
   reduce,
-} from './common.js';
+} from '../core/losses.js';
 import type { LossValue } from './crossEntropy.js';
 
 export interface BinaryCrossEntropyOptions extends ReductionOptions {

@@ -22,7 +22,7 @@ import {
   readGradOutput,
   readIndexTarget,
   reduce,
-} from './common.js';
+} from '../core/losses.js';
 
 /**
  * A target: class indices (a number for 1-D logits, a number[] of integers, an integer typed

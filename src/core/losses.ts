@@ -2,9 +2,9 @@
 // options, the gradient scaling of each reduction, and the final mean/sum. Everything is validated
 // before any kernel runs, so a thrown error leaves `out` untouched.
 
-import { fail, show } from '../core/errors.js';
-import { checkOptions, enumOption, reductionOption, type Reduction } from '../core/options.js';
-import { type Arg, type FloatArray, type Input, type Out, type Result, describe, isFloatArray, isTensorLike, makeResult, readArg, sameShape, sizeOf } from '../core/tensor.js';
+import { fail, show } from './errors.js';
+import { checkOptions, enumOption, reductionOption, type Reduction } from './options.js';
+import { type Arg, type FloatArray, type Input, type Out, type Result, describe, isFloatArray, isTensorLike, makeResult, readArg, sameShape, sizeOf } from './tensor.js';
 import type { Broadcast, DDSum } from '../backend/kernels.js';
 import { R, ddAdd, ddDiv } from '../reference/dd.js';
 
