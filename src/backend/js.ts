@@ -2,12 +2,13 @@
 // It is the ground truth every other backend is tested against.
 
 import type { Kernels } from './kernels.js';
+import { traceKernel } from './trace.js';
 import * as act from '../reference/activations.js';
 import * as sm from '../reference/softmax.js';
 import * as ce from '../reference/crossEntropy.js';
 import * as bce from '../reference/binaryCrossEntropy.js';
 
-export const jsKernels: Kernels = {
+const reference: Kernels = {
   name: 'js',
   sigmoid: act.sigmoid,
   logSigmoid: act.logSigmoid,
@@ -27,3 +28,19 @@ export const jsKernels: Kernels = {
   binaryCrossEntropy: bce.binaryCrossEntropy,
   binaryCrossEntropyWithLogits: bce.binaryCrossEntropyWithLogits,
 };
+
+/** Each reference kernel, recorded as `js:<name>` for sigmax/debug's traceKernels. */
+function traced(k: Kernels): Kernels {
+  const out: Record<string, unknown> = { name: k.name };
+  for (const [name, f] of Object.entries(k)) {
+    if (typeof f !== 'function') continue;
+    const tag = `js:${name}`;
+    out[name] = (...args: unknown[]) => {
+      traceKernel(tag);
+      return (f as (...a: unknown[]) => unknown)(...args);
+    };
+  }
+  return out as unknown as Kernels;
+}
+
+export const jsKernels: Kernels = traced(reference);

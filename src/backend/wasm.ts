@@ -16,6 +16,7 @@ import type { Layout } from '../core/shape.js';
 import type { BinaryLossArgs, ClassLossArgs, DDSum, Kernels } from './kernels.js';
 import { jsKernels } from './js.js';
 import { type Part, Pool, threadsSupported } from './pool.js';
+import { traceKernel } from './trace.js';
 import { R, ddAdd } from '../reference/dd.js';
 import { broadcastIndex } from '../reference/binaryCrossEntropy.js';
 import { WASM_BASE64, WASM_RELAXED_BASE64, WASM_SHARED_BASE64, WASM_SHARED_RELAXED_BASE64 } from './wasm-binary.js';
@@ -272,6 +273,7 @@ class Heap {
 
   /** Runs the parts: the first here, the others on the pool's workers. */
   run(parts: Part[]): void {
+    if (parts.length > 0) traceKernel(`wasm:${NAMES[parts[0].fn]}`);
     const call = (p: Part) => this.ex[NAMES[p.fn]](...p.args);
     if (this.pool === null || parts.length === 1) parts.forEach(call);
     else this.pool.run(parts, call);
