@@ -10,6 +10,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { crossEntropyWithGrad, getBackend, tensor, type Tensor } from '../src/index.js';
 import { createRng, linearCrossEntropy, matmul, sample } from '../src/llm/index.js';
+import { uniform } from '../src/core/rng.js';
 
 interface Config {
   variant: 'unfused' | 'fused' | 'fused-two-pass';
@@ -34,16 +35,10 @@ interface ChildResult {
 /** Mebibyte. */
 const MB = 1024 * 1024;
 
-/** Deterministic pseudo-random floats in [−a, a) (mulberry32), written straight into the array. */
+/** Deterministic pseudo-random floats in [−a, a) (the library's shared generator), written straight into the array. */
 function fill(x: Float32Array, seed: number, a: number): void {
-  let s = seed >>> 0;
-  for (let i = 0; i < x.length; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    x[i] = ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * a;
-  }
+  const r = uniform(seed);
+  for (let i = 0; i < x.length; i++) x[i] = (r() * 2 - 1) * a;
 }
 
 function gc(): void {

@@ -11,55 +11,21 @@ import { layoutOf, normalizeAxis } from '../core/shape.js';
 import { logSoftmax, type SoftmaxOptions } from '../ops/softmax.js';
 import { R, ddAdd, ddMulD } from '../reference/dd.js';
 import { expNeg } from './expNeg.js';
+import { type Rng, Xoshiro128 } from '../core/rng.js';
 
-/** A seeded uniform generator (xoshiro128**). */
-export interface Rng {
-  /** The next 32 random bits as an unsigned integer. */
-  nextUint32(): number;
-  /** A uniform double in [0, 1) with 53 random bits. */
-  nextFloat(): number;
-}
-
-/** splitmix32: expands a 32-bit seed into well-mixed state words. */
-function splitmix32(state: { s: number }): number {
-  state.s = (state.s + 0x9e3779b9) | 0;
-  let z = state.s;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-  return (z ^ (z >>> 16)) >>> 0;
-}
+export type { Rng } from '../core/rng.js';
 
 /**
- * A reproducible generator: xoshiro128** (Blackman and Vigna) seeded through splitmix32 from an
- * integer seed (any safe integer; its low and high 32 bits both count). The same seed gives the
- * same sequence on every platform.
+ * A reproducible generator: the library's shared xoshiro128** (src/core/rng.ts; the same stream
+ * as sigmax/train's Rng for the same seed) seeded through splitmix32 from an integer seed (any
+ * safe integer; its low and high 32 bits both count). The same seed gives the same sequence on
+ * every platform.
  */
 export function createRng(seed: number): Rng {
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) fail('createRng', 'INVALID_OPTION', `seed must be a safe integer, got ${show(seed)}`);
-  const st = { s: (seed | 0) ^ Math.imul(Math.floor(seed / 4294967296) | 0, 0x27d4eb2f) };
-  let a = splitmix32(st);
-  let b = splitmix32(st);
-  let c = splitmix32(st);
-  let d = splitmix32(st);
-  if ((a | b | c | d) === 0) a = 1;
-  const next = (): number => {
-    const r = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
-    const t = b << 9;
-    c ^= a;
-    d ^= b;
-    b ^= c;
-    a ^= d;
-    c ^= t;
-    d = rotl(d, 11);
-    return r;
-  };
-  return {
-    nextUint32: next,
-    nextFloat: () => ((next() >>> 5) * 67108864 + (next() >>> 6)) / 9007199254740992,
-  };
+  const g = new Xoshiro128(seed);
+  return { nextUint32: () => g.nextUint32(), nextFloat: () => g.nextFloat() };
 }
-
-const rotl = (x: number, k: number): number => (x << k) | (x >>> (32 - k));
 
 export interface SampleOptions {
   /** Divides the logits: p ∝ e^(z/T). A finite number ≥ 0; 0 (or below 2^−1024) picks the argmax (greedy). Default 1. */

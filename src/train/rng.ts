@@ -1,56 +1,36 @@
-// Seeded pseudo-random numbers for training: xoshiro128** seeded through splitmix32, so a seed
-// fixes every shuffle, initial weight and sampled name. Not for cryptography.
+// Seeded pseudo-random numbers for training: the shared xoshiro128** of src/core/rng.ts with
+// helpers (uniform, int, normal, shuffle, categorical), so a seed fixes every shuffle, initial
+// weight and sampled name. Not for cryptography.
 
-/** One step of splitmix32: spreads a 32-bit seed over the generator's four words. */
-function splitmix32(s: number): [number, number] {
-  s = (s + 0x9e3779b9) | 0;
-  let z = s;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-  return [s, (z ^ (z >>> 16)) >>> 0];
-}
+import { Xoshiro128 } from '../core/rng.js';
 
-/** A deterministic generator: the same seed gives the same stream on every platform. */
+/**
+ * A deterministic generator: the same seed gives the same stream on every platform. It draws
+ * from the library's shared generator (src/core/rng.ts), so `new Rng(s)` and sigmax/llm's
+ * `createRng(s)` give the same numbers; the helpers below only shape them.
+ */
 export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  private readonly g: Xoshiro128;
   private spare = NaN;
 
   constructor(seed = 0) {
     if (!Number.isFinite(seed)) throw new RangeError(`Rng: seed must be a finite number, got ${seed}`);
-    // Fold seeds beyond 32 bits in, so 2^32 + 1 and 1 differ.
-    let s = (seed | 0) ^ Math.floor(seed / 4294967296);
-    const w: number[] = [];
-    for (let i = 0; i < 4; i++) {
-      const [next, word] = splitmix32(s);
-      s = next;
-      w.push(word);
-    }
-    [this.a, this.b, this.c, this.d] = w;
-    // xoshiro's one forbidden state is all zeros; splitmix32 never gives four zero words, but be sure.
-    if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
+    this.g = new Xoshiro128(seed);
   }
 
   /** The next 32 random bits as an unsigned integer. */
   nextUint32(): number {
-    const r = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
-    const t = this.b << 9;
-    this.c ^= this.a;
-    this.d ^= this.b;
-    this.b ^= this.c;
-    this.a ^= this.d;
-    this.c ^= t;
-    this.d = rotl(this.d, 11);
-    return r;
+    return this.g.nextUint32();
   }
 
   /** A uniform double in [0, 1) with 53 random bits. */
   next(): number {
-    const hi = this.nextUint32() >>> 5; // 27 bits
-    const lo = this.nextUint32() >>> 6; // 26 bits
-    return (hi * 67108864 + lo) / 9007199254740992; // (hi·2^26 + lo) / 2^53
+    return this.g.nextFloat();
+  }
+
+  /** The same as next(), under the name sigmax/llm's generators use. */
+  nextFloat(): number {
+    return this.g.nextFloat();
   }
 
   /** A uniform integer in [0, n). */
@@ -102,8 +82,4 @@ export class Rng {
     for (let i = length - 1; i >= 0; i--) if (weights[offset + i] > 0) return i;
     return length - 1;
   }
-}
-
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
 }

@@ -3,19 +3,13 @@
 // with Adam. The loss, its gradient, σ and σ′ all come from sigmax.
 
 import { crossEntropyWithGrad, sigmoid, sigmoidBackward, softmax, tensor } from 'sigmax';
+import { uniform } from '../../src/core/rng.js';
 
 export const CLASSES = 3;
 
-/** mulberry32: a small, well-mixed 32-bit generator, so a seed always gives the same data. */
+/** The library's seeded generator (src/core/rng.ts), so a seed always gives the same data. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return uniform(seed);
 }
 
 function gaussian(rand: () => number): number {
