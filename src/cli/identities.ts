@@ -1,36 +1,21 @@
 // The numerical checks behind `sigmax demo` (the tutorial's identities) and `sigmax gradcheck`
-// (every op and loss against central differences), at seeded random points, in float64.
+// (every op and loss against central differences), at seeded random points, in float64. The math
+// lives here; which op is checked by which check comes from the op manifest (src/ops/manifest.ts:
+// `gradcheck` and `identities`), and the random points are drawn in one fixed order whatever runs.
 
 import {
-  binaryCrossEntropy,
-  binaryCrossEntropyBackward,
-  binaryCrossEntropyWithGrad,
   binaryCrossEntropyWithLogits,
-  binaryCrossEntropyWithLogitsBackward,
-  binaryCrossEntropyWithLogitsWithGrad,
   crossEntropy,
-  crossEntropyBackward,
-  crossEntropyWithGrad,
   gradcheck,
-  logSigmoid,
-  logSigmoidBackward,
   logSoftmax,
-  logSoftmaxBackward,
-  logSumExp,
-  nllLoss,
-  nllLossWithGrad,
   sigmoid,
-  sigmoidBackward,
   softmax,
-  softmaxBackward,
   softmaxJacobian,
-  softmaxJvp,
-  softplus,
-  softplusBackward,
   tensor,
   type GradcheckResult,
   type Tensor,
 } from '../index.js';
+import { ALL_OPS, opByName, type GradcheckName, type IdentityName, type Op } from '../ops/manifest.js';
 import { Rng } from '../train/rng.js';
 
 /** One check: what was compared, the largest error measured and the tolerance it must meet. */
@@ -77,33 +62,33 @@ function merge(name: string, method: string, rows: number, rs: GradcheckResult[]
   };
 }
 
-/** The tutorial's identities, each measured at random points. */
-export function tutorialIdentities(seed = 1): Check[] {
-  const rng = new Rng(seed);
-  const checks: Check[] = [];
+/** One tutorial identity: draws its points from rng (in table order) and measures. */
+type Identity = (rng: Rng) => Check;
 
+/** The tutorial's identities, in the tutorial's order (the order they draw their points in). */
+const IDENTITIES: Record<IdentityName, Identity> = {
   // σ(z) = 1 − σ(−z): both sides rounded once each, so they differ by at most about eps.
-  {
+  sigmoidSymmetry(rng) {
     const z = uniform(rng, 1000, -30, 30);
     const s = sigmoid(z);
     const t = sigmoid(z.map((v) => -v));
     let err = 0;
     for (let i = 0; i < z.length; i++) err = Math.max(err, Math.abs(s[i] - (1 - t[i])));
-    checks.push({ name: 'σ(z) = 1 − σ(−z)', method: `direct comparison, ${z.length} points`, maxError: err, tolerance: `2 eps = ${(2 * EPS).toExponential(1)}`, ok: err <= 2 * EPS, points: z.length });
-  }
+    return { name: 'σ(z) = 1 − σ(−z)', method: `direct comparison, ${z.length} points`, maxError: err, tolerance: `2 eps = ${(2 * EPS).toExponential(1)}`, ok: err <= 2 * EPS, points: z.length };
+  },
 
   // σ′ = σ(1 − σ): the tutorial's derivative, built from σ alone, against central differences.
-  {
+  sigmoidDerivative(rng) {
     const z = uniform(rng, 64, -8, 8);
     const r = gradcheck((x: Float64Array) => {
       const s = sigmoid(x);
       return { value: s.reduce((a, b) => a + b, 0), grad: s.map((p) => p * (1 - p)) };
     }, z);
-    checks.push(fromGradcheck("σ′(z) = σ(z)(1 − σ(z))", 'gradcheck of Σσ(z)', z.length, r));
-  }
+    return fromGradcheck("σ′(z) = σ(z)(1 − σ(z))", 'gradcheck of Σσ(z)', z.length, r);
+  },
 
   // ∂p_i/∂z_j = p_i δ_ij − p_i p_j: the Jacobian from the formula, row by row, against central differences of p_i.
-  {
+  softmaxJacobian(rng) {
     const rs: GradcheckResult[] = [];
     let jacobianError = 0;
     const C = 5;
@@ -122,11 +107,11 @@ export function tutorialIdentities(seed = 1): Check[] {
     // The library's own Jacobian must agree with the formula too (both built from the same p).
     c.method += `; softmaxJacobian within ${jacobianError.toExponential(1)}`;
     c.ok &&= jacobianError <= 4 * EPS;
-    checks.push(c);
-  }
+    return c;
+  },
 
   // ∂L/∂z = p − y for cross-entropy (summed over a batch).
-  {
+  crossEntropyGradient(rng) {
     const B = 8;
     const C = 5;
     const z = tensor(uniform(rng, B * C, -4, 4), [B, C]);
@@ -137,22 +122,22 @@ export function tutorialIdentities(seed = 1): Check[] {
       for (let b = 0; b < B; b++) grad[b * C + t[b]] -= 1;
       return { value: crossEntropy(x, t, { reduction: 'sum' }), grad };
     }, z);
-    checks.push(fromGradcheck('∂CE/∂z = p − y', 'gradcheck of Σ cross-entropy', B * C, r));
-  }
+    return fromGradcheck('∂CE/∂z = p − y', 'gradcheck of Σ cross-entropy', B * C, r);
+  },
 
   // ∂L/∂x = σ(x) − y for binary cross-entropy with logits.
-  {
+  binaryCrossEntropyGradient(rng) {
     const x = uniform(rng, 32, -6, 6);
     const y = Float64Array.from(x, () => rng.int(2));
     const r = gradcheck((v: Float64Array) => {
       const s = sigmoid(v);
       return { value: binaryCrossEntropyWithLogits(v, y, { reduction: 'sum' }), grad: s.map((p, i) => p - y[i]) };
     }, x);
-    checks.push(fromGradcheck('∂BCE/∂x = σ(x) − y', 'gradcheck of Σ BCE with logits', x.length, r));
-  }
+    return fromGradcheck('∂BCE/∂x = σ(x) − y', 'gradcheck of Σ BCE with logits', x.length, r);
+  },
 
   // Formula one −log p_t equals formula two −Σ y_c log p_c with one-hot y.
-  {
+  formulaOneTwo(rng) {
     const B = 200;
     const C = 3;
     const z = tensor(uniform(rng, B * C, -10, 10), [B, C]);
@@ -166,9 +151,20 @@ export function tutorialIdentities(seed = 1): Check[] {
       const f1 = -one[b * C + t[b]];
       err = Math.max(err, Math.abs(f1 - two[b]) / Math.max(Math.abs(f1), Number.MIN_VALUE));
     }
-    checks.push({ name: 'formula one = formula two', method: `−log p_t vs −Σ y_c log p_c (relative), ${B} rows`, maxError: err, tolerance: `4 eps = ${(4 * EPS).toExponential(1)}`, ok: err <= 4 * EPS, points: B });
-  }
-  return checks;
+    return { name: 'formula one = formula two', method: `−log p_t vs −Σ y_c log p_c (relative), ${B} rows`, maxError: err, tolerance: `4 eps = ${(4 * EPS).toExponential(1)}`, ok: err <= 4 * EPS, points: B };
+  },
+};
+
+/** The identities some manifest op names, in the tutorial's order. */
+export function identityNames(): IdentityName[] {
+  const named = new Set(ALL_OPS.flatMap((o) => o.identities ?? []));
+  return (Object.keys(IDENTITIES) as IdentityName[]).filter((k) => named.has(k));
+}
+
+/** The tutorial's identities, each measured at random points. */
+export function tutorialIdentities(seed = 1): Check[] {
+  const rng = new Rng(seed);
+  return identityNames().map((k) => IDENTITIES[k](rng));
 }
 
 /** Σ dy ⊙ f(x) with gradient from the op's VJP: checks an elementwise op and its backward. */
@@ -179,86 +175,119 @@ function vjpCheck(name: string, x: Float64Array | Tensor<Float64Array>, dy: Floa
 
 const dataOf = (t: Float64Array | Tensor<Float64Array>) => (t instanceof Float64Array ? t : t.data);
 
-/** Every op and loss of sigmax, gradient against central differences (float64, gradcheck's default tolerances). */
-export function opGradchecks(seed = 2): Check[] {
+/** The random points of the gradchecks, drawn in one fixed order so that each check sees the same points whichever checks run. */
+function gradcheckPoints(seed: number) {
   const rng = new Rng(seed);
   const n = 40;
-  const x = uniform(rng, n, -8, 8);
-  const dy = uniform(rng, n, -1, 1);
-  const checks: Check[] = [];
-
-  checks.push(vjpCheck('sigmoidBackward', x, dy, (v) => sigmoid(v), (v) => sigmoidBackward(dy, v)));
-  checks.push(vjpCheck('logSigmoidBackward', x, dy, (v) => logSigmoid(v), (v) => logSigmoidBackward(dy, v)));
-  checks.push(vjpCheck('softplusBackward', x, dy, (v) => softplus(v), (v) => softplusBackward(dy, v)));
-  checks.push(vjpCheck('softplusBackward (β = 2)', x, dy, (v) => softplus(v, { beta: 2 }), (v) => softplusBackward(dy, v, { beta: 2 })));
-
   const B = 4;
   const C = 6;
+  const x = uniform(rng, n, -8, 8);
+  const dy = uniform(rng, n, -1, 1);
   const z = tensor(uniform(rng, B * C, -5, 5), [B, C]);
   const g = uniform(rng, B * C, -1, 1);
-  type T = Tensor<Float64Array>;
-  const gt = tensor(g, [B, C]);
-  checks.push(vjpCheck('softmaxBackward', z, g, (v: T) => softmax(v).data, (v: T) => softmaxBackward(gt, softmax(v)).data));
-  checks.push(vjpCheck('softmaxBackward (axis 0)', z, g, (v: T) => softmax(v, { axis: 0 }).data, (v: T) => softmaxBackward(gt, softmax(v, { axis: 0 }), { axis: 0 }).data));
-  checks.push(vjpCheck('logSoftmaxBackward', z, g, (v: T) => logSoftmax(v).data, (v: T) => logSoftmaxBackward(gt, logSoftmax(v)).data));
-  {
+  const row = uniform(rng, C, -5, 5);
+  const v = uniform(rng, C, -1, 1);
+  const u = uniform(rng, C, -1, 1);
+  const t = labels(rng, B, C);
+  const weight = uniform(rng, C, 0.5, 2);
+  const soft = tensor(uniform(rng, B * C, 0, 1), [B, C]);
+  const z3 = tensor(uniform(rng, 2 * C * 3, -4, 4), [2, C, 3]);
+  const t3 = { data: labels(rng, 6, C), shape: [2, 3] };
+  const go = uniform(rng, B, -1, 1);
+  const p = uniform(rng, n, 0.05, 0.95);
+  const y = uniform(rng, n, 0, 1);
+  const w = uniform(rng, n, 0.5, 2);
+  const pw = uniform(rng, n, 0.5, 3);
+  return { n, B, C, x, dy, z, g, gt: tensor(g, [B, C]), row, v, u, t, weight, soft, z3, t3, go, p, y, w, pw };
+}
+
+type Points = ReturnType<typeof gradcheckPoints>;
+type T = Tensor<Float64Array>;
+
+const lossCheck = (name: string, at: Float64Array | Tensor<Float64Array>, f: (v: any) => { loss: unknown; grad: unknown }) =>
+  fromGradcheck(name, 'gradcheck of the loss', dataOf(at).length, gradcheck((v: any) => f(v) as { loss: number; grad: unknown }, at));
+
+/** The forward op of a backward op's manifest entry. */
+const forwardOf = (op: Op) => opByName(op.forward!)!.fn;
+
+/** Each gradcheck of `sigmax gradcheck`, for the op the manifest gives it. */
+const GRADCHECKS: Record<GradcheckName, (op: Op, p: Points) => Check[]> = {
+  activationVjp(op, { x, dy }) {
+    const f = forwardOf(op);
+    const checks = [vjpCheck(op.name, x, dy, (v) => f(v), (v) => op.fn(dy, v))];
+    if (op.options.includes('beta')) checks.push(vjpCheck(`${op.name} (β = 2)`, x, dy, (v) => f(v, { beta: 2 }), (v) => op.fn(dy, v, { beta: 2 })));
+    return checks;
+  },
+  softmaxVjpAlongAxes(op, p) {
+    const f = forwardOf(op);
+    return [
+      ...GRADCHECKS.softmaxVjp(op, p),
+      vjpCheck(`${op.name} (axis 0)`, p.z, p.g, (v: T) => f(v, { axis: 0 }).data, (v: T) => op.fn(p.gt, f(v, { axis: 0 }), { axis: 0 }).data),
+    ];
+  },
+  softmaxVjp(op, { z, g, gt }) {
+    const f = forwardOf(op);
+    return [vjpCheck(op.name, z, g, (v: T) => f(v).data, (v: T) => op.fn(gt, f(v)).data)];
+  },
+  logSumExpGradient(op, { z, g, B, C }) {
     // The gradient of logSumExp is the softmax of its row, scaled by that row's dy.
     const gr = g.subarray(0, B);
-    checks.push(
-      vjpCheck('logSumExp (∇ = softmax)', z, gr, (v: T) => logSumExp(v).data, (v: T) => {
+    return [
+      vjpCheck(`${op.name} (∇ = softmax)`, z, gr, (v: T) => op.fn(v).data, (v: T) => {
         const p = softmax(v).data;
         return p.map((q, k) => q * gr[Math.floor(k / C)]);
       }),
-    );
-  }
-  {
+    ];
+  },
+  softmaxJvp(op, { row, v, u }) {
     // Directional derivative: d/dt Σ u·softmax(z + t v) at t = 0 is u·softmaxJvp(z, v).
-    const row = uniform(rng, C, -5, 5);
-    const v = uniform(rng, C, -1, 1);
-    const u = uniform(rng, C, -1, 1);
-    const r = gradcheck((t: Float64Array) => ({ value: dot(u, softmax(row.map((zi, i) => zi + t[0] * v[i]))), grad: [dot(u, softmaxJvp(row, v))] }), new Float64Array(1));
-    checks.push(fromGradcheck('softmaxJvp', 'gradcheck of t ↦ Σ u·softmax(z + t v)', 1, r));
-    const J = softmaxJacobian(row);
-    const r2 = gradcheck((w: Float64Array) => ({ value: dot(u, softmax(w)), grad: Float64Array.from({ length: C }, (_, j) => { let s = 0; for (let i = 0; i < C; i++) s += u[i] * J[i * C + j]; return s; }) }), row);
-    checks.push(fromGradcheck('softmaxJacobian', 'gradcheck of Σ u·softmax(z), ∇ = Jᵀu', C, r2));
-  }
-
-  const t = labels(rng, B, C);
-  const lossCheck = (name: string, at: Float64Array | Tensor<Float64Array>, f: (v: any) => { loss: unknown; grad: unknown }) =>
-    fromGradcheck(name, 'gradcheck of the loss', dataOf(at).length, gradcheck((v: any) => f(v) as { loss: number; grad: unknown }, at));
-  checks.push(lossCheck('crossEntropyWithGrad', z, (v) => crossEntropyWithGrad(v, t)));
-  checks.push(lossCheck('crossEntropyBackward', z, (v) => ({ loss: crossEntropy(v, t), grad: crossEntropyBackward(v, t) })));
-  {
-    const weight = uniform(rng, C, 0.5, 2);
+    const r = gradcheck((t: Float64Array) => ({ value: dot(u, softmax(row.map((zi, i) => zi + t[0] * v[i]))), grad: [dot(u, op.fn(row, v))] }), new Float64Array(1));
+    return [fromGradcheck(op.name, 'gradcheck of t ↦ Σ u·softmax(z + t v)', 1, r)];
+  },
+  softmaxJacobian(op, { row, u, C }) {
+    const J = op.fn(row) as Float64Array;
+    const r = gradcheck((w: Float64Array) => ({ value: dot(u, softmax(w)), grad: Float64Array.from({ length: C }, (_, j) => { let s = 0; for (let i = 0; i < C; i++) s += u[i] * J[i * C + j]; return s; }) }), row);
+    return [fromGradcheck(op.name, 'gradcheck of Σ u·softmax(z), ∇ = Jᵀu', C, r)];
+  },
+  crossEntropy(op, { z, t, weight, soft, z3, t3, go }) {
     const ti = Int32Array.from(t);
     ti[1] = -100; // ignored
-    checks.push(lossCheck('crossEntropy (weight, ignoreIndex)', z, (v) => crossEntropyWithGrad(v, ti, { weight })));
-    checks.push(lossCheck('crossEntropy (labelSmoothing 0.1)', z, (v) => crossEntropyWithGrad(v, t, { labelSmoothing: 0.1 })));
-    const soft = tensor(uniform(rng, B * C, 0, 1), [B, C]);
-    checks.push(lossCheck('crossEntropy (probability targets)', z, (v) => crossEntropyWithGrad(v, soft, { reduction: 'sum' })));
-    const z3 = tensor(uniform(rng, 2 * C * 3, -4, 4), [2, C, 3]);
-    const t3 = { data: labels(rng, 6, C), shape: [2, 3] };
-    checks.push(lossCheck('crossEntropy (axis 1, [N, C, d])', z3, (v) => crossEntropyWithGrad(v, t3, { axis: 1 })));
-    const go = uniform(rng, B, -1, 1);
-    checks.push(
-      lossCheck("crossEntropy (reduction 'none')", z, (v) => ({
-        loss: dot(go, crossEntropy(v, t, { reduction: 'none' }).data),
-        grad: crossEntropyBackward(v, t, { reduction: 'none', gradOutput: go }),
+    return [
+      lossCheck(`${op.name}WithGrad`, z, (v) => op.withGrad!(v, t)),
+      lossCheck(`${op.name}Backward`, z, (v) => ({ loss: op.fn(v, t), grad: op.backward!(v, t) })),
+      lossCheck(`${op.name} (weight, ignoreIndex)`, z, (v) => op.withGrad!(v, ti, { weight })),
+      lossCheck(`${op.name} (labelSmoothing 0.1)`, z, (v) => op.withGrad!(v, t, { labelSmoothing: 0.1 })),
+      lossCheck(`${op.name} (probability targets)`, z, (v) => op.withGrad!(v, soft, { reduction: 'sum' })),
+      lossCheck(`${op.name} (axis 1, [N, C, d])`, z3, (v) => op.withGrad!(v, t3, { axis: 1 })),
+      lossCheck(`${op.name} (reduction 'none')`, z, (v) => ({
+        loss: dot(go, op.fn(v, t, { reduction: 'none' }).data),
+        grad: op.backward!(v, t, { reduction: 'none', gradOutput: go }),
       })),
-    );
+    ];
+  },
+  nllLoss(op, { z, t, weight }) {
     const lp = logSoftmax(z);
-    checks.push(lossCheck('nllLossWithGrad (weight)', lp, (v) => nllLossWithGrad(v, t, { weight })));
-    checks.push(lossCheck('nllLoss', lp, (v) => ({ loss: nllLoss(v, t), grad: nllLossWithGrad(v, t).grad })));
-  }
-  {
-    const p = uniform(rng, n, 0.05, 0.95);
-    const y = uniform(rng, n, 0, 1);
-    const w = uniform(rng, n, 0.5, 2);
-    checks.push(lossCheck('binaryCrossEntropyWithGrad', p, (v) => binaryCrossEntropyWithGrad(v, y, { weight: w })));
-    checks.push(lossCheck('binaryCrossEntropyBackward', p, (v) => ({ loss: binaryCrossEntropy(v, y), grad: binaryCrossEntropyBackward(v, y) })));
-    const pw = uniform(rng, n, 0.5, 3);
-    checks.push(lossCheck('binaryCrossEntropyWithLogitsWithGrad (posWeight)', x, (v) => binaryCrossEntropyWithLogitsWithGrad(v, y, { weight: w, posWeight: pw })));
-    checks.push(lossCheck('binaryCrossEntropyWithLogitsBackward', x, (v) => ({ loss: binaryCrossEntropyWithLogits(v, y), grad: binaryCrossEntropyWithLogitsBackward(v, y) })));
-  }
-  return checks;
+    return [
+      lossCheck(`${op.name}WithGrad (weight)`, lp, (v) => op.withGrad!(v, t, { weight })),
+      lossCheck(op.name, lp, (v) => ({ loss: op.fn(v, t), grad: op.withGrad!(v, t).grad })),
+    ];
+  },
+  binaryCrossEntropy(op, { p, y, w }) {
+    return [
+      lossCheck(`${op.name}WithGrad`, p, (v) => op.withGrad!(v, y, { weight: w })),
+      lossCheck(`${op.name}Backward`, p, (v) => ({ loss: op.fn(v, y), grad: op.backward!(v, y) })),
+    ];
+  },
+  binaryCrossEntropyWithLogits(op, { x, y, w, pw }) {
+    return [
+      lossCheck(`${op.name}WithGrad (posWeight)`, x, (v) => op.withGrad!(v, y, { weight: w, posWeight: pw })),
+      lossCheck(`${op.name}Backward`, x, (v) => ({ loss: op.fn(v, y), grad: op.backward!(v, y) })),
+    ];
+  },
+};
+
+/** Every op and loss of sigmax that the manifest gives a gradcheck, in manifest order (float64, gradcheck's default tolerances). */
+export function opGradchecks(seed = 2): Check[] {
+  const points = gradcheckPoints(seed);
+  return ALL_OPS.flatMap((op) => (op.gradcheck ? GRADCHECKS[op.gradcheck](op, points) : []));
 }

@@ -59,7 +59,17 @@ export const OPTIONS = {
 export type OptionName = keyof typeof OPTIONS;
 
 /** The checks of `sigmax gradcheck` (src/cli/identities.ts: GRADCHECKS), by name. */
-export type GradcheckName = 'activationVjp' | 'softmaxVjp' | 'logSumExpGradient' | 'softmaxJvp' | 'softmaxJacobian' | 'crossEntropy' | 'nllLoss' | 'binaryLoss';
+export type GradcheckName =
+  | 'activationVjp'
+  | 'softmaxVjpAlongAxes'
+  | 'softmaxVjp'
+  | 'logSumExpGradient'
+  | 'softmaxJvp'
+  | 'softmaxJacobian'
+  | 'crossEntropy'
+  | 'nllLoss'
+  | 'binaryCrossEntropy'
+  | 'binaryCrossEntropyWithLogits';
 
 /** The tutorial's identities of `sigmax demo` (src/cli/identities.ts: IDENTITIES), by name. */
 export type IdentityName = 'sigmoidSymmetry' | 'sigmoidDerivative' | 'softmaxJacobian' | 'crossEntropyGradient' | 'binaryCrossEntropyGradient' | 'formulaOneTwo';
@@ -188,7 +198,7 @@ export const OPS = {
     kernel: 'softmaxBackward',
     wasm: { float32: 'softmaxBackwardF32', float64: null },
     fixtures: ['softmax/softmax-grad.json'],
-    gradcheck: 'softmaxVjp',
+    gradcheck: 'softmaxVjpAlongAxes',
   },
   logSoftmaxBackward: {
     family: 'softmax',
@@ -287,7 +297,7 @@ export const OPS = {
     wasm: { float32: null, float64: null },
     fixtures: ['losses/binaryCrossEntropy.json'],
     about: '−[y log p + (1 − y) log(1 − p)] (--target: y)',
-    gradcheck: 'binaryLoss',
+    gradcheck: 'binaryCrossEntropy',
   },
   binaryCrossEntropyWithLogits: {
     family: 'binaryCrossEntropy',
@@ -301,7 +311,7 @@ export const OPS = {
     wasm: { float32: 'bceWithLogitsF32', float64: null },
     fixtures: ['losses/binaryCrossEntropyWithLogits.json'],
     about: 'the same on logits x, p = σ(x)',
-    gradcheck: 'binaryLoss',
+    gradcheck: 'binaryCrossEntropyWithLogits',
     identities: ['binaryCrossEntropyGradient'],
   },
 } as const satisfies Record<string, OpSpec>;

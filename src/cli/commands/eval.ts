@@ -1,31 +1,22 @@
 /// <reference types="node" />
 // `sigmax eval <op> <numbers…>`: any sigmax op from the command line, on a flat list of numbers
 // or a tensor (--shape), in float64 or float32, with the op's options and, for losses, the gradient.
+// The ops, their arguments and which flag applies to which op come from src/ops/manifest.ts.
 
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import * as sx from '../../index.js';
 import { integer, nonNegativeNumber, numberList, parseNumber, positiveNumber, sizeList } from '../args.js';
+import { ALL_OPS, OPTIONS, type Op, type OptionName } from '../../ops/manifest.js';
 import type { RunState } from '../program.js';
 import { EXIT, Ui, UsageError } from '../ui.js';
 
-type Kind = 'elementwise' | 'backward' | 'softmax' | 'reduce' | 'jacobian' | 'loss';
+/** The ops `sigmax eval` offers: those of the manifest with a one-line formula. */
+export const EVAL_OPS: readonly Op[] = ALL_OPS.filter((o) => o.about !== undefined);
+const OPS = new Map(EVAL_OPS.map((o) => [o.name as string, o]));
 
-const OPS: Record<string, { kind: Kind; about: string }> = {
-  sigmoid: { kind: 'elementwise', about: '1 / (1 + e^−x)' },
-  logSigmoid: { kind: 'elementwise', about: 'log σ(x)' },
-  softplus: { kind: 'elementwise', about: 'log(1 + e^(βx))/β (--beta, --threshold)' },
-  sigmoidBackward: { kind: 'backward', about: 'dy·σ(x)(1 − σ(x)) (dy: --dy, default 1)' },
-  logSigmoidBackward: { kind: 'backward', about: 'dy·σ(−x)' },
-  softplusBackward: { kind: 'backward', about: 'dy·σ(βx)' },
-  softmax: { kind: 'softmax', about: 'e^(z_i/T) / Σ e^(z_c/T) along --axis (--temperature)' },
-  logSoftmax: { kind: 'softmax', about: 'z_i − log Σ e^(z_c)' },
-  logSumExp: { kind: 'reduce', about: 'log Σ e^(z_c), reduces --axis' },
-  softmaxJacobian: { kind: 'jacobian', about: 'p_i δ_ij − p_i p_j per row' },
-  crossEntropy: { kind: 'loss', about: '−log softmax(z)[target] (--target: class indices or probabilities)' },
-  nllLoss: { kind: 'loss', about: '−logProbs[target]' },
-  binaryCrossEntropy: { kind: 'loss', about: '−[y log p + (1 − y) log(1 − p)] (--target: y)' },
-  binaryCrossEntropyWithLogits: { kind: 'loss', about: 'the same on logits x, p = σ(x)' },
-};
+/** "a, b and c" */
+const listed = (names: readonly string[]) => (names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`);
+const AXIS_OPS = listed(EVAL_OPS.filter((o) => o.options.includes('axis') && o.kind !== 'loss').map((o) => o.name));
 
 interface EvalFlags {
   axis?: number;
@@ -48,16 +39,16 @@ export function evalCommand(program: Command, state: RunState): Command {
     .description('compute any op from the command line, e.g. sigmax eval softmax 1 2 3')
     .argument('<op>', 'the op (see the list below)')
     .argument('<numbers...>', 'the input, row-major; commas work too: 1,2,3')
-    .option('--axis <n>', 'the axis of softmax, logSoftmax, logSumExp and softmaxJacobian; the class axis of losses (default -1)', integer)
+    .option('--axis <n>', `the axis of ${AXIS_OPS}; the class axis of losses (default -1)`, integer)
     .option('--shape <dims>', 'the input shape, e.g. 2,3 (default: one row)', sizeList)
     .option('--float32', 'compute in float32 (default float64)')
-    .option('--temperature <T>', 'softmax temperature', positiveNumber)
-    .option('--beta <b>', 'softplus β', positiveNumber)
-    .option('--threshold <t>', 'softplus linear cut-off', parseNumber)
+    .option('--temperature <T>', OPTIONS.temperature.about, positiveNumber)
+    .option('--beta <b>', OPTIONS.beta.about, positiveNumber)
+    .option('--threshold <t>', OPTIONS.threshold.about, parseNumber)
     .option('--dy <values>', 'incoming gradient of a …Backward op, comma-separated (default all 1)', numberList)
     .option('--target <values>', 'loss targets, comma-separated: one class index per row, or one probability per input', numberList)
-    .addOption(new Option('--reduction <r>', 'loss reduction').choices(['mean', 'sum', 'none']))
-    .option('--label-smoothing <eps>', 'crossEntropy label smoothing', (s) => {
+    .addOption(new Option('--reduction <r>', OPTIONS.reduction.about).choices(['mean', 'sum', 'none']))
+    .option('--label-smoothing <eps>', OPTIONS.labelSmoothing.about, (s) => {
       const v = nonNegativeNumber(s);
       if (v > 1) throw new InvalidArgumentError(`expected a number in [0, 1], got ${s}`);
       return v;
@@ -68,9 +59,7 @@ export function evalCommand(program: Command, state: RunState): Command {
       'after',
       `
 Ops:
-${Object.entries(OPS)
-  .map(([k, v]) => `  ${k.padEnd(30)}${v.about}`)
-  .join('\n')}
+${EVAL_OPS.map((o) => `  ${o.name.padEnd(30)}${o.about}`).join('\n')}
 
 Examples:
   $ sigmax eval softmax 1 2 3
@@ -84,14 +73,16 @@ Examples:
     });
 }
 
-function resolveOp(op: string): string {
-  if (op in OPS) return op;
-  const folded = op.toLowerCase().replace(/[-_]/g, '');
-  const match = Object.keys(OPS).find((k) => k.toLowerCase() === folded);
-  if (match) return match;
-  const near = Object.keys(OPS).filter((k) => editDistance(k.toLowerCase(), folded) <= 2);
+function resolveOp(name: string): Op {
+  const exact = OPS.get(name);
+  if (exact) return exact;
+  const names = [...OPS.keys()];
+  const folded = name.toLowerCase().replace(/[-_]/g, '');
+  const match = names.find((k) => k.toLowerCase() === folded);
+  if (match) return OPS.get(match)!;
+  const near = names.filter((k) => editDistance(k.toLowerCase(), folded) <= 2);
   const hint = near.length ? `did you mean ${near.join(' or ')}? ` : '';
-  throw new UsageError(`eval: unknown op '${op}' (${hint}ops: ${Object.keys(OPS).join(', ')})`);
+  throw new UsageError(`eval: unknown op '${name}' (${hint}ops: ${names.join(', ')})`);
 }
 
 /** Levenshtein distance, for suggesting the op a typo meant. */
@@ -143,8 +134,8 @@ function show(v: unknown, indent = ''): string {
 }
 
 function evaluate(opName: string, tokens: readonly string[], f: EvalFlags): number {
-  const op = resolveOp(opName);
-  const { kind } = OPS[op];
+  const entry = resolveOp(opName);
+  const op = entry.name;
   const values = readNumbers(tokens);
   if (values.length === 0) throw new UsageError('eval: give at least one number');
   const shape = f.shape ?? [values.length];
@@ -155,62 +146,52 @@ function evaluate(opName: string, tokens: readonly string[], f: EvalFlags): numb
   const x = sx.tensor(data, shape);
   const ui = new Ui(f.json === true);
   const axis = f.axis;
-  const optional = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-  const onlyFor = (flag: string, set: unknown, kinds: Kind[], ops?: string[]) => {
-    if (set !== undefined && !(kinds.includes(kind) && (ops === undefined || ops.includes(op)))) throw new UsageError(`eval: ${flag} does not apply to ${op}`);
+  const takes = (option: OptionName) => entry.options.includes(option);
+  const hasInput = (role: string) => entry.inputs.some((i) => i.role === role);
+  const onlyFor = (flag: string, set: unknown, applies: boolean) => {
+    if (set !== undefined && !applies) throw new UsageError(`eval: ${flag} does not apply to ${op}`);
   };
-  onlyFor('--temperature', f.temperature, ['softmax']);
-  onlyFor('--beta', f.beta, ['elementwise', 'backward'], ['softplus', 'softplusBackward']);
-  onlyFor('--threshold', f.threshold, ['elementwise', 'backward'], ['softplus', 'softplusBackward']);
-  onlyFor('--dy', f.dy, ['backward']);
-  onlyFor('--target', f.target, ['loss']);
-  onlyFor('--reduction', f.reduction, ['loss']);
-  onlyFor('--label-smoothing', f.labelSmoothing, ['loss'], ['crossEntropy']);
-  onlyFor('--grad', f.grad, ['loss']);
-  onlyFor('--axis', axis, ['softmax', 'reduce', 'jacobian', 'loss'], ['softmax', 'logSoftmax', 'logSumExp', 'softmaxJacobian', 'crossEntropy', 'nllLoss']);
+  onlyFor('--temperature', f.temperature, takes('temperature'));
+  onlyFor('--beta', f.beta, takes('beta'));
+  onlyFor('--threshold', f.threshold, takes('threshold'));
+  onlyFor('--dy', f.dy, hasInput('dy'));
+  onlyFor('--target', f.target, hasInput('target'));
+  onlyFor('--reduction', f.reduction, takes('reduction'));
+  onlyFor('--label-smoothing', f.labelSmoothing, takes('labelSmoothing'));
+  onlyFor('--grad', f.grad, entry.withGrad !== undefined);
+  onlyFor('--axis', axis, takes('axis'));
+
+  // The op's options from its flags, only those it takes and the user set.
+  const given: Record<OptionName, unknown> = { axis, temperature: f.temperature, beta: f.beta, threshold: f.threshold, reduction: f.reduction, labelSmoothing: f.labelSmoothing };
+  const opts = Object.fromEntries(entry.options.filter((k) => given[k] !== undefined).map((k) => [k, given[k]]));
 
   let result: sx.Tensor | number;
   let grad: sx.Tensor | undefined;
   const call = (): void => {
-    switch (kind) {
-      case 'elementwise':
-        result = op === 'softplus' ? sx.softplus(x, optional({ beta: f.beta, threshold: f.threshold })) : op === 'sigmoid' ? sx.sigmoid(x) : sx.logSigmoid(x);
-        return;
-      case 'backward': {
-        const dyValues = f.dy ?? new Array<number>(size).fill(1);
-        if (dyValues.length !== size) throw new UsageError(`eval: --dy needs ${size} values, got ${dyValues.length}`);
-        const dy = sx.tensor(f32 ? Float32Array.from(dyValues) : Float64Array.from(dyValues), shape);
-        result =
-          op === 'softplusBackward' ? sx.softplusBackward(dy, x, optional({ beta: f.beta, threshold: f.threshold })) : op === 'sigmoidBackward' ? sx.sigmoidBackward(dy, x) : sx.logSigmoidBackward(dy, x);
-        return;
+    const args = entry.inputs.map((input): unknown => {
+      switch (input.role) {
+        case 'input':
+          return x;
+        case 'dy': {
+          const dyValues = f.dy ?? new Array<number>(size).fill(1);
+          if (dyValues.length !== size) throw new UsageError(`eval: --dy needs ${size} values, got ${dyValues.length}`);
+          return sx.tensor(f32 ? Float32Array.from(dyValues) : Float64Array.from(dyValues), shape);
+        }
+        case 'target':
+          if (f.target === undefined) throw new UsageError(`eval: ${op} needs --target`);
+          return lossTarget(op, input.target ?? 'indices', f.target, shape, axis, f32);
+        default:
+          throw new UsageError(`eval: ${op} needs its ${input.name}, which eval cannot give`);
       }
-      case 'softmax':
-        result = (op === 'softmax' ? sx.softmax : sx.logSoftmax)(x, optional({ axis, temperature: f.temperature }));
-        return;
-      case 'reduce':
-        result = sx.logSumExp(x, optional({ axis }));
-        return;
-      case 'jacobian':
-        result = sx.softmaxJacobian(x, optional({ axis }));
-        return;
-      case 'loss': {
-        if (f.target === undefined) throw new UsageError(`eval: ${op} needs --target`);
-        const t = lossTarget(op, f.target, shape, axis, f32);
-        const opts = optional({ reduction: f.reduction, axis: op === 'crossEntropy' || op === 'nllLoss' ? axis : undefined, labelSmoothing: f.labelSmoothing }) as sx.CrossEntropyOptions & { reduction?: 'mean' | 'sum' };
-        // (The cast picks one overload; 'none' works the same at run time and returns per-item losses.)
-        const withGrad =
-          op === 'crossEntropy'
-            ? sx.crossEntropyWithGrad(x, t as sx.Target, opts)
-            : op === 'nllLoss'
-              ? sx.nllLossWithGrad(x, t as sx.Target, opts)
-              : op === 'binaryCrossEntropy'
-                ? sx.binaryCrossEntropyWithGrad(x, t as sx.Input, opts)
-                : sx.binaryCrossEntropyWithLogitsWithGrad(x, t as sx.Input, opts);
-        result = withGrad.loss as sx.Tensor | number;
-        grad = withGrad.grad as sx.Tensor;
-        return;
-      }
+    });
+    if (entry.withGrad) {
+      // A loss runs as …WithGrad, so --grad costs nothing extra; 'none' returns per-item losses.
+      const withGrad = entry.withGrad(...args, opts) as { loss: sx.Tensor | number; grad: sx.Tensor };
+      result = withGrad.loss;
+      grad = withGrad.grad;
+      return;
     }
+    result = entry.fn(...args, opts) as sx.Tensor;
   };
   call();
   const r = result!;
@@ -234,10 +215,11 @@ function evaluate(opName: string, tokens: readonly string[], f: EvalFlags): numb
 }
 
 /** Class indices (one per row) or probabilities (one per input element), as the loss reads them. */
-function lossTarget(op: string, target: number[], shape: readonly number[], axis: number | undefined, f32: boolean): unknown {
+function lossTarget(op: string, kind: 'indices' | 'elementwise' | 'indices-or-probabilities', target: number[], shape: readonly number[], axis: number | undefined, f32: boolean): unknown {
   const size = shape.reduce((a, b) => a * b, 1);
   const asFloat = () => sx.tensor(f32 ? Float32Array.from(target) : Float64Array.from(target), shape);
-  if (op === 'binaryCrossEntropy' || op === 'binaryCrossEntropyWithLogits') {
+  const probabilities = kind === 'indices-or-probabilities';
+  if (kind === 'elementwise') {
     if (target.length !== size) throw new UsageError(`eval: ${op} needs one --target per input (${size}), got ${target.length}`);
     return asFloat();
   }
@@ -249,8 +231,8 @@ function lossTarget(op: string, target: number[], shape: readonly number[], axis
     if (rows.length === 0) return target[0];
     return { data: Int32Array.from(target), shape: rows };
   }
-  if (target.length === size && op === 'crossEntropy') return asFloat();
-  throw new UsageError(`eval: --target needs ${rowCount} class index(es) (one per row)${op === 'crossEntropy' ? ` or ${size} probabilities` : ''}, got ${target.length}`);
+  if (target.length === size && probabilities) return asFloat();
+  throw new UsageError(`eval: --target needs ${rowCount} class index(es) (one per row)${probabilities ? ` or ${size} probabilities` : ''}, got ${target.length}`);
 }
 
 function describeOptions(f: EvalFlags): string {
