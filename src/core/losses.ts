@@ -1,10 +1,11 @@
 // What the losses share: reading targets, class weights and broadcast weights, the reduction
 // options, the gradient scaling of each reduction, and the final mean/sum. Everything is validated
-// before any kernel runs, so a thrown error leaves `out` untouched.
+// before any kernel runs, so a thrown error leaves `out` untouched; targets the kernels could see
+// change later (number[], Proxies, getters) are validated from a snapshot that the kernels then read.
 
 import { fail, show } from './errors.js';
 import { checkOptions, enumOption, reductionOption, type Reduction } from './options.js';
-import { type Arg, type FloatArray, type Input, type Out, type Result, describe, isFloatArray, isTensorLike, makeResult, readArg, sameShape, sizeOf } from './tensor.js';
+import { type Arg, type FloatArray, type Input, type Out, type Result, INT_TAGS, checkShape, describe, isFloatArray, isTensorLike, makeResult, plainView, readArg, readFloatArray, sameShape, sizeOf, typedLength, typedTag } from './tensor.js';
 import type { Broadcast, DDSum } from '../backend/kernels.js';
 import { R, ddAdd, ddDiv } from '../reference/dd.js';
 
@@ -45,7 +46,11 @@ export interface LossWithGrad<L, G> {
 }
 
 export const INT_ARRAYS = [Int32Array, Uint32Array, Int16Array, Uint16Array, Int8Array, Uint8Array] as const;
-export const isIntArray = (x: unknown): boolean => INT_ARRAYS.some((C) => x instanceof C);
+/** A genuine integer typed array (a Proxy or imitation of one is not). */
+export const isIntArray = (x: unknown): boolean => {
+  const t = typedTag(x);
+  return t !== undefined && INT_TAGS.has(t);
+};
 
 export function parseReduction(fn: string, opts: ReductionOptions | undefined): { reduction: Reduction; emptyZero: boolean } {
   return {
@@ -107,33 +112,37 @@ export function readIndexTarget(
       fail(fn, 'SHAPE_MISMATCH', `target is a single number, which needs 1-D logits, but the items have shape ${show(rowsShape)}; pass one target per item`);
     }
     index = [target];
-  } else if (Array.isArray(target) || isIntArray(target)) {
-    index = target as ArrayLike<number>;
-    if (index.length !== rows) {
-      fail(fn, 'SHAPE_MISMATCH', `target has ${index.length} elements, expected ${rows} (one class index per item, items of shape ${show(rowsShape)})`);
+  } else if (isIntArray(target)) {
+    index = plainView(target as ArrayBufferView, typedTag(target) as string) as unknown as ArrayLike<number>;
+    const len = typedLength(index as unknown as ArrayBufferView);
+    if (len !== rows) {
+      fail(fn, 'SHAPE_MISMATCH', `target has ${len} elements, expected ${rows} (one class index per item, items of shape ${show(rowsShape)})`);
     }
-  } else if (isTensorLike(target) && isIntArray(target.data)) {
-    const data = target.data as ArrayLike<number>;
-    const shape = target.shape as readonly number[];
-    if (!Array.isArray(shape) || !sameShape(shape, rowsShape) || data.length !== rows) {
+  } else if (Array.isArray(target)) {
+    const len = target.length;
+    if (len !== rows) {
+      fail(fn, 'SHAPE_MISMATCH', `target has ${len} elements, expected ${rows} (one class index per item, items of shape ${show(rowsShape)})`);
+    }
+    index = snapshot(fn, 'target', target, rows, classes, ignoreIndex);
+  } else if (isTensorLike(target)) {
+    const d: unknown = target.data;
+    if (!isIntArray(d)) {
+      if (readFloatArray(fn, 'target.data', d) === undefined) {
+        fail(fn, 'INVALID_TARGET', `target.data must be an integer typed array, got ${describe(d)}`);
+      }
+      fail(fn, 'INVALID_TARGET', 'target.data is a float array: probability targets need crossEntropy');
+    }
+    const data = plainView(d as ArrayBufferView, typedTag(d) as string) as unknown as ArrayLike<number>;
+    const len = typedLength(data as unknown as ArrayBufferView);
+    const shapeIn: unknown = target.shape;
+    const shape = Array.isArray(shapeIn) && shapeIn.length === rowsShape.length ? checkShape(fn, 'target', shapeIn, len) : shapeIn;
+    if (!Array.isArray(shape) || !sameShape(shape, rowsShape) || len !== rows) {
       fail(fn, 'SHAPE_MISMATCH', `target has shape ${show(shape)}, expected ${show(rowsShape)} (the input's shape without the class axis)`);
     }
     index = data;
   } else {
+    if (readFloatArray(fn, 'target', target) !== undefined) fail(fn, 'INVALID_TARGET', 'target is a float array: probability targets need crossEntropy');
     return fail(fn, 'INVALID_TARGET', `target must hold class indices (a number, number[], integer typed array or {data, shape}), got ${describe(target)}`);
-  }
-  if (w === null && isIntArray(index)) {
-    // integer typed targets without class weights: only the range to check, and Σ w_t = count
-    let count = 0;
-    for (let r = 0; r < rows; r++) {
-      const t = index[r];
-      if (t === ignoreIndex) continue;
-      if (t < 0 || t >= classes) {
-        fail(fn, 'INVALID_TARGET', `target[${r}] = ${t} is out of range for ${classes} classes (ignoreIndex = ${ignoreIndex})`);
-      }
-      count++;
-    }
-    return { index, weightSum: count, count };
   }
   let sh = 0;
   let sl = 0;
@@ -153,6 +162,24 @@ export function readIndexTarget(
     sl = R.lo;
   }
   return { index, weightSum: sh, count };
+}
+
+/**
+ * Copies class indices given as a number[] (or a Proxy of one) into an Int32Array, reading each
+ * element once and checking it (integer, in range or ignoreIndex), so the kernels read exactly
+ * the values validated. A Float64Array holds them where ignoreIndex or the class count exceeds int32.
+ */
+function snapshot(fn: string, name: string, t: readonly unknown[], rows: number, classes: number, ignoreIndex: number): ArrayLike<number> {
+  const out = ignoreIndex === (ignoreIndex | 0) && classes <= 2 ** 31 ? new Int32Array(rows) : new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const v: unknown = t[r];
+    if (typeof v !== 'number' || !Number.isInteger(v)) fail(fn, 'INVALID_TARGET', `${name}[${r}] = ${show(v)} is not an integer class index`);
+    if (v !== ignoreIndex && (v < 0 || v >= classes)) {
+      fail(fn, 'INVALID_TARGET', `${name}[${r}] = ${v} is out of range for ${classes} classes (ignoreIndex = ${ignoreIndex})`);
+    }
+    out[r] = v;
+  }
+  return out;
 }
 
 /** True when a target value holds probabilities (a float array or float tensor) rather than indices. */

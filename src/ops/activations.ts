@@ -1,9 +1,9 @@
 // Elementwise activations and their VJPs, any shape. Validation and results here; the
 // arithmetic is the active backend's (the 'js' reference: src/reference/activations.ts).
-// Math and edge cases: docs/math.md#sigmoid, #logsigmoid, #softplus.
+// Math and edge cases: docs/math.md#sigmoid, #logsigmoid, #softplus. Empty inputs skip the kernels.
 
 import { checkOptions, numberOption } from '../core/options.js';
-import { type Arg, type Input, type Out, type Output, makeResult, matchShape, readArg, unifyDtype } from '../core/tensor.js';
+import { type Arg, type Input, type Out, type Output, makeResult, matchShape, readArg, sizeOf, unifyDtype } from '../core/tensor.js';
 import type { FloatArray } from '../core/tensor.js';
 import { kernels } from '../backend/index.js';
 
@@ -24,7 +24,7 @@ function unary(fn: string, x: unknown, opts: OutOptions | undefined, allowed: re
   const a = readArg(fn, 'x', x);
   const dt = unifyDtype(fn, ['x'], [a], opts?.out);
   const res = makeResult(fn, a, dt, a.shape, opts?.out);
-  run(a.data, res.data);
+  if (sizeOf(a.shape) !== 0) run(a.data, res.data);
   return res.wrap();
 }
 
@@ -36,7 +36,7 @@ function binary(fn: string, dy: unknown, x: unknown, opts: OutOptions | undefine
   const dt = unifyDtype(fn, ['dy', 'x'], [g, a], opts?.out);
   const like: Arg = g.kind === 'tensor' ? g : a.kind === 'tensor' ? a : g;
   const res = makeResult(fn, like, dt, a.shape, opts?.out);
-  run(g.data, a.data, res.data);
+  if (sizeOf(a.shape) !== 0) run(g.data, a.data, res.data);
   return res.wrap();
 }
 

@@ -71,7 +71,7 @@ function run(
     grad: res.grad?.data ?? null,
     ...scaling,
   };
-  const tot = logits ? kernels().binaryCrossEntropyWithLogits(args) : kernels().binaryCrossEntropy(args);
+  const tot = count === 0 ? { hi: 0, lo: 0 } : logits ? kernels().binaryCrossEntropyWithLogits(args) : kernels().binaryCrossEntropy(args);
   const loss = reduction === 'none' ? (res.loss?.wrap() ?? null) : reduce(reduction, emptyZero, tot, count, count);
   return { loss, grad: res.grad?.wrap() ?? null, weightSum: count };
 }

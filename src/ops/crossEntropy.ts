@@ -5,7 +5,7 @@
 
 import { fail } from '../core/errors.js';
 import { numberOption } from '../core/options.js';
-import { type Input, type Out, type Output, matchShape, readArg, unifyDtype } from '../core/tensor.js';
+import { type Input, type Out, type Output, matchShape, readArg, sizeOf, unifyDtype } from '../core/tensor.js';
 import { layoutOf, normalizeAxis, reducedShape } from '../core/shape.js';
 import { kernels } from '../backend/index.js';
 import {
@@ -106,7 +106,12 @@ function run(
     grad: res.grad?.data ?? null,
     ...scaling,
   };
-  const tot = nll ? kernels().nllLoss(args) : kernels().crossEntropy(args);
+  // An empty input has no classes to sum (or only empty rows): every item's loss is 0 (its target
+  // was validated as ignored or is an empty probability row) and the kernels are not run over
+  // rows that may be countless.
+  let tot = { hi: 0, lo: 0 };
+  if (sizeOf(x.shape) === 0) res.loss?.data.fill(0);
+  else tot = nll ? kernels().nllLoss(args) : kernels().crossEntropy(args);
   const loss = reduction === 'none' ? (res.loss?.wrap() ?? null) : reduce(reduction, emptyZero, tot, weightSum, count);
   return { loss, grad: res.grad?.wrap() ?? null, weightSum };
 }

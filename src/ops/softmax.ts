@@ -1,9 +1,10 @@
 // The softmax family along one axis (default −1; negative axes count from the end), forward,
 // VJPs, JVP and Jacobian. Validation and results here; the arithmetic is the backend's
 // (the 'js' reference: src/reference/softmax.ts). Math and edge cases: docs/math.md#softmax.
+// An empty input never reaches a kernel: its rows may be countless (shape [2^53, 0]) but hold nothing.
 
 import { booleanOption, checkOptions, enumOption, numberOption } from '../core/options.js';
-import { type Arg, type Input, type Out, type Output, makeResult, matchShape, readArg, unifyDtype } from '../core/tensor.js';
+import { type Arg, type Input, type Out, type Output, makeResult, matchShape, readArg, sizeOf, unifyDtype } from '../core/tensor.js';
 import { type Layout, layoutOf, normalizeAxis, reducedShape } from '../core/shape.js';
 import { kernels } from '../backend/index.js';
 
@@ -52,6 +53,7 @@ function softmaxLike(fn: string, x: unknown, opts: SoftmaxOptions | undefined, l
   const { layout } = rowLayout(fn, a.shape, opts?.axis ?? -1);
   const dt = unifyDtype(fn, ['x'], [a], opts?.out);
   const res = makeResult(fn, a, dt, a.shape, opts?.out);
+  if (sizeOf(a.shape) === 0) return res.wrap();
   if (log) kernels().logSoftmax(a.data, res.data, layout, temperature, zero);
   else kernels().softmax(a.data, res.data, layout, temperature, zero);
   return res.wrap();
@@ -91,7 +93,9 @@ export function logSumExp<X extends Input>(x: X, opts?: LogSumExpOptions): Outpu
   const shape = a.shape.length === 0 ? [] : reducedShape(a.shape, axis, keep);
   const dt = unifyDtype(fn, ['x'], [a], opts?.out);
   const res = makeResult(fn, a, dt, shape, opts?.out);
-  kernels().logSumExp(a.data, res.data, layout);
+  // Empty rows sum to 0, whose log is −∞; no kernel walks rows that hold nothing.
+  if (sizeOf(a.shape) === 0) res.data.fill(-Infinity);
+  else kernels().logSumExp(a.data, res.data, layout);
   return res.wrap() as Output<X>;
 }
 
@@ -104,7 +108,7 @@ function pair(fn: string, n1: string, v1: unknown, n2: string, v2: unknown, opts
   const dt = unifyDtype(fn, [n1, n2], [a, b], opts?.out);
   const like: Arg = a.kind === 'tensor' ? a : b.kind === 'tensor' ? b : a;
   const res = makeResult(fn, like, dt, b.shape, opts?.out);
-  return { a, b, layout, res };
+  return { a, b, layout, res, empty: sizeOf(b.shape) === 0 };
 }
 
 /**
@@ -112,8 +116,8 @@ function pair(fn: string, n1: string, v1: unknown, n2: string, v2: unknown, opts
  * NaN or ∞ in a row propagate through the sum to that row.
  */
 export function softmaxBackward<X extends Input>(dy: X, y: Input, opts?: AxisOptions): Output<X> {
-  const { a, b, layout, res } = pair('softmaxBackward', 'dy', dy, 'y', y, opts, ['axis', 'out']);
-  kernels().softmaxBackward(a.data, b.data, res.data, layout);
+  const { a, b, layout, res, empty } = pair('softmaxBackward', 'dy', dy, 'y', y, opts, ['axis', 'out']);
+  if (!empty) kernels().softmaxBackward(a.data, b.data, res.data, layout);
   return res.wrap() as Output<X>;
 }
 
@@ -125,8 +129,8 @@ export function softmaxBackward<X extends Input>(dy: X, y: Input, opts?: AxisOpt
 export function logSoftmaxBackward<X extends Input>(dy: X, y: Input, opts?: AxisOptions & MaskOptions): Output<X> {
   const fn = 'logSoftmaxBackward';
   const zero = enumOption(fn, 'allMasked', opts?.allMasked, 'nan', ['nan', 'zero']) === 'zero';
-  const { a, b, layout, res } = pair(fn, 'dy', dy, 'y', y, opts, ['axis', 'allMasked', 'out']);
-  kernels().logSoftmaxBackward(a.data, b.data, res.data, layout, zero);
+  const { a, b, layout, res, empty } = pair(fn, 'dy', dy, 'y', y, opts, ['axis', 'allMasked', 'out']);
+  if (!empty) kernels().logSoftmaxBackward(a.data, b.data, res.data, layout, zero);
   return res.wrap() as Output<X>;
 }
 
@@ -137,8 +141,8 @@ export function logSoftmaxBackward<X extends Input>(dy: X, y: Input, opts?: Axis
 export function softmaxJvp<X extends Input>(x: X, v: Input, opts?: AxisOptions & MaskOptions): Output<X> {
   const fn = 'softmaxJvp';
   const zero = enumOption(fn, 'allMasked', opts?.allMasked, 'nan', ['nan', 'zero']) === 'zero';
-  const { a, b, layout, res } = pair(fn, 'x', x, 'v', v, opts, ['axis', 'allMasked', 'out']);
-  kernels().softmaxJvp(a.data, b.data, res.data, layout, zero);
+  const { a, b, layout, res, empty } = pair(fn, 'x', x, 'v', v, opts, ['axis', 'allMasked', 'out']);
+  if (!empty) kernels().softmaxJvp(a.data, b.data, res.data, layout, zero);
   return res.wrap() as Output<X>;
 }
 
@@ -157,6 +161,6 @@ export function softmaxJacobian<X extends Input>(x: X, opts?: AxisOptions & Mask
   const shape = a.shape.length === 0 ? [1, 1] : [...reducedShape(a.shape, axis), c, c];
   const dt = unifyDtype(fn, ['x'], [a], opts?.out);
   const res = makeResult(fn, a, dt, shape, opts?.out);
-  kernels().softmaxJacobian(a.data, res.data, layout, zero);
+  if (sizeOf(a.shape) !== 0) kernels().softmaxJacobian(a.data, res.data, layout, zero);
   return res.wrap() as Output<X>;
 }
