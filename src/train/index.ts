@@ -43,6 +43,8 @@ export {
   SoftmaxRegression,
   MLP,
   loadModel,
+  MAX_MODEL_SIZE,
+  MAX_MODEL_WEIGHTS,
 } from './models.js';
 export {
   ALPHABET,

@@ -202,25 +202,85 @@ export class MLP extends Classifier {
 
 export type AnyClassifier = LogisticRegression | SoftmaxRegression | MLP;
 
-/** Rebuilds a model saved with `toJSON()` (an object or its JSON text), checking every array's size. */
-export function loadModel(json: ModelJSON | string): AnyClassifier {
-  const j = (typeof json === 'string' ? JSON.parse(json) : json) as ModelJSON;
-  if (j === null || typeof j !== 'object' || j.format !== 'sigmax-model') throw new TypeError("loadModel: not a sigmax model (expected format 'sigmax-model')");
-  if (j.version !== 1) throw new TypeError(`loadModel: unsupported version ${j.version} (this build reads version 1)`);
-  let model: AnyClassifier;
-  if (j.type === 'LogisticRegression') model = new LogisticRegression({ inputs: j.inputs, classNames: j.classNames });
-  else if (j.type === 'SoftmaxRegression') model = new SoftmaxRegression({ inputs: j.inputs, classes: j.classes, classNames: j.classNames });
-  else if (j.type === 'MLP') model = new MLP({ inputs: j.inputs, classes: j.classes, hidden: j.hidden, activation: j.activation, classNames: j.classNames });
-  else throw new TypeError(`loadModel: unknown model type '${(j as { type: unknown }).type}'`);
-  const params = model.params();
-  if (!Array.isArray(j.layers) || j.layers.length * 2 !== params.length) throw new TypeError(`loadModel: expected ${params.length / 2} layers, got ${j.layers?.length}`);
-  j.layers.forEach((l, i) => {
-    for (const [k, p] of [[l.W, params[2 * i]], [l.b, params[2 * i + 1]]] as const) {
-      if (!Array.isArray(k) || k.length !== p.value.length) throw new TypeError(`loadModel: ${p.name} needs ${p.value.length} numbers, got ${Array.isArray(k) ? k.length : typeof k}`);
-      for (let m = 0; m < k.length; m++) if (typeof k[m] !== 'number') throw new TypeError(`loadModel: ${p.name}[${m}] is not a number`);
-      p.value.set(k);
-    }
-  });
-  return model;
+/** The largest size loadModel accepts for `inputs`, `classes` or a hidden layer (spam's 2^24 hash buckets fit). */
+export const MAX_MODEL_SIZE = 2 ** 24;
+/** The most weights (all layers' W and b together) loadModel accepts: 2^27, 1 GiB of float64. */
+export const MAX_MODEL_WEIGHTS = 2 ** 27;
+
+function sizeField(name: string, v: unknown, min: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > MAX_MODEL_SIZE) {
+    throw new RangeError(`loadModel: ${name} must be a whole number from ${min} to ${MAX_MODEL_SIZE}, got ${typeof v === 'number' ? v : typeof v}`);
+  }
+  return v;
 }
 
+/**
+ * Rebuilds a model saved with `toJSON()` (an object or its JSON text). Everything is checked
+ * before anything is allocated: the format and version, the type, `inputs`, `classes` and each
+ * hidden size (whole numbers from 1 — classes from 2 — to MAX_MODEL_SIZE = 2^24), one or two
+ * hidden layers for an MLP, at most MAX_MODEL_WEIGHTS = 2^27 weights in all, one `{ W, b }` per
+ * layer whose arrays hold exactly the numbers the sizes declare, and the activation and class
+ * names. So a model's memory is bounded by the numbers its file actually holds: a small file
+ * declaring huge sizes fails at once. Throws TypeError (wrong structure) or RangeError (sizes).
+ */
+export function loadModel(json: ModelJSON | string): AnyClassifier {
+  let parsed: unknown;
+  if (typeof json === 'string') {
+    try {
+      parsed = JSON.parse(json);
+    } catch (e) {
+      throw new TypeError(`loadModel: not valid JSON (${(e as Error).message})`);
+    }
+  } else parsed = json;
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new TypeError("loadModel: not a sigmax model (expected format 'sigmax-model')");
+  // Each field is read once: an object with getters cannot pass the checks and then change.
+  const j = parsed as Record<string, unknown>;
+  if (j.format !== 'sigmax-model') throw new TypeError("loadModel: not a sigmax model (expected format 'sigmax-model')");
+  const version = j.version;
+  if (version !== 1) throw new TypeError(`loadModel: unsupported version ${String(version)} (this build reads version 1)`);
+  const type = j.type;
+  if (type !== 'LogisticRegression' && type !== 'SoftmaxRegression' && type !== 'MLP') throw new TypeError(`loadModel: unknown model type '${String(type)}'`);
+  const inputs = sizeField('inputs', j.inputs, 1);
+  const classes = type === 'LogisticRegression' ? 2 : sizeField('classes', j.classes, 2);
+  let hidden: number[] = [];
+  let activation: Activation = 'tanh';
+  if (type === 'MLP') {
+    const h = j.hidden;
+    if (!Array.isArray(h) || h.length < 1 || h.length > 2) throw new TypeError(`loadModel: an MLP's hidden must list one or two layer sizes, got ${Array.isArray(h) ? `${h.length} sizes` : typeof h}`);
+    hidden = [sizeField('hidden[0]', h[0], 1), ...(h.length === 2 ? [sizeField('hidden[1]', h[1], 1)] : [])];
+    const a = j.activation;
+    if (a !== 'sigmoid' && a !== 'tanh') throw new TypeError(`loadModel: activation must be 'sigmoid' or 'tanh', got ${typeof a === 'string' ? `'${a}'` : typeof a}`);
+    activation = a;
+  }
+  const sizes = [inputs, ...hidden, type === 'LogisticRegression' ? 1 : classes];
+  let weights = 0;
+  for (let l = 0; l + 1 < sizes.length; l++) weights += sizes[l] * sizes[l + 1] + sizes[l + 1];
+  if (weights > MAX_MODEL_WEIGHTS) throw new RangeError(`loadModel: sizes [${sizes.join(', ')}] declare ${weights} weights, more than the ${MAX_MODEL_WEIGHTS} allowed`);
+  const layers = j.layers;
+  if (!Array.isArray(layers) || layers.length !== sizes.length - 1) throw new TypeError(`loadModel: expected ${sizes.length - 1} layers, got ${Array.isArray(layers) ? layers.length : typeof layers}`);
+  const arrays: unknown[][] = [];
+  for (let l = 0; l < layers.length; l++) {
+    const layer: unknown = layers[l];
+    if (layer === null || typeof layer !== 'object') throw new TypeError(`loadModel: layers[${l}] must be an object { W, b }, got ${layer === null ? 'null' : typeof layer}`);
+    const { W, b } = layer as { W: unknown; b: unknown };
+    for (const [name, k, n] of [[`layer${l}.W`, W, sizes[l] * sizes[l + 1]], [`layer${l}.b`, b, sizes[l + 1]]] as const) {
+      if (!Array.isArray(k) || k.length !== n) throw new TypeError(`loadModel: ${name} needs ${n} numbers, got ${Array.isArray(k) ? k.length : typeof k}`);
+      for (let m = 0; m < n; m++) if (typeof k[m] !== 'number') throw new TypeError(`loadModel: ${name}[${m}] is not a number`);
+      arrays.push(k);
+    }
+  }
+  const names = j.classNames;
+  let classNames: string[] | undefined;
+  if (names !== undefined) {
+    if (!Array.isArray(names) || names.length !== classes || names.some((c) => typeof c !== 'string')) {
+      throw new TypeError(`loadModel: classNames must list ${classes} strings, one per class`);
+    }
+    classNames = names as string[];
+  }
+  let model: AnyClassifier;
+  if (type === 'LogisticRegression') model = new LogisticRegression({ inputs, classNames });
+  else if (type === 'SoftmaxRegression') model = new SoftmaxRegression({ inputs, classes, classNames });
+  else model = new MLP({ inputs, classes, hidden, activation, classNames });
+  model.params().forEach((p, i) => p.value.set(arrays[i] as number[]));
+  return model;
+}
