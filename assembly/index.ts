@@ -1,11 +1,15 @@
 // The fast kernels' exports: every function takes byte offsets into the module's (imported)
-// memory that the JS side (src/backend/wasm.ts) manages; nothing here allocates.
-export { softmaxF32, logSoftmaxF32, logSumExpF32 } from './ops/softmax';
-export { sigmoidF32 } from './ops/sigmoid';
-export { crossEntropyF32, crossEntropySoftF32 } from './ops/crossEntropy';
-export { sigmoidBackwardF32, softmaxBackwardF32 } from './ops/backward';
-export { logSigmoidF32, softplusF32, logSigmoidBackwardF32, softplusBackwardF32, bceWithLogitsF32 } from './ops/activations';
+// memory that the JS side (src/backend/wasm/) manages; nothing here allocates. The build
+// (scripts/build-wasm.mjs) reads this list and the signatures to generate the typed
+// WasmExports interface of src/backend/wasm/exports.ts.
+export { sigmoidF32, sigmoidBackwardF32, logSigmoidF32, softplusF32, logSigmoidBackwardF32, softplusBackwardF32, sigmoidF64 } from './ops/activations';
+export { softmaxF32, logSoftmaxF32, logSumExpF32, softmaxBackwardF32 } from './ops/softmax';
+export { softmaxF64, logSoftmaxF64, logSumExpF64 } from './ops/softmaxF64';
+export { crossEntropyF32, crossEntropySoftF32, crossEntropyF64 } from './ops/crossEntropy';
+export { bceWithLogitsF32 } from './ops/binaryCrossEntropy';
 export { ddSumF64 } from './ops/sum';
-export { softmaxF64, logSoftmaxF64, logSumExpF64, expD } from './ops/softmaxF64';
-export { sigmoidF64 } from './ops/sigmoid';
-export { crossEntropyF64 } from './ops/crossEntropy';
+
+/** The end of the module's static data (its math tables): the JS side keeps its own control block above it. */
+export function dataEnd(): usize {
+  return __heap_base;
+}

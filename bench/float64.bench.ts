@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crossEntropyWithGrad, logSoftmax, setBackend, sigmoid, softmax, tensor } from '../src/index.js';
 import { setFastFloat64 } from '../src/wasm/index.js';
-import { wasmRelaxed } from '../src/backend/wasm.js';
+import { wasmRelaxed } from '../src/backend/wasm/index.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 type Op = 'softmax' | 'logSoftmax' | 'sigmoid' | 'crossEntropy';

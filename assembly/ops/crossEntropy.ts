@@ -4,7 +4,7 @@
 
 import { SCALE } from '../math/expf';
 import { expStoreRest, expSumRest, logSum, MAX_COUNT, rowMax, scaleRow } from './softmax';
-import { crossEntropy4, SMALL_N } from './small';
+import { crossEntropy4, SMALL_N } from './softmaxRows4';
 import { SCALE_D, setRowD } from '../math/expd';
 import { expStoreRestD, expSumRestD, fillRowD, logSumD, MAX_COUNT_D, rowMaxD, scaleRowD } from './softmaxF64';
 
@@ -18,8 +18,8 @@ function finishRow(lossOut: usize, r: i32, gr: usize, n: i32, v: f64): void {
 
 /**
  * Per row r: target t = targets[r] (i32; ignoreIndex skips the row), weight w_t from classWeight
- * (f64 array, or 0 for none), gradScales f64 per row (or 0); scratch: SCRATCH(n) bytes (e as
- * float64; rows of at most SMALL_N go four at a time, see small.ts).
+ * (f64 array, or 0 for none), gradScales f64 per row (or 0); scratch: n·8 bytes (e as
+ * float64), n·48 when n ≤ SMALL_N (those rows go four at a time, see softmaxRows4.ts).
  * When grad ≠ 0 it receives the gradient scaled by gradScale·(gradScales ? gradScales[r] : 1)/gradDivisor.
  * lossOut receives every row's loss as float64 (0 for ignored rows); the caller sums them in
  * row order, so the total is the same bits however the rows were split across threads.

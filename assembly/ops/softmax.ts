@@ -5,7 +5,7 @@
 // pass multiplies in float64 and rounds once.
 
 import { exp1d, expHi2, expLo2, expN4, expS4, expT4, SCALE } from '../math/expf';
-import { logSoftmax4, logSumExp4, SMALL_N, softmax4 } from './small';
+import { logSoftmax4, logSumExp4, SMALL_N, softmax4 } from './softmaxRows4';
 
 /** The smallest entry of the last rowMax row (meaningful when its max is finite). */
 export let ROW_MIN: f32 = 0;
@@ -233,9 +233,8 @@ function fillRow(out: usize, n: i32, v: f32): void {
 }
 
 /**
- * softmax over `rows` contiguous rows of n float32s; scratch: SCRATCH(n) bytes (e as float64, or the
- * four-row kernels' columns); allMaskedZero: a
- * row of all −∞ gives 0, else NaN.
+ * softmax over `rows` contiguous rows of n float32s; scratch: n·8 bytes (e as float64), n·48 when
+ * n ≤ SMALL_N (the four-row kernels' columns and e); allMaskedZero: a row of all −∞ gives 0, else NaN.
  */
 export function softmaxF32(x: usize, out: usize, scratch: usize, rows: i32, n: i32, allMaskedZero: bool): void {
   let r = 0;
@@ -255,7 +254,7 @@ function softmaxRow(xr: usize, or: usize, scratch: usize, n: i32, allMaskedZero:
   else scaleRow(scratch, or, n, 1.0 / expStore(xr, scratch, n, m));
 }
 
-/** log-softmax: (x − m) − log Σ e^(x − m), in float64 per element, rounded once; scratch: n·16 bytes (short rows). */
+/** log-softmax: (x − m) − log Σ e^(x − m), in float64 per element, rounded once; scratch: n·48 bytes when n ≤ SMALL_N (the four-row kernels), else none. */
 export function logSoftmaxF32(x: usize, out: usize, scratch: usize, rows: i32, n: i32, allMaskedZero: bool): void {
   let r = 0;
   if (n <= SMALL_N) {
@@ -308,3 +307,40 @@ function logSumExpRow(xr: usize, o: usize, n: i32): void {
   store<f32>(o, v);
 }
 
+/**
+ * softmaxBackward over `rows` contiguous rows of n: out = y ⊙ (dy − Σ dy·y), as in the reference
+ * with a pivot r = dy at the largest y: dy_c − Σ dy·y = (dy_c − r) − Σ y_j (dy_j − r) + r (1 − Σ y_j),
+ * where Σ y_j is summed with Neumaier's compensation. A constant dy then cancels exactly and a
+ * one-hot dy at p ≈ 1 keeps its tiny result.
+ */
+export function softmaxBackwardF32(dy: usize, y: usize, out: usize, rows: i32, n: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const off = (<usize>r * <usize>n) << 2;
+    let best = 0;
+    let ymax: f32 = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const v = load<f32>(y + off + (<usize>i << 2));
+      if (v > ymax) {
+        ymax = v;
+        best = i;
+      }
+    }
+    const piv = <f64>load<f32>(dy + off + (<usize>best << 2));
+    let s1: f64 = 0;
+    let sy: f64 = 0;
+    let comp: f64 = 0;
+    for (let i = 0; i < n; i++) {
+      const k = off + (<usize>i << 2);
+      const yi = <f64>load<f32>(y + k);
+      s1 += yi * (<f64>load<f32>(dy + k) - piv);
+      const t = sy + yi;
+      comp += abs(sy) >= abs(yi) ? (sy - t) + yi : (yi - t) + sy;
+      sy = t;
+    }
+    const shift = piv * ((1.0 - sy) - comp) - s1;
+    for (let i = 0; i < n; i++) {
+      const k = off + (<usize>i << 2);
+      store<f32>(out + k, <f32>(<f64>load<f32>(y + k) * ((<f64>load<f32>(dy + k) - piv) + shift)));
+    }
+  }
+}

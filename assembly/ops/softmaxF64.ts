@@ -239,8 +239,3 @@ export function logSumExpF64(x: usize, out: usize, rows: i32, n: i32): void {
     store<f64>(out + (<usize>r << 3), v);
   }
 }
-
-/** expD2 for the checker: e^(d + dl)·2^200 of lane 0. */
-export function expD(d: f64, dl: f64): f64 {
-  return f64x2.extract_lane(expD2(f64x2.splat(d), f64x2.splat(dl)), 0);
-}

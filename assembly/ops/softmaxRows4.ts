@@ -258,12 +258,6 @@ function groupLogs(): void {
 let G_L01: v128 = f64x2.splat(0);
 let G_L23: v128 = f64x2.splat(0);
 
-/** Lane j's log Σ e^(x − m), after groupLogs. */
-// @ts-ignore: decorator
-@inline
-function laneLog(j: i32): f64 {
-  return j == 0 ? f64x2.extract_lane(G_L01, 0) : j == 1 ? f64x2.extract_lane(G_L01, 1) : j == 2 ? f64x2.extract_lane(G_L23, 0) : f64x2.extract_lane(G_L23, 1);
-}
 
 /** One column of log-softmax: (x − m) − l per row in float64, rounded once. */
 // @ts-ignore: decorator
@@ -300,26 +294,8 @@ export function logSoftmax4(x: usize, out: usize, scratch: usize, n: i32): bool 
   return true;
 }
 
-/** The max of lane j of G_M. */
-// @ts-ignore: decorator
-@inline
-function laneM(j: i32): f32 {
-  return j == 0 ? f32x4.extract_lane(G_M, 0) : j == 1 ? f32x4.extract_lane(G_M, 1) : j == 2 ? f32x4.extract_lane(G_M, 2) : f32x4.extract_lane(G_M, 3);
-}
 
-/** Σ' e of lane j. */
-// @ts-ignore: decorator
-@inline
-function laneS(j: i32): f64 {
-  return j == 0 ? f64x2.extract_lane(G_S01, 0) : j == 1 ? f64x2.extract_lane(G_S01, 1) : j == 2 ? f64x2.extract_lane(G_S23, 0) : f64x2.extract_lane(G_S23, 1);
-}
 
-/** How many entries of lane j's row equal its max. */
-// @ts-ignore: decorator
-@inline
-function laneK(j: i32): f64 {
-  return <f64>(j == 0 ? i32x4.extract_lane(G_K, 0) : j == 1 ? i32x4.extract_lane(G_K, 1) : j == 2 ? i32x4.extract_lane(G_K, 2) : i32x4.extract_lane(G_K, 3));
-}
 
 /**
  * Fused cross-entropy (class indices) of the four rows r0..r0+3 at x, arguments as

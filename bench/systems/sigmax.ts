@@ -5,7 +5,7 @@
 
 import * as sx from '../../src/index.js';
 import { allocFloat32, freeFloat32, isWasmFloat32 } from '../../src/wasm/index.js';
-import { wasmRelaxed } from '../../src/backend/wasm.js';
+import { wasmRelaxed } from '../../src/backend/wasm/index.js';
 import type { Case } from '../lib/cases.js';
 import type { OpOutput, Runner, System, Variant } from '../lib/types.js';
 

@@ -5,7 +5,7 @@
 import { fail, show } from '../core/errors.js';
 import type { Kernels } from './kernels.js';
 import { jsKernels } from './js.js';
-import { createWasmKernels, setWasmThreads, wasmSimdSupported } from './wasm.js';
+import { createWasmKernels, setWasmThreads, wasmSimdSupported } from './wasm/index.js';
 
 export type BackendName = 'auto' | 'js' | 'wasm';
 

@@ -19,7 +19,7 @@
 // float64 kernels within the documented bounds (2 ulp elementwise, 4 ulp softmax family, 8 ulp
 // gradients; measured worst 2.3 ulp) at 10–21× the reference's speed (bench/FLOAT64-RESULTS.md).
 
-import { freeWasmFloat32Array, isWasmFloat32Array, setWasmFloat64Fast, wasmFloat32Array, wasmFloat64Fast } from '../backend/wasm.js';
+import { freeWasmFloat32Array, isWasmFloat32Array, setWasmFloat64Fast, wasmFloat32Array, wasmFloat64Fast } from '../backend/wasm/index.js';
 import { fail, show } from '../core/errors.js';
 
 /**

@@ -9,8 +9,8 @@ import {
   crossEntropyBackward, crossEntropyWithGrad, getBackend, logSoftmax, logSumExp, setBackend, setThreads, sigmoid, softmax, tensor, type BackendName,
 } from '../../src/index.js';
 import { getFastFloat64, setFastFloat64 } from '../../src/wasm/index.js';
-import { threadsSupported } from '../../src/backend/pool.js';
-import { wasmPoolInfo, wasmSimdSupported } from '../../src/backend/wasm.js';
+import { threadsSupported } from '../../src/backend/wasm/pool.js';
+import { wasmPoolInfo, wasmSimdSupported } from '../../src/backend/wasm/index.js';
 
 /** ulp of a float64 value (the subnormal spacing at and below 2^-1022). */
 function ulp(v: number): number {

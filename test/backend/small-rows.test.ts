@@ -6,7 +6,7 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { crossEntropyWithGrad, logSoftmax, logSumExp, setBackend, softmax, tensor } from '../../src/index.js';
-import { setWasmRelaxed, wasmRelaxed } from '../../src/backend/wasm.js';
+import { setWasmRelaxed, wasmRelaxed } from '../../src/backend/wasm/index.js';
 import { ulp32 } from '../helpers/fixtures.js';
 import { WASM_F32_BOUND } from '../helpers/backends.js';
 

@@ -8,8 +8,8 @@ import {
   binaryCrossEntropyWithLogitsWithGrad, crossEntropyWithGrad, logSigmoid, logSigmoidBackward, logSoftmax, logSumExp, setBackend,
   setThreads, sigmoid, sigmoidBackward, softmax, softmaxBackward, softplus, softplusBackward, tensor,
 } from '../../src/index.js';
-import { Pool, threadsSupported } from '../../src/backend/pool.js';
-import { wasmPoolInfo } from '../../src/backend/wasm.js';
+import { Pool, threadsSupported } from '../../src/backend/wasm/pool.js';
+import { wasmPoolInfo } from '../../src/backend/wasm/index.js';
 
 /** Blocks until `ready()` says every worker has started (they start asynchronously; calls before that run on this thread). */
 function waitReady(ready: () => boolean): void {
@@ -104,12 +104,12 @@ describe('worker threads', { skip: threadsSupported() ? false : 'worker_threads 
 
   it('report a failing worker as an error, not a hang', () => {
     const memory = new WebAssembly.Memory({ initial: 2, maximum: 16, shared: true });
-    // a module with no exports: asking a worker for function 0 fails inside the worker
+    // a module with no exports: asking a worker for a kernel fails inside the worker
     const mod = new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
-    const pool = new Pool(mod, memory, ['missing'], 1);
+    const pool = new Pool(mod, memory, 1);
     try {
       waitReady(() => pool.ready() === 1);
-      assert.throws(() => pool.run([{ fn: 0, args: [] }, { fn: 0, args: [] }], () => {}), /a worker thread failed/);
+      assert.throws(() => pool.run([{ fn: 'softmaxF32', args: [] }, { fn: 'softmaxF32', args: [] }], () => {}), /a worker thread failed/);
     } finally {
       pool.close();
     }

@@ -1,7 +1,7 @@
 // Runs a suite once per backend of this build, so every backend passes the same tests.
 import { describe, before, after } from 'node:test';
 import { getBackend, setBackend } from '../../src/index.js';
-import { setWasmFloat64Fast, setWasmRelaxed, wasmRelaxed } from '../../src/backend/wasm.js';
+import { setWasmFloat64Fast, setWasmRelaxed, wasmRelaxed } from '../../src/backend/wasm/index.js';
 
 /** The backends this build ships. */
 export const BACKENDS = ['js', 'wasm'] as const;

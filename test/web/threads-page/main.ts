@@ -2,7 +2,7 @@
 // window.runThreads() returns what the test asserts: whether the page is cross-origin isolated,
 // the pool's state, and whether every result has the same bits with both thread counts.
 import { crossEntropyWithGrad, logSoftmax, setBackend, setThreads, sigmoid, softmax, tensor } from '../../../src/index.js';
-import { wasmPoolInfo } from '../../../src/backend/wasm.js';
+import { wasmPoolInfo } from '../../../src/backend/wasm/index.js';
 
 const R = 64;
 const C = 4099;

@@ -10,14 +10,18 @@
 // workers are unref'd (they never keep a process alive); an exception in a worker, or a worker
 // that stops answering, surfaces as an Error in the caller, never a hang.
 
+import { EXPORT_NAMES, type ExportName, MAX_PARAMS } from './exports.js';
+
 /**
  * Byte offset of the control block inside the reserved first page of the memory, above the
- * module's own data (its math tables end below 8 KiB; each instance re-applies them).
+ * module's own data (its math tables; the runtime checks the module's dataEnd() against it).
  */
 export const CTRL = 49152;
-/** Per-worker argument slots: [function index, up to 15 arguments] as float64. */
+/** Per-worker argument slots: [function index, up to SLOT − 1 arguments] as float64. */
 const ARGS = CTRL + 1024;
 const SLOT = 16;
+if (MAX_PARAMS > SLOT - 1) throw new Error(`sigmax: a kernel takes ${MAX_PARAMS} arguments; the pool's slots hold ${SLOT - 1}`);
+const FN_INDEX = new Map<ExportName, number>(EXPORT_NAMES.map((n, i) => [n, i]));
 /** How long a call waits for its workers before it gives up (ms). */
 const TIMEOUT_MS = 120_000;
 
@@ -91,10 +95,10 @@ function canBlock(): boolean {
   return g.process?.versions?.node !== undefined || g.document === undefined;
 }
 
-/** One call of a kernel: the index of its name in `names` and its numeric arguments. */
+/** One call of a kernel: its export name and its numeric arguments (built typed by scheduler.ts's part()). */
 export interface Part {
-  fn: number;
-  args: number[];
+  readonly fn: ExportName;
+  readonly args: readonly number[];
 }
 
 export class Pool {
@@ -107,9 +111,9 @@ export class Pool {
   constructor(
     module: WebAssembly.Module,
     private readonly memory: WebAssembly.Memory,
-    names: readonly string[],
     readonly size: number,
   ) {
+    const names = EXPORT_NAMES;
     if (size > MAX_WORKERS) throw new Error(`sigmax: at most ${MAX_WORKERS} worker threads, asked for ${size}`);
     this.ctrl = new Int32Array(memory.buffer, CTRL, RUNS + MAX_WORKERS);
     Atomics.store(this.ctrl, GEN, 0);
@@ -165,7 +169,8 @@ export class Pool {
     for (let w = 0; w < this.size; w++) {
       // every worker wakes on a new generation; one without a part runs nothing (fn = −1)
       const p = w < remote ? parts[w + 1] : null;
-      f64[w * SLOT] = p === null ? -1 : p.fn;
+      if (p !== null && p.args.length > SLOT - 1) throw new Error(`sigmax: ${p.fn} was given ${p.args.length} arguments; a worker's slot holds ${SLOT - 1}`);
+      f64[w * SLOT] = p === null ? -1 : (FN_INDEX.get(p.fn) as number);
       if (p !== null) for (let k = 0; k < p.args.length; k++) f64[w * SLOT + 1 + k] = p.args[k];
     }
     Atomics.store(ctrl, DONE, 0);

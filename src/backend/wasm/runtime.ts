@@ -1,0 +1,95 @@
+// The one running instance of the kernels: the heap, the module instantiated over its memory, and
+// the worker pool of setThreads(n > 1). run() executes a call's parts (the first on this thread,
+// the others on the workers) and records the kernel for sigmax/debug. Created on first use.
+
+import { Heap } from './heap.js';
+import { type Instance, chooseRelaxed, instantiate } from './loader.js';
+import { CTRL, MAX_WORKERS, type Part, Pool, threadsSupported } from './pool.js';
+import type { WasmExports } from './exports.js';
+import { traceKernel } from '../trace.js';
+
+export class Runtime {
+  readonly heap = new Heap();
+  private inst: Instance;
+  private pool: Pool | null = null;
+  private threadCount = 1;
+
+  constructor() {
+    this.inst = this.load();
+  }
+
+  /** Instantiates the chosen build over the heap's memory, checking that its data stays below the pool's control block. */
+  private load(): Instance {
+    const inst = instantiate(this.heap.memory, this.heap.shared);
+    const end = inst.exports.dataEnd();
+    if (end > CTRL) throw new Error(`sigmax: the kernels' static data ends at byte ${end}, above the thread pool's control block at ${CTRL}`);
+    return inst;
+  }
+
+  get exports(): WasmExports {
+    return this.inst.exports;
+  }
+
+  /** Threads a call may use (1 without a pool). */
+  get threads(): number {
+    return this.threadCount;
+  }
+
+  get poolInfo(): { size: number; ready: number; runs: number[] } | null {
+    const p = this.pool;
+    return p ? { size: p.size, ready: p.ready(), runs: p.runs() } : null;
+  }
+
+  /** Uses n threads (n − 1 workers over the shared memory; at most MAX_WORKERS + 1); 1 closes the pool. */
+  setThreads(n: number): void {
+    const t = this.heap.shared && threadsSupported() ? Math.min(n, MAX_WORKERS + 1) : 1;
+    if (t === this.threadCount && (t === 1 || this.pool !== null)) return;
+    const pool = t > 1 ? new Pool(this.inst.module, this.heap.memory, t - 1) : null;
+    this.pool?.close();
+    this.pool = pool;
+    this.threadCount = t;
+  }
+
+  /** Switches between the relaxed and the plain build over the same memory (arrays living in it stay valid). */
+  setRelaxed(on: boolean): void {
+    if (!chooseRelaxed(on)) return;
+    this.inst = this.load();
+    if (this.pool !== null) {
+      this.pool.close();
+      this.pool = new Pool(this.inst.module, this.heap.memory, this.threadCount - 1);
+    }
+  }
+
+  /** Runs the parts of one call: the first here, the others on the pool's workers. */
+  run(parts: readonly Part[]): void {
+    if (parts.length === 0) return;
+    traceKernel(`wasm:${parts[0].fn}`);
+    const ex = this.inst.exports as unknown as Record<string, (...a: readonly number[]) => unknown>;
+    const call = (p: Part) => void ex[p.fn](...p.args);
+    if (this.pool === null || parts.length === 1) parts.forEach(call);
+    else this.pool.run(parts as Part[], call);
+  }
+}
+
+let runtime: Runtime | null = null;
+let wantThreads = 1;
+
+/** The runtime, created on first use with the thread count asked for so far. */
+export function getRuntime(): Runtime {
+  if (runtime === null) {
+    runtime = new Runtime();
+    runtime.setThreads(wantThreads);
+  }
+  return runtime;
+}
+
+/** The runtime if it exists yet (for probes that must not create it). */
+export function existingRuntime(): Runtime | null {
+  return runtime;
+}
+
+/** Threads for the wasm backend (applied now if the runtime exists, else when it is created). */
+export function setRuntimeThreads(n: number): void {
+  wantThreads = n;
+  runtime?.setThreads(n);
+}
