@@ -44,6 +44,8 @@ export interface InputSpec {
    * values of the input's shape, or either (indices, or probabilities of the input's shape).
    */
   readonly target?: 'indices' | 'elementwise' | 'indices-or-probabilities';
+  /** Values outside the domain are an error ('probability': [0, 1]); absent for any number. */
+  readonly domain?: 'probability';
 }
 
 /** The options `sigmax eval` exposes, with their meaning (ops take more: `out`, `weight`, …). */
@@ -126,7 +128,7 @@ const X: InputSpec = { name: 'x', role: 'input', about: 'the input' };
 const DY: InputSpec = { name: 'dy', role: 'dy', about: 'the incoming gradient, shaped as x' };
 const Y_OUT: InputSpec = { name: 'y', role: 'other', about: 'the forward output' };
 const INDICES: InputSpec = { name: 'target', role: 'target', about: 'class indices, one per row', target: 'indices' };
-const BINARY: InputSpec = { name: 'y', role: 'target', about: 'targets in [0, 1], shaped as the input', target: 'elementwise' };
+const BINARY: InputSpec = { name: 'y', role: 'target', about: 'targets in [0, 1], shaped as the input', target: 'elementwise', domain: 'probability' };
 
 type KernelName = OpSpec['kernel'];
 
@@ -291,7 +293,7 @@ export const OPS = {
     fn: binaryCrossEntropy,
     backward: binaryCrossEntropyBackward,
     withGrad: binaryCrossEntropyWithGrad,
-    inputs: [{ name: 'p', role: 'input', about: 'probabilities in [0, 1]' }, BINARY],
+    inputs: [{ name: 'p', role: 'input', about: 'probabilities in [0, 1]', domain: 'probability' }, BINARY],
     options: ['reduction'],
     kernel: 'binaryCrossEntropy',
     wasm: { float32: null, float64: null },

@@ -55,10 +55,7 @@ export function ulpError(got: number, exact: Exact, dtype: 'float32' | 'float64'
   const hi = num(exact[0]);
   const lo = num(exact[1]);
   if (Number.isNaN(hi)) return Number.isNaN(got) ? 0 : Infinity;
-  if (!Number.isFinite(hi)) {
-    if (dtype === 'float32') return got === hi ? 0 : Infinity;
-    return got === hi ? 0 : Infinity;
-  }
+  if (!Number.isFinite(hi)) return got === hi ? 0 : Infinity;
   if (dtype === 'float32' && Math.abs(hi) > 3.4028235677973366e38) {
     // the float32 value of an exact result beyond FLT_MAX rounds to infinity (or FLT_MAX)
     const r = Math.fround(hi);
