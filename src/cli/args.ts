@@ -32,6 +32,33 @@ export function positiveInt(s: string): number {
   return v;
 }
 
+/** A whole number in [1, max]: sizes and counts, whose upper limits keep a typo from allocating all memory. */
+export function boundedInt(max: number): (s: string) => number {
+  return (s) => {
+    const v = positiveInt(s);
+    if (v > max) throw new InvalidArgumentError(`expected a whole number from 1 to ${max.toLocaleString('en-US')}, got ${s}`);
+    return v;
+  };
+}
+
+/** A number in (0, max]. */
+export function boundedNumber(max: number): (s: string) => number {
+  return (s) => {
+    const v = positiveNumber(s);
+    if (v > max) throw new InvalidArgumentError(`expected a number > 0 and ≤ ${max.toLocaleString('en-US')}, got ${s}`);
+    return v;
+  };
+}
+
+/** Comma-separated whole numbers in [1, max]. */
+export function boundedSizeList(max: number): (s: string) => number[] {
+  return (s) => {
+    const v = sizeList(s);
+    if (v.some((k) => k > max)) throw new InvalidArgumentError(`expected comma-separated whole numbers from 1 to ${max.toLocaleString('en-US')}, got '${s}'`);
+    return v;
+  };
+}
+
 export function integer(s: string): number {
   const v = parseNumber(s);
   if (!Number.isInteger(v)) throw new InvalidArgumentError(`expected a whole number, got ${s}`);

@@ -65,6 +65,11 @@ Exit codes: 0 ok, 1 a check or run failed, 2 bad arguments, 130 interrupted (Ctr
   return program;
 }
 
+/** An error from the operating system (ENOSPC, EACCES, …), whose message already says what failed. */
+function isSystemError(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
+}
+
 /** Runs the command line and returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const state: RunState = { code: EXIT.ok };
@@ -82,6 +87,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       return EXIT.usage;
     }
     if (e instanceof DatasetUnavailableError) {
+      process.stderr.write(`sigmax: ${e.message}\n`);
+      return EXIT.failure;
+    }
+    if (isSystemError(e)) {
+      // A file that cannot be written after all (disk full, a race with another process): one line.
       process.stderr.write(`sigmax: ${e.message}\n`);
       return EXIT.failure;
     }

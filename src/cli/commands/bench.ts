@@ -5,7 +5,7 @@
 
 import { type Command, Option } from 'commander';
 import * as sx from '../../index.js';
-import { positiveInt, positiveNumber } from '../args.js';
+import { boundedInt, boundedNumber } from '../args.js';
 import type { RunState } from '../program.js';
 import { EXIT, Ui, UsageError, table } from '../ui.js';
 import { Rng } from '../../train/rng.js';
@@ -15,6 +15,9 @@ interface Case {
   name: string;
   run: (x: sx.Tensor, y: sx.Tensor, t: Int32Array, out: sx.Tensor) => void;
 }
+
+/** Upper limits: --size allocates a few arrays of that many elements per dtype; --time is per op and dtype. */
+export const BENCH_LIMITS = { size: 10_000_000, time: 60_000 } as const;
 
 /** Row length of the softmax-family cases: a vocabulary-sized row is where these ops matter. */
 const ROW = 1000;
@@ -34,8 +37,8 @@ export function benchCommand(program: Command, state: RunState): Command {
   return program
     .command('bench')
     .description('a quick benchmark of the main ops (ns per element)')
-    .option('--size <n>', 'elements per call (rows of 1000 for the softmax family)', positiveInt, 100_000)
-    .option('--time <ms>', 'time spent per op and dtype', positiveNumber, 200)
+    .option('--size <n>', `elements per call (rows of 1000 for the softmax family), at most ${BENCH_LIMITS.size.toLocaleString('en-US')}`, boundedInt(BENCH_LIMITS.size), 100_000)
+    .option('--time <ms>', `time spent per op and dtype, at most ${BENCH_LIMITS.time} ms`, boundedNumber(BENCH_LIMITS.time), 200)
     .option('--ops <names>', `comma-separated subset of: ${CASES.map((c) => c.name).join(', ')}`)
     .addOption(new Option('--dtype <d>', 'float64, float32 or both').choices(['float64', 'float32', 'both']).default('both'))
     .option('--fast-float64', 'time float64 on the fast float64 kernels (sigmax/wasm setFastFloat64) instead of the exact ones')

