@@ -1,12 +1,14 @@
 // Writes docs/accuracy.md: the measured error of every op against the exact fixtures.
 // Runs every test/accuracy/*.cases.ts module found at run time (each exports measure(): Measurement[])
-// and tabulates the results; exits with code 1 when a measurement exceeds its bound.
+// and tabulates the results; exits with code 1 when a measurement exceeds its bound, and fails when
+// an op of the op manifest (src/ops/manifest.ts) has no measurement.
 //
 //     npm run accuracy
 import { execFileSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ALL_OPS } from '../src/ops/manifest.js';
 import { measureOnEachBackend } from '../test/helpers/backends.js';
 
 interface Measurement {
@@ -55,6 +57,10 @@ async function main(): Promise<void> {
     if (typeof mod.measure !== 'function') throw new Error(`${file} does not export measure()`);
     for (const m of measureOnEachBackend(mod.measure)) rows.push({ ...m, module: file });
   }
+
+  // every op of the manifest must be measured: a new op without accuracy cases fails the report
+  const unmeasured = ALL_OPS.filter((o) => !rows.some((m) => m.op === o.name));
+  if (unmeasured.length > 0) throw new Error(`no accuracy measurement for ${unmeasured.map((o) => o.name).join(', ')} (add cases to test/accuracy/*.cases.ts)`);
 
   const ok = (m: Measurement) => m.maxUlp <= m.bound;
   const failed = rows.filter((m) => !ok(m));

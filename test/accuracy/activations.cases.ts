@@ -3,7 +3,7 @@
 // Float32Array or Float64Array; errors are in ulps of the exact value (helpers/fixtures.ts:
 // ulpError), grouped per op × dtype × range. Bounds: float32 1 ulp, float64 2 ulp, for the
 // forward ops and their backwards alike; a non-finite expectation must match exactly.
-import * as sx from '../../src/index.js';
+import { OPS as MANIFEST, opByName, opsWhere } from '../../src/ops/manifest.js';
 import { type Exact, loadFixture, num, nums, ulpError } from '../helpers/fixtures.js';
 
 export interface Measurement {
@@ -34,7 +34,9 @@ interface Fixture {
   cases: Case[];
 }
 
-export const OPS = ['sigmoid', 'logSigmoid', 'softplus', 'sigmoidBackward', 'logSigmoidBackward', 'softplusBackward'] as const;
+/** The activation ops of the op manifest, all measured on the one fixture they share. */
+export const OPS = opsWhere((o) => o.family === 'activations').map((o) => o.name);
+const FILE = MANIFEST.sigmoid.fixtures[0];
 
 /** The bound in ulps of the exact value for every activation output. */
 export function boundFor(dtype: Dtype): number {
@@ -42,7 +44,7 @@ export function boundFor(dtype: Dtype): number {
 }
 
 export function loadActivations(): Fixture {
-  return loadFixture<Fixture>('activations/activations.json');
+  return loadFixture<Fixture>(FILE);
 }
 
 const array = (dtype: Dtype, v: number[]) => (dtype === 'float32' ? Float32Array.from(v) : Float64Array.from(v));
@@ -52,22 +54,11 @@ export function run(c: Case): Float32Array | Float64Array {
   const x = array(c.dtype, nums(c.x));
   const opts = c.options ? { beta: num(c.options.beta), threshold: num(c.options.threshold) } : undefined;
   const dy = c.dy ? array(c.dtype, nums(c.dy)) : undefined;
-  switch (c.op) {
-    case 'sigmoid':
-      return sx.sigmoid(x);
-    case 'logSigmoid':
-      return sx.logSigmoid(x);
-    case 'softplus':
-      return sx.softplus(x, opts);
-    case 'sigmoidBackward':
-      return sx.sigmoidBackward(dy!, x);
-    case 'logSigmoidBackward':
-      return sx.logSigmoidBackward(dy!, x);
-    case 'softplusBackward':
-      return sx.softplusBackward(dy!, x, opts);
-    default:
-      throw new Error(`activations fixture: unknown op ${c.op}`);
-  }
+  const op = opByName(c.op);
+  if (!op || op.family !== 'activations') throw new Error(`activations fixture: unknown op ${c.op}`);
+  // the manifest's inputs in call order: (x) or (dy, x)
+  const args = op.inputs.map((i) => (i.role === 'dy' ? dy! : x));
+  return op.fn(...args, opts) as Float32Array | Float64Array;
 }
 
 function describeInput(c: Case, i: number, got: number): string {

@@ -19,6 +19,7 @@
 // maxUlp ≤ bound holds exactly when every element is within its bound. Where the bound is the same
 // for every element (hard labels, float32 losses, …) maxUlp is simply the largest error.
 import * as sx from '../../src/index.js';
+import { opsWhere } from '../../src/ops/manifest.js';
 import { type Exact, loadFixture, num, nums, ulp32, ulp64, ulpError } from '../helpers/fixtures.js';
 
 export interface Measurement {
@@ -289,17 +290,21 @@ function measureBinary(col: Collector, op: 'binaryCrossEntropy' | 'binaryCrossEn
   }
 }
 
-/** Runs every loss fixture through the public API; one Measurement per op × dtype × range × what. */
+/** How each loss's fixture cases are measured (the fixture formats differ per loss). */
+const MEASURE: Record<string, (col: Collector, c: never, ci: number) => void> = {
+  crossEntropy: measureCrossEntropy,
+  nllLoss: measureNll,
+  binaryCrossEntropy: (col, c: BinCase, ci) => measureBinary(col, 'binaryCrossEntropy', c, ci),
+  binaryCrossEntropyWithLogits: (col, c: BinCase, ci) => measureBinary(col, 'binaryCrossEntropyWithLogits', c, ci),
+};
+
+/** Runs every loss of the op manifest on its fixtures through the public API; one Measurement per op × dtype × range × what. */
 export function measure(): Measurement[] {
   const col = new Collector();
-  for (const file of ['crossEntropy.float32.json', 'crossEntropy.float64.json']) {
-    const fx = loadFixture<Fixture<CeCase>>(`losses/${file}`);
-    fx.cases.forEach((c, i) => measureCrossEntropy(col, c, i));
+  for (const op of opsWhere((o) => o.kind === 'loss')) {
+    const run = MEASURE[op.name];
+    if (!run) throw new Error(`losses.cases.ts: no accuracy measurement for the loss ${op.name}`);
+    for (const file of op.fixtures) loadFixture<Fixture<never>>(file).cases.forEach((c, i) => run(col, c, i));
   }
-  loadFixture<Fixture<NllCase>>('losses/nllLoss.json').cases.forEach((c, i) => measureNll(col, c, i));
-  loadFixture<Fixture<BinCase>>('losses/binaryCrossEntropy.json').cases.forEach((c, i) => measureBinary(col, 'binaryCrossEntropy', c, i));
-  loadFixture<Fixture<BinCase>>('losses/binaryCrossEntropyWithLogits.json').cases.forEach((c, i) =>
-    measureBinary(col, 'binaryCrossEntropyWithLogits', c, i),
-  );
   return col.list();
 }

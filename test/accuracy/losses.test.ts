@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { measureOnEachBackend } from '../helpers/backends.js';
 import * as sx from '../../src/index.js';
 import { loadFixture, nums } from '../helpers/fixtures.js';
+import { opsWhere } from '../../src/ops/manifest.js';
 import { type Measurement, measure } from './losses.cases.js';
 
 const WHAT: Record<Measurement['what'], string> = { loss: 'per-item loss', grad: 'gradient', value: 'value' };
@@ -23,7 +24,7 @@ function boundText(m: Measurement): string {
 const measurements = measureOnEachBackend(measure);
 
 test('the loss fixtures cover every loss in both dtypes', () => {
-  for (const op of ['crossEntropy', 'nllLoss', 'binaryCrossEntropy', 'binaryCrossEntropyWithLogits']) {
+  for (const { name: op } of opsWhere((o) => o.kind === 'loss')) {
     for (const dtype of ['float32', 'float64']) {
       for (const what of ['loss', 'grad']) {
         assert.ok(

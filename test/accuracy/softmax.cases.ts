@@ -13,6 +13,7 @@
 // element whose error is the largest fraction of its own bound: `maxUlp` is that element's error and
 // `bound` its bound, so maxUlp ≤ bound holds exactly when every element is within its bound.
 import * as sx from '../../src/index.js';
+import { opByName, opsWhere } from '../../src/ops/manifest.js';
 import { type Exact, loadFixture, num, nums, ulp32, ulp64, ulpError } from '../helpers/fixtures.js';
 
 export interface Measurement {
@@ -57,16 +58,10 @@ interface Fixture {
   cases: SoftmaxCase[];
 }
 
-export const FILES = ['softmax/softmax.json', 'softmax/softmax-grad.json', 'softmax/softmax-jacobian.json'];
-export const OPS = [
-  'softmax',
-  'logSoftmax',
-  'logSumExp',
-  'softmaxBackward',
-  'logSoftmaxBackward',
-  'softmaxJvp',
-  'softmaxJacobian',
-] as const;
+const FAMILY = opsWhere((o) => o.family === 'softmax');
+/** The softmax family's fixture files and ops, from the op manifest. */
+export const FILES = [...new Set(FAMILY.flatMap((o) => o.fixtures))];
+export const OPS = FAMILY.map((o) => o.name);
 const EPS64 = 2 ** -52;
 
 export function loadSoftmaxCases(): SoftmaxCase[] {
@@ -96,24 +91,11 @@ export function run(c: SoftmaxCase): FArray {
   const o = c.options ?? {};
   const temperature = o.temperature === undefined ? undefined : num(o.temperature);
   const soft = { ...(temperature === undefined ? {} : { temperature }), ...(o.allMasked ? { allMasked: o.allMasked } : {}) };
-  switch (c.op) {
-    case 'softmax':
-      return sx.softmax(input(c, 'x'), soft).data;
-    case 'logSoftmax':
-      return sx.logSoftmax(input(c, 'x'), soft).data;
-    case 'logSumExp':
-      return sx.logSumExp(input(c, 'x')).data;
-    case 'softmaxBackward':
-      return sx.softmaxBackward(input(c, 'dy'), input(c, 'y')).data;
-    case 'logSoftmaxBackward':
-      return sx.logSoftmaxBackward(input(c, 'dy'), input(c, 'y')).data;
-    case 'softmaxJvp':
-      return sx.softmaxJvp(input(c, 'x'), input(c, 'v')).data;
-    case 'softmaxJacobian':
-      return sx.softmaxJacobian(input(c, 'x')).data;
-    default:
-      throw new Error(`softmax fixture: unknown op ${c.op}`);
-  }
+  const op = opByName(c.op);
+  if (!op || op.family !== 'softmax') throw new Error(`softmax fixture: unknown op ${c.op}`);
+  // the manifest's inputs in call order, e.g. (x), (dy, y), (x, v); only softmax and logSoftmax take the temperature and mask
+  const args = op.inputs.map((i) => input(c, i.name as 'x' | 'v' | 'dy' | 'y'));
+  return (op.fn(...args, op.kind === 'softmax' ? soft : {}) as sx.Tensor).data as FArray;
 }
 
 /** Index into the output for expected[k] (probe indices for recipe rows). */
@@ -162,15 +144,8 @@ function describeInput(c: SoftmaxCase, k: number, got: number): string {
   return parts.join('; ');
 }
 
-const WHAT: Record<string, Measurement['what']> = {
-  softmax: 'value',
-  logSoftmax: 'value',
-  logSumExp: 'value',
-  softmaxBackward: 'grad',
-  logSoftmaxBackward: 'grad',
-  softmaxJvp: 'grad',
-  softmaxJacobian: 'grad',
-};
+/** Forward ops measure values; VJPs, the JVP and the Jacobian derivatives. */
+const WHAT = (op: string): Measurement['what'] => (['softmax', 'reduce'].includes(opByName(op)!.kind) ? 'value' : 'grad');
 
 export function measure(): Measurement[] {
   const groups = new Map<string, Measurement & { ratio: number }>();
@@ -180,7 +155,7 @@ export function measure(): Measurement[] {
     let m = groups.get(key);
     if (!m) {
       const bound = c.dtype === 'float32' ? 1 : 4;
-      m = { op: c.op, dtype: c.dtype, range: c.range, what: WHAT[c.op], count: 0, maxUlp: 0, bound, ratio: -1 };
+      m = { op: c.op, dtype: c.dtype, range: c.range, what: WHAT(c.op), count: 0, maxUlp: 0, bound, ratio: -1 };
       groups.set(key, m);
     }
     for (let k = 0; k < c.expected.length; k++) {
