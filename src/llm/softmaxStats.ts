@@ -1,7 +1,7 @@
-// Mergeable softmax statistics: per row the max m and Σ e^(x − m) as a double-double, so that
-// the log-sum-exp of a row split into slices (vocabulary chunks, workers, machines) is one
-// associative, commutative reduction. The merge is the online log-sum-exp step of Milakov and
-// Gimelshein (2018), evaluated in double-double. Math: docs/math.md#large-vocabularies.
+// Mergeable softmax statistics (per row max m and Σ e^(x − m) as a double-double, from the
+// backend's softmaxStats kernel), so that the log-sum-exp of a row split into slices is one
+// associative, commutative reduction: the online log-sum-exp step of Milakov and Gimelshein
+// (2018), evaluated in double-double. Math: docs/math.md#large-vocabularies.
 
 import { fail, show } from '../core/errors.js';
 import { booleanOption, checkOptions, numberOption } from '../core/options.js';
@@ -10,7 +10,7 @@ import { layoutOf, normalizeAxis, reducedShape } from '../core/shape.js';
 import { type Target } from '../ops/crossEntropy.js';
 import { isIntArray, readClassWeight } from '../core/losses.js';
 import { R, ddAdd, ddMul, ddMulD, expDD, logDD, twoSum } from '../reference/dd.js';
-import { DH, DL, ROW_MAX, RowKind, SUM_H, SUM_L, rowExp, rowKind } from '../reference/softmax.js';
+import { kernels } from '../backend/index.js';
 
 /**
  * Per-row softmax statistics of a tensor along one axis (arrays of one entry per row, rows in
@@ -95,60 +95,22 @@ export function softmaxStats(x: unknown, opts?: SoftmaxStatsOptions): SoftmaxSta
   const s = emptySoftmaxStats(shape, { target: index !== null, gap: withGap });
   let wsum = 0;
   if (withGap) for (let c = 0; c < n; c++) wsum += w === null ? 1 : w[c];
-  const data = a.data;
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const r = o * inner + i;
-      const base = o * n * inner + i;
-      if (index !== null) {
+  if (index !== null) {
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const r = o * inner + i;
         const t = index[r] - offset;
-        s.targetLogit![r] = index[r] !== ignoreIndex && t >= 0 && t < n ? data[base + t * inner] : 0;
-      }
-      if (withGap) s.gapWeight![r] = wsum;
-      const kind = rowKind(data, base, inner, n);
-      if (kind === RowKind.AllNegInf) continue;
-      if (kind === RowKind.HasNaN) {
-        setNaN(s, r);
-        continue;
-      }
-      if (kind === RowKind.HasPosInf) {
-        let count = 0;
-        for (let c = 0, k = base; c < n; c++, k += inner) if (data[k] === Infinity) count++;
-        s.max[r] = Infinity;
-        s.sumExp[r] = count;
-        if (withGap) s.gap![r] = NaN;
-        continue;
-      }
-      rowExp(data, base, inner, n, 1);
-      s.max[r] = ROW_MAX;
-      ddAdd(1, 0, SUM_H, SUM_L);
-      s.sumExp[r] = R.hi;
-      s.sumExpLo[r] = R.lo;
-      if (withGap) {
-        // Σ w_c (max − x_c) = Σ w_c·(−d_c) with d_c = x_c − max exact (rowExp's DH, DL).
-        let gh = 0;
-        let gl = 0;
-        for (let c = 0; c < n; c++) {
-          const wc = w === null ? 1 : w[c];
-          if (wc === 0) continue;
-          ddMulD(-DH[c], -DL[c], wc);
-          ddAdd(gh, gl, R.hi, R.lo);
-          gh = R.hi;
-          gl = R.lo;
-        }
-        s.gap![r] = gh;
-        s.gapLo![r] = gh === gh && gh - gh === 0 ? gl : 0;
+        s.targetLogit![r] = index[r] !== ignoreIndex && t >= 0 && t < n ? a.data[o * n * inner + i + t * inner] : 0;
       }
     }
   }
+  if (withGap) s.gapWeight!.fill(wsum);
+  kernels().softmaxStats({
+    input: a.data, layout: { outer, size: n, inner }, rowOffset: 0,
+    max: s.max, sumExp: s.sumExp, sumExpLo: s.sumExpLo,
+    gap: s.gap ?? null, gapLo: s.gapLo ?? null, gapWeight: w,
+  });
   return s;
-}
-
-function setNaN(s: SoftmaxStats, r: number): void {
-  s.max[r] = NaN;
-  s.sumExp[r] = NaN;
-  s.sumExpLo[r] = 0;
-  if (s.gap !== undefined) s.gap[r] = NaN;
 }
 
 function readTargets(fn: string, target: unknown, rows: number, ignoreIndex: number): ArrayLike<number> {

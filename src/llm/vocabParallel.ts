@@ -9,15 +9,8 @@ import { checkOptions, numberOption } from '../core/options.js';
 import { type FloatArray, type Input, type Output, makeResult, readArg } from '../core/tensor.js';
 import { reduce } from '../core/losses.js';
 import type { Target } from '../ops/crossEntropy.js';
-import {
-  type LinearCrossEntropyOptions,
-  type LinearCrossEntropyResult,
-  type RowCoefs,
-  type RowTotals,
-  biasF64,
-  finishRows,
-  prepare,
-} from './linearCrossEntropy.js';
+import { type LinearCrossEntropyOptions, type LinearCrossEntropyResult, biasF64, prepare } from './linearCrossEntropy.js';
+import { type RowCoefs, type RowTotals, coefsBytes, coefsOnBuffer, lossRows } from './rowMath.js';
 import { mergeSoftmaxStats } from './softmaxStats.js';
 import { statsBytes, statsOnBuffer } from './statsBuffer.js';
 import type { Job, WorkerInit } from './vocabParallelWorker.js';
@@ -203,8 +196,9 @@ export async function createVocabParallelPool(weight: Input, opts?: VocabParalle
     const gW = P.wantGrad ? makeResult(fn, { ...P.weight, kind: 'tensor' }, dtype, [V, D], o?.gradWeightOut) : null;
     const gB = P.wantGrad && P.bias !== null ? makeResult(fn, P.bias, dtype, [V], o?.gradBiasOut) : null;
     const esize = f32 ? 4 : 8;
-    const hb = new SharedArrayBuffer(Math.max(1, N * D * esize));
-    (f32 ? new Float32Array(hb) : new Float64Array(hb)).set(P.hidden.data.subarray(0, N * D));
+    // Buffers are at least 8 bytes, and views take explicit lengths, so that N = 0 works too.
+    const hb = new SharedArrayBuffer(Math.max(8, N * D * esize));
+    (f32 ? new Float32Array(hb, 0, N * D) : new Float64Array(hb, 0, N * D)).set(P.hidden.data.subarray(0, N * D));
     const tb = new SharedArrayBuffer(Math.max(4, 4 * N));
     new Int32Array(tb).set(Array.from(P.index as ArrayLike<number>, (t) => t));
     const gap = P.params.eps > 0;
@@ -221,13 +215,11 @@ export async function createVocabParallelPool(weight: Input, opts?: VocabParalle
       await Promise.all(workers.map((_, i) => call(i, { ...base, op: 'stats', stats: sb, statsOffset: i * statsBytes(N), gap })));
       const st = statsOnBuffer(sb, 0, N, gap);
       for (let i = 1; i < count; i++) mergeSoftmaxStats(st, statsOnBuffer(sb, i * statsBytes(N), N, gap), { out: st });
-      const cb = new SharedArrayBuffer(Math.max(8, 33 * N));
-      const co: RowCoefs | null = P.wantGrad
-        ? { max: new Float64Array(cb, 0, N), a: new Float64Array(cb, 8 * N, N), b: new Float64Array(cb, 16 * N, N), gt: new Float64Array(cb, 24 * N, N), kind: new Uint8Array(cb, 32 * N, N) }
-        : null;
+      const cb = new SharedArrayBuffer(Math.max(8, coefsBytes(N)));
+      const co: RowCoefs | null = P.wantGrad ? coefsOnBuffer(cb, N) : null;
       const tot: RowTotals = { lossH: 0, lossL: 0, zH: 0, zL: 0 };
       const lse = new Float64Array(N);
-      finishRows(st, P.params, 0, N, co, tot, lse, lossRes?.data ?? null, zRes?.data ?? null);
+      lossRows(st, P.params, 0, N, co, tot, lse, lossRes?.data ?? null, zRes?.data ?? null);
       if (co !== null && gH !== null && gW !== null) {
         // Round 2: gradients of every slice; partial gradHidden summed in worker order.
         const gwb = new SharedArrayBuffer(Math.max(8, V * D * esize));

@@ -4,7 +4,8 @@
 // the per-row coefficients from SharedArrayBuffers and writing its results into them.
 
 import type { FloatArray } from '../core/tensor.js';
-import { type RowCoefs, type Shard, chooseChunks, shardGrads, shardStats } from './linearCrossEntropy.js';
+import { type Shard, chooseChunks, shardGrads, shardStats } from './shardEngine.js';
+import { coefsOnBuffer } from './rowMath.js';
 import { statsOnBuffer } from './statsBuffer.js';
 
 interface Port {
@@ -40,7 +41,7 @@ export interface Job {
   stats?: SharedArrayBuffer;
   statsOffset?: number;
   gap?: boolean;
-  /** 'grads': coefficients (statsOnBuffer's coefsOnBuffer layout), outputs. */
+  /** 'grads': coefficients (rowMath.ts's coefsOnBuffer layout), outputs. */
   coefs?: SharedArrayBuffer;
   gradWeight?: SharedArrayBuffer;
   gradBias?: SharedArrayBuffer | null;
@@ -71,15 +72,8 @@ function handle(job: Job): void {
     if (s.V > 0 && s.N > 0) shardStats(s, st);
     return;
   }
-  const c = job.coefs!;
   const N = job.N;
-  const co: RowCoefs = {
-    kind: new Uint8Array(c, 32 * N, N),
-    max: new Float64Array(c, 0, N),
-    a: new Float64Array(c, 8 * N, N),
-    b: new Float64Array(c, 16 * N, N),
-    gt: new Float64Array(c, 24 * N, N),
-  };
+  const co = coefsOnBuffer(job.coefs!, N);
   const D = init.D;
   const gw: FloatArray = init.f32
     ? new Float32Array(job.gradWeight!, init.classOffset * D * 4, init.V * D)

@@ -5,6 +5,7 @@
 
 import type { FloatArray } from '../core/tensor.js';
 import type { Layout } from '../core/shape.js';
+import type { SoftmaxStatsArgs } from '../backend/kernels.js';
 import { R, TAIL, TAIL_X, TINY, ddAdd, ddDiv, ddMul, ddMulD, expDD, fastTwoSum, log1pDD, roundF32, twoProd, twoSum, unscaleTo } from './dd.js';
 
 /** How a row reads: finite max, or one of the non-finite cases with fixed results. */
@@ -392,6 +393,48 @@ export function softmaxJacobian(x: FloatArray, out: FloatArray, l: Layout, allMa
           out[ob + a * n + b] = f32 ? roundF32(R.hi, R.lo) : R.hi;
         }
       }
+    }
+  }
+}
+
+/** Per-row softmax statistics (max, Σ e^(x − max) and the weighted gap, double-double): see StatsKernels.softmaxStats. */
+export function softmaxStats(a: SoftmaxStatsArgs): void {
+  const { input: x, rowOffset, max, sumExp, sumExpLo, gap, gapLo, gapWeight: w } = a;
+  const { outer, size: n, inner } = a.layout;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const r = rowOffset + o * inner + i;
+      const base = o * n * inner + i;
+      const kind = rowKind(x, base, inner, n);
+      sumExpLo[r] = 0;
+      if (gapLo !== null) gapLo[r] = 0;
+      if (kind !== RowKind.Finite) {
+        let count = 0;
+        if (kind === RowKind.HasPosInf) for (let c = 0, k = base; c < n; c++, k += inner) if (x[k] === Infinity) count++;
+        max[r] = kind === RowKind.HasNaN ? NaN : kind === RowKind.HasPosInf ? Infinity : -Infinity;
+        sumExp[r] = kind === RowKind.HasNaN ? NaN : count;
+        if (gap !== null) gap[r] = kind === RowKind.AllNegInf ? 0 : NaN;
+        continue;
+      }
+      rowExp(x, base, inner, n, 1);
+      max[r] = ROW_MAX;
+      ddAdd(1, 0, SUM_H, SUM_L);
+      sumExp[r] = R.hi;
+      sumExpLo[r] = R.lo;
+      if (gap === null) continue;
+      // Σ w_c (max − x_c) = Σ w_c·(−d_c) with d_c = x_c − max exact (DH, DL).
+      let gh = 0;
+      let gl = 0;
+      for (let c = 0; c < n; c++) {
+        const wc = w === null ? 1 : w[c];
+        if (wc === 0) continue;
+        ddMulD(-DH[c], -DL[c], wc);
+        ddAdd(gh, gl, R.hi, R.lo);
+        gh = R.hi;
+        gl = R.lo;
+      }
+      gap[r] = gh;
+      if (gapLo !== null) gapLo[r] = gh - gh === 0 ? gl : 0;
     }
   }
 }

@@ -25,8 +25,14 @@ function data(c: Case) {
   };
   const hidden = tensor(mk(c.N * c.D), [c.N, c.D]);
   const weight = tensor(mk(c.V * c.D), [c.V, c.D]);
-  const target = Int32Array.from({ length: c.N }, () => Math.floor(r() * c.V));
-  if (c.N > 2) target[1] = c.opts.ignoreIndex ?? -100;
+  // Only row 1 is ignored (when N > 2): a draw that hits ignoreIndex moves to the next class, so
+  // no case ignores every row (a mean over no items, which the edge test covers on its own).
+  const ignore = c.opts.ignoreIndex ?? -100;
+  const target = Int32Array.from({ length: c.N }, () => {
+    const t = Math.floor(r() * c.V);
+    return t === ignore ? (t + 1) % c.V : t;
+  });
+  if (c.N > 2) target[1] = ignore;
   return { hidden, weight, target };
 }
 

@@ -126,10 +126,27 @@ describe('sample', () => {
     assert.deepEqual(Array.from(sample(x, { temperature: 0, axis: 0 })), [1, 0, 0]);
   });
 
-  it('logProbs is the library log-softmax', () => {
-    const x = Float64Array.from([0, -18.420680743952367, 3]);
-    assert.deepEqual(logProbs(x), logSoftmax(x));
-    assert.deepEqual(logProbs(x, { temperature: 2 }), logSoftmax(x, { temperature: 2 }));
+  it('logProbs equals an independent float64 log-sum-exp with the max shift, and keeps the largest entry off 0', () => {
+    /** z_c/T − (m + log Σ e^(z_j/T − m)), m = max z/T: plain float64, no library code. */
+    const ref = (z: number[], T: number) => {
+      const y = z.map((v) => v / T);
+      const m = Math.max(...y);
+      let s = 0;
+      for (const v of y) s += Math.exp(v - m);
+      return y.map((v) => v - (m + Math.log(s)));
+    };
+    const r = rand(12);
+    const rows = [[0, -18.420680743952367, 3], [1, 2, 3, 4], Array.from({ length: 50 }, () => (r() - 0.5) * 20)];
+    for (const z of rows) {
+      for (const T of [1, 2, 0.5]) {
+        const got = logProbs(Float64Array.from(z), { temperature: T });
+        const want = ref(z, T);
+        // The float64 reference rounds the exps, their sum and its log: a few ulps of max(|y|, 1).
+        got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) <= 1e-14 * Math.max(1, Math.abs(want[i])), `${v} vs ${want[i]} (T = ${T})`));
+      }
+    }
+    // log p of the max of (0, −18.42…, 3) is −log1p(e^−3 + e^−21.42…) ≠ 0, to full precision.
+    assert.equal(logProbs(Float64Array.from([0, -18.420680743952367, 3]))[2], -Math.log1p(Math.exp(-3) + Math.exp(-21.420680743952367)));
   });
 
   it('throws SigmaxError for NaN rows, all −∞ rows and bad options', () => {

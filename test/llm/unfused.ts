@@ -3,6 +3,7 @@
 // then gradHidden = G·weight, gradWeight = Gᵀ·hidden, gradBias = Σ_n G.
 import { crossEntropyWithGrad, logSumExp, softmax, tensor, type Tensor } from '../../src/index.js';
 import { matmul } from '../../src/llm/index.js';
+import { uniform } from '../../src/core/rng.js';
 
 export interface UnfusedOptions {
   bias?: Float64Array | Float32Array;
@@ -96,14 +97,5 @@ export function unfused(hidden: Tensor, weight: Tensor, target: Int32Array, o: U
   return { loss, zLoss, gradHidden: gH.data, gradWeight: gW.data, gradBias: gB, absHidden, absWeight, logits: z };
 }
 
-/** A seeded uniform generator for test data (mulberry32). */
-export function rand(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform generator for test data: the library's shared generator. */
+export const rand = uniform;

@@ -62,6 +62,25 @@ describe('createVocabParallelPool', () => {
     }
   });
 
+  it('returns what the single-process call returns for N = 0 rows (NaN mean, 0 sum, empty per-item losses)', async () => {
+    const { weight } = problem(false, 4, 3, 9, 5);
+    const H = tensor(new Float64Array(0), [0, 3]);
+    const pool = await createVocabParallelPool(weight, { workers: 2 });
+    try {
+      for (const reduction of ['mean', 'sum', 'none'] as const) {
+        const opts = { reduction, bias: new Float64Array(9) };
+        const got = await pool.run(H, new Int32Array(0), opts);
+        const want = linearCrossEntropy(H, weight, new Int32Array(0), opts);
+        assert.deepEqual(got.loss, want.loss, reduction);
+        assert.deepEqual((got.gradWeight as Tensor).data, (want.gradWeight as Tensor).data);
+        assert.deepEqual(got.gradBias, want.gradBias);
+        assert.deepEqual((got.gradHidden as Tensor).shape, [0, 3]);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('rejects with SigmaxError on bad input, and after close()', async () => {
     const { weight } = problem(false, 4, 3, 9, 3);
     const pool = await createVocabParallelPool(weight, { workers: 1 });
