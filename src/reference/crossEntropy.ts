@@ -26,18 +26,26 @@ function oneMinusP(c: number, ph: number, pl: number, sh: number, sl: number): v
 }
 
 /**
- * The power of two by which a soft row's w_c·y'_c are scaled down so that neither they, their sum
- * Y nor a loss term (L − d_c)·w_c·y'_c overflows: 0 (no scaling, the usual case) unless
- * max|y'|·max|w|·C reaches 2^960.
+ * The powers of two by which a soft row's y'_c (SHIFT.y) and w_c (SHIFT.w) are scaled down so that
+ * neither w_c·y'_c, their sum Y nor a loss term (L − d_c)·w_c·y'_c overflows. Both 0 (no scaling,
+ * the usual case) unless max|y'|·max|w|·C reaches 2^960; each factor is scaled on its own, so the
+ * largest values keep all their digits.
  */
+const SHIFT = { y: 0, w: 0 };
 function softShift(probs: FloatArray | null, base: number, inner: number, n: number, w: Float64Array | null): number {
   let my = 1;
   if (probs !== null) for (let c = 0, k = base; c < n; c++, k += inner) my = Math.max(my, Math.abs(probs[k]));
   let mw = 1;
   if (w !== null) for (let c = 0; c < n; c++) mw = Math.max(mw, Math.abs(w[c]));
+  SHIFT.y = 0;
+  SHIFT.w = 0;
   if (!(my < Infinity && mw < Infinity)) return 0;
-  const e = Math.ceil(Math.log2(my)) + Math.ceil(Math.log2(mw)) + Math.ceil(Math.log2(n)) + 2;
-  return e >= 960 ? e : 0;
+  const ey = Math.ceil(Math.log2(my));
+  const ew = Math.ceil(Math.log2(mw)) + Math.ceil(Math.log2(n)) + 2;
+  if (ey + ew < 960) return 0;
+  SHIFT.y = ey;
+  SHIFT.w = ew;
+  return ey + ew;
 }
 
 /** Multiplies R by 2^e (e may exceed the exponent range of one double), exactly unless it over- or underflows. */
@@ -122,8 +130,8 @@ export function crossEntropy(a: ClassLossArgs): DDSum {
         let sh = 0;
         let sl = 0;
         shift = softShift(probs, base, inner, n, w);
-        const down = 2 ** -Math.min(shift, 1000);
-        const down2 = 2 ** -Math.max(0, shift - 1000);
+        const downY = 2 ** -SHIFT.y;
+        const downW = 2 ** -SHIFT.w;
         for (let c = 0, k = base; c < n; c++, k += inner) {
           // y'_c = (1 − ε) y_c + ε/C, with y_c = [c = t] for class indices
           if (probs !== null) {
@@ -135,11 +143,15 @@ export function crossEntropy(a: ClassLossArgs): DDSum {
             R.lo = ecL;
           }
           if (shift !== 0) {
-            // Exact unless a value falls below 2^-1022, where it is negligible beside the row's largest.
-            R.hi = R.hi * down * down2;
-            R.lo = R.lo * down * down2;
-          }
-          if (w !== null) ddMulD(R.hi, R.lo, w[c]);
+            // Exact unless a value falls below 2^-1022 (then far below the row's largest).
+            R.hi *= downY;
+            R.lo *= downY;
+            if (w !== null) ddMulD(R.hi, R.lo, w[c] * downW);
+            else {
+              R.hi *= downW;
+              R.lo *= downW;
+            }
+          } else if (w !== null) ddMulD(R.hi, R.lo, w[c]);
           const wyh = R.hi;
           const wyl = R.lo;
           WYH[c] = wyh;

@@ -4,9 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MAX_MODEL_SIZE, MLP, SoftmaxRegression, loadModel } from '../../src/train/index.js';
+import { MAX_MODEL_SIZE, MLP, type ModelJSON, SoftmaxRegression, loadModel } from '../../src/train/index.js';
 
-const mlp = (over: Record<string, unknown>) => ({ format: 'sigmax-model', version: 1, type: 'MLP', inputs: 2, classes: 2, hidden: [2], activation: 'tanh', layers: [{ W: [0, 0, 0, 0], b: [0, 0] }, { W: [0, 0, 0, 0], b: [0, 0] }], ...over });
+const mlp = (over: Record<string, unknown>) => ({ format: 'sigmax-model', version: 1, type: 'MLP', inputs: 2, classes: 2, hidden: [2], activation: 'tanh', layers: [{ W: [0, 0, 0, 0], b: [0, 0] }, { W: [0, 0, 0, 0], b: [0, 0] }], ...over }) as unknown as ModelJSON;
 
 /** Runs `f`, which must throw a TypeError or RangeError matching `pattern`, and checks it left no big arrays allocated. */
 function throwsWithoutAllocating(f: () => unknown, pattern: RegExp): void {

@@ -1,0 +1,27 @@
+// No finite input overflows (issue 15, "also fix"): float64 cross-entropy with probability
+// targets whose w_c·y_c or Y = Σ w_c·y_c exceed the double range, while the loss and gradient do
+// not, gives the correctly rounded values (expected values from mpmath at 300 bits).
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as sx from '../../src/index.js';
+
+describe('cross-entropy with probability targets near the top of the double range', () => {
+  for (const backend of ['js', 'wasm'] as const) {
+    it(`gives the finite loss 2.15·1e308·ln 2 where w·y overflows (${backend})`, () => {
+      sx.setBackend(backend);
+      const z = new Float64Array([0, 0]);
+      // mpmath: mpf(2.15) * mpf(1e308) * log(2)
+      assert.equal(sx.crossEntropy(z, new Float64Array([2.15, 0]), { weight: new Float64Array([1e308, 1]) }), 1.4902664382038823e308);
+      assert.equal(sx.crossEntropy(z, new Float64Array([1e308, 0]), { weight: new Float64Array([2.15, 1]) }), 1.4902664382038823e308);
+    });
+
+    it(`gives a finite gradient where Y = Σ y_c overflows (${backend})`, () => {
+      sx.setBackend(backend);
+      const r = sx.crossEntropyWithGrad(new Float64Array([0, 0]), new Float64Array([1e308, 1.15e308]));
+      // mpmath: (mpf(1e308) + mpf(1.15e308)) * log(2), and 0.5·(1e308 + 1.15e308) − 1e308
+      assert.equal(r.loss, 1.4902664382038825e308);
+      assert.deepEqual([...r.grad], [7.500000000000002e306, -7.500000000000002e306]);
+    });
+  }
+});
