@@ -1,15 +1,15 @@
 // What the benchmark measures: the ops, the shapes, the inputs (deterministic, seeded) and the
 // byte counts behind GB/s. Shared by the orchestrator (run.ts) and the per-system child (child.ts).
+// The ops, their titles and byte counts are the `bench` cases of the op manifest (src/ops/manifest.ts).
 
-export type Op = 'softmax' | 'logSoftmax' | 'sigmoid' | 'crossEntropy' | 'logSumExp';
+import { type BenchOpName, type BenchSpec, ALL_OPS, OPS } from '../../src/ops/manifest.js';
 
-export const OP_TITLE: Record<Op, string> = {
-  softmax: 'softmax',
-  logSoftmax: 'logSoftmax',
-  sigmoid: 'sigmoid',
-  crossEntropy: 'cross-entropy loss + gradient (class indices, mean)',
-  logSumExp: 'logSumExp',
-};
+export type Op = BenchOpName;
+
+const BENCH_OPS = ALL_OPS.filter((o) => o.bench !== undefined).map((o) => o.name as Op);
+const spec = (op: Op): BenchSpec => OPS[op].bench;
+
+export const OP_TITLE = Object.fromEntries(BENCH_OPS.map((op) => [op, spec(op).title])) as Record<Op, string>;
 
 /** One benchmark case: an op on a [rows, cols] float32 input (softmax-like ops along cols). */
 export interface Case {
@@ -25,7 +25,8 @@ export const caseKey = (c: { op: Op; rows: number; cols: number; threads: number
 export const shapeName = (c: Pick<Case, 'rows' | 'cols'>): string =>
   c.rows === 1 && c.cols === 16_777_216 ? '16M (1×16777216)' : `${c.rows}×${c.cols}`;
 
-const ROW_OPS: Op[] = ['softmax', 'logSoftmax', 'crossEntropy', 'logSumExp'];
+const ROW_OPS: Op[] = BENCH_OPS.filter((op) => spec(op).layout === 'rows');
+const ELEMENT_OPS: Op[] = BENCH_OPS.filter((op) => spec(op).layout === 'elements');
 const SMALL: [number, number][] = [
   [1, 151_936],
   [32, 32_000],
@@ -41,10 +42,12 @@ export function allCases(): Case[] {
   for (const [rows, cols] of SMALL) {
     for (const op of ROW_OPS) cases.push({ op, rows, cols, threads: 1, big: false });
   }
-  cases.push({ op: 'sigmoid', rows: 32, cols: 32_000, threads: 1, big: false });
-  cases.push({ op: 'sigmoid', rows: SIGMOID_BIG[0], cols: SIGMOID_BIG[1], threads: 1, big: true });
+  for (const op of ELEMENT_OPS) {
+    cases.push({ op, rows: 32, cols: 32_000, threads: 1, big: false });
+    cases.push({ op, rows: SIGMOID_BIG[0], cols: SIGMOID_BIG[1], threads: 1, big: true });
+  }
   // 1 and 2 threads op by op, so that a run short of time still has both for the first ops.
-  for (const op of ['softmax', 'logSoftmax', 'crossEntropy'] as Op[]) {
+  for (const op of ROW_OPS.filter((o) => spec(o).big)) {
     for (const threads of [1, 2] as const) cases.push({ op, rows: BIG[0], cols: BIG[1], threads, big: true });
   }
   return cases;
@@ -52,15 +55,9 @@ export function allCases(): Case[] {
 
 /** Bytes a kernel must move at least: the input read once and the output written once. */
 export function bytesMoved(c: Pick<Case, 'op' | 'rows' | 'cols'>): number {
-  const n = c.rows * c.cols;
-  switch (c.op) {
-    case 'logSumExp':
-      return 4 * n + 4 * c.rows;
-    case 'crossEntropy':
-      return 4 * n + 4 * c.rows + 4 * n; // logits and targets in, gradient out
-    default:
-      return 8 * n;
-  }
+  // e.g. crossEntropy: logits (4 per element) and targets (4 per row) in, gradient (4 per element) out
+  const s = spec(c.op);
+  return s.bytesPerElement * c.rows * c.cols + s.bytesPerRow * c.rows;
 }
 
 // ---- inputs -------------------------------------------------------------------------------
@@ -106,7 +103,7 @@ export function makeInput(rows: number, cols: number, op: Op): { x: Float32Array
   }
   const target = new Int32Array(rows);
   for (let r = 0; r < rows; r++) target[r] = Math.floor(rnd() * cols);
-  if (op !== 'sigmoid') {
+  if (spec(op).layout === 'rows') {
     for (let r = 7; r < rows; r += 8) x[r * cols + target[r]] = 30;
   }
   return { x, target };

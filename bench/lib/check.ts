@@ -4,6 +4,7 @@
 // loss of a big shape comes from the orchestrator (a float64 loop over all rows).
 
 import * as sx from '../../src/index.js';
+import { opByName } from '../../src/ops/manifest.js';
 import { type Case, sampleRows, sampleWindows } from './cases.js';
 import type { OpOutput } from './types.js';
 
@@ -51,53 +52,45 @@ export function ulpDistance(a: number, b: number): number {
 /** The sigmax 'js' result for a case (the caller has selected the 'js' backend). */
 export function reference(c: Case, x: Float32Array, target: Int32Array, bigLoss: number | undefined): Reference {
   const { rows, cols } = c;
+  const op = opByName(c.op)!;
+  const per = op.kind === 'reduce' ? 1 : cols;
+  // a row op on [rows, cols]: its values (a loss: its gradient, as the systems report it)
+  const rowOp = (z: sx.Tensor<Float32Array>, t: ArrayLike<number>, opts?: object): Float32Array =>
+    op.kind === 'loss' ? (op.withGrad!(z, t, opts) as { grad: sx.Tensor<Float32Array> }).grad.data : (op.fn(z) as sx.Tensor<Float32Array>).data;
   if (!c.big) {
+    if (op.bench!.layout === 'elements') return { regions: [[0, x.length]], values: op.fn(x) as Float32Array, how: 'full' };
     const z = sx.tensor(x, [rows, cols]);
-    switch (c.op) {
-      case 'softmax':
-        return { regions: [[0, x.length]], values: sx.softmax(z).data, how: 'full' };
-      case 'logSoftmax':
-        return { regions: [[0, x.length]], values: sx.logSoftmax(z).data, how: 'full' };
-      case 'logSumExp':
-        return { regions: [[0, rows]], values: sx.logSumExp(z).data, how: 'full' };
-      case 'sigmoid':
-        return { regions: [[0, x.length]], values: sx.sigmoid(x), how: 'full' };
-      case 'crossEntropy': {
-        const r = sx.crossEntropyWithGrad(z, target);
-        return { regions: [[0, x.length]], values: r.grad.data, loss: r.loss, how: 'full' };
-      }
+    if (op.kind === 'loss') {
+      const r = op.withGrad!(z, target) as { loss: number; grad: sx.Tensor<Float32Array> };
+      return { regions: [[0, x.length]], values: r.grad.data, loss: r.loss, how: 'full' };
     }
+    return { regions: [[0, rows * per]], values: rowOp(z, target), how: 'full' };
   }
-  if (c.op === 'sigmoid') {
+  if (op.bench!.layout === 'elements') {
     const w = sampleWindows(x.length);
     const values = new Float32Array(w.reduce((s, [a, b]) => s + b - a, 0));
     let o = 0;
     for (const [a, b] of w) {
-      values.set(sx.sigmoid(x.subarray(a, b)), o);
+      values.set(op.fn(x.subarray(a, b)) as Float32Array, o);
       o += b - a;
     }
     return { regions: w, values, how: `${w.length} windows of ${w[0][1] - w[0][0]} elements` };
   }
   const rs = sampleRows(rows);
-  const per = c.op === 'logSumExp' ? 1 : cols;
   const values = new Float32Array(rs.length * per);
   const regions: [number, number][] = [];
   rs.forEach((r, k) => {
     const row = sx.tensor(x.subarray(r * cols, (r + 1) * cols), [1, cols]);
-    let v: Float32Array;
-    if (c.op === 'softmax') v = sx.softmax(row).data;
-    else if (c.op === 'logSoftmax') v = sx.logSoftmax(row).data;
-    else if (c.op === 'logSumExp') v = sx.logSumExp(row).data;
     // The mean's gradient of one row is the row's gradient scaled by 1/rows.
-    else v = sx.crossEntropyWithGrad(row, [target[r]], { reduction: 'sum', gradOutput: 1 / rows }).grad.data;
+    const v = rowOp(row, [target[r]], { reduction: 'sum', gradOutput: 1 / rows });
     values.set(v, k * per);
     regions.push([r * per, (r + 1) * per]);
   });
   return {
     regions,
     values,
-    loss: c.op === 'crossEntropy' ? bigLoss : undefined,
-    how: `${rs.length} sampled rows${c.op === 'crossEntropy' ? '; loss against a float64 loop over all rows' : ''}`,
+    loss: op.kind === 'loss' ? bigLoss : undefined,
+    how: `${rs.length} sampled rows${op.kind === 'loss' ? '; loss against a float64 loop over all rows' : ''}`,
   };
 }
 

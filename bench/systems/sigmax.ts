@@ -4,6 +4,7 @@
 // 'wasm' also a third, zero-copy: input and output are sigmax/wasm arrays in the wasm memory.
 
 import * as sx from '../../src/index.js';
+import { opByName } from '../../src/ops/manifest.js';
 import { allocFloat32, freeFloat32, isWasmFloat32 } from '../../src/wasm/index.js';
 import { wasmRelaxed } from '../../src/backend/wasm/index.js';
 import type { Case } from '../lib/cases.js';
@@ -17,27 +18,26 @@ export async function useBackend(name: Backend): Promise<void> {
   if (sx.getBackend() !== name) throw new Error(`setBackend('${name}') left getBackend() = '${sx.getBackend()}'`);
 }
 
-/** Runs one op through sigmax's public API; `out` preallocated or not. */
+/**
+ * Runs one op through sigmax's public API, as the op manifest declares it; `out` preallocated or
+ * not. Row ops take a [rows, cols] tensor, elementwise ops the flat array; a loss runs as
+ * …WithGrad with class indices and reports its gradient and loss.
+ */
 function callOp(c: Case, x: Float32Array, target: Int32Array, out: Float32Array | undefined): OpOutput {
+  const op = opByName(c.op)!;
+  const opts = out ? { out } : undefined;
+  if (op.bench!.layout === 'elements') return { values: op.fn(x, opts) as Float32Array };
   const z = sx.tensor(x, [c.rows, c.cols]);
-  switch (c.op) {
-    case 'softmax':
-      return { values: sx.softmax(z, out ? { out } : undefined).data };
-    case 'logSoftmax':
-      return { values: sx.logSoftmax(z, out ? { out } : undefined).data };
-    case 'logSumExp':
-      return { values: sx.logSumExp(z, out ? { out } : undefined).data };
-    case 'sigmoid':
-      return { values: sx.sigmoid(x, out ? { out } : undefined) };
-    case 'crossEntropy': {
-      const r = sx.crossEntropyWithGrad(z, target, out ? { out } : undefined);
-      return { values: r.grad.data, loss: r.loss };
-    }
+  if (op.kind === 'loss') {
+    const r = op.withGrad!(z, target, opts) as sx.LossWithGrad<number, sx.Tensor<Float32Array>>;
+    return { values: r.grad.data, loss: r.loss };
   }
+  return { values: (op.fn(z, opts) as sx.Tensor<Float32Array>).data };
 }
 
+/** A reduction (logSumExp) gives one value per row; the other ops one per element. */
 function outLength(c: Case): number {
-  return c.op === 'logSumExp' ? c.rows : c.rows * c.cols;
+  return opByName(c.op)!.kind === 'reduce' ? c.rows : c.rows * c.cols;
 }
 
 function variant(backend: Backend, preallocated: boolean): Variant {

@@ -85,6 +85,8 @@ export interface BenchSpec {
   /** The least bytes a call moves: per input element, and per row (targets in, a reduced row out). */
   readonly bytesPerElement: number;
   readonly bytesPerRow: number;
+  /** Also timed on the large 8192×32000 batch, with 1 and 2 threads. */
+  readonly big: boolean;
 }
 
 // The public functions are overloaded and generic; entries hold them as plain callables.
@@ -158,7 +160,7 @@ export const OPS = {
     wasm: { float32: 'sigmoidF32', float64: 'sigmoidF64' },
     about: '1 / (1 + e^−x)',
     identities: ['sigmoidSymmetry', 'sigmoidDerivative'],
-    bench: { title: 'sigmoid', layout: 'elements', bytesPerElement: 8, bytesPerRow: 0 },
+    bench: { title: 'sigmoid', layout: 'elements', bytesPerElement: 8, bytesPerRow: 0, big: false },
   }),
   logSigmoid: activation('logSigmoid', logSigmoid, { about: 'log σ(x)' }),
   softplus: activation('softplus', softplus, { options: ['beta', 'threshold'], about: 'log(1 + e^(βx))/β (--beta, --threshold)' }),
@@ -176,7 +178,7 @@ export const OPS = {
     wasm: { float32: 'softmaxF32', float64: 'softmaxF64' },
     fixtures: ['softmax/softmax.json'],
     about: 'e^(z_i/T) / Σ e^(z_c/T) along --axis (--temperature)',
-    bench: { title: 'softmax', layout: 'rows', bytesPerElement: 8, bytesPerRow: 0 },
+    bench: { title: 'softmax', layout: 'rows', bytesPerElement: 8, bytesPerRow: 0, big: true },
   },
   logSoftmax: {
     family: 'softmax',
@@ -188,7 +190,7 @@ export const OPS = {
     wasm: { float32: 'logSoftmaxF32', float64: 'logSoftmaxF64' },
     fixtures: ['softmax/softmax.json'],
     about: 'z_i − log Σ e^(z_c)',
-    bench: { title: 'logSoftmax', layout: 'rows', bytesPerElement: 8, bytesPerRow: 0 },
+    bench: { title: 'logSoftmax', layout: 'rows', bytesPerElement: 8, bytesPerRow: 0, big: true },
   },
   softmaxBackward: {
     family: 'softmax',
@@ -225,7 +227,7 @@ export const OPS = {
     fixtures: ['softmax/softmax.json'],
     about: 'log Σ e^(z_c), reduces --axis',
     gradcheck: 'logSumExpGradient',
-    bench: { title: 'logSumExp', layout: 'rows', bytesPerElement: 4, bytesPerRow: 4 },
+    bench: { title: 'logSumExp', layout: 'rows', bytesPerElement: 4, bytesPerRow: 4, big: false },
   },
   softmaxJvp: {
     family: 'softmax',
@@ -270,7 +272,7 @@ export const OPS = {
     about: '−log softmax(z)[target] (--target: class indices or probabilities)',
     gradcheck: 'crossEntropy',
     identities: ['crossEntropyGradient', 'formulaOneTwo'],
-    bench: { title: 'cross-entropy loss + gradient (class indices, mean)', layout: 'rows', bytesPerElement: 8, bytesPerRow: 4 },
+    bench: { title: 'cross-entropy loss + gradient (class indices, mean)', layout: 'rows', bytesPerElement: 8, bytesPerRow: 4, big: true },
   },
   nllLoss: {
     family: 'crossEntropy',
@@ -319,6 +321,9 @@ export const OPS = {
 } as const satisfies Record<string, OpSpec>;
 
 export type OpName = keyof typeof OPS;
+
+/** The ops bench/ times (those with a `bench` case). */
+export type BenchOpName = { [K in OpName]: (typeof OPS)[K] extends { bench: BenchSpec } ? K : never }[OpName];
 
 /** One manifest entry with its name. */
 export type Op = OpSpec & { readonly name: OpName };
