@@ -1,6 +1,10 @@
-// Runs a suite once per backend of this build, so every backend passes the same tests.
+// Runs a suite once per backend of this build, so every backend passes the same tests, and checks
+// which kernels served a call (sigmax/debug's traceKernels), so a test of the fast path fails when
+// the call silently fell back to the reference.
 import { describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import { getBackend, setBackend } from '../../src/index.js';
+import { traceKernels } from '../../src/debug/index.js';
 import { setWasmFloat64Fast, setWasmRelaxed, wasmRelaxed } from '../../src/backend/wasm/index.js';
 
 /** The backends this build ships. */
@@ -18,6 +22,23 @@ export function eachBackend(name: string, body: (backend: string) => void): void
       body(b);
     });
   }
+}
+
+/**
+ * Runs fn and asserts which kernels served it: where `kernel` is a wasm kernel ('wasm:softmaxF32')
+ * and the 'wasm' backend is active, that kernel ran and no reference kernel did; otherwise (the 'js'
+ * backend, or a `js:` kernel named) that only reference kernels ran. Returns fn's result.
+ */
+export function expectKernel<T>(fn: () => T, kernel: string): T {
+  const { result, kernels } = traceKernels(fn);
+  if (kernel.startsWith('wasm:') && getBackend() === 'wasm') {
+    assert.ok(kernels.includes(kernel), `expected ${kernel} to run, ran [${kernels.join(', ')}]`);
+    assert.ok(!kernels.some((k) => k.startsWith('js:')), `expected no reference kernel, ran [${kernels.join(', ')}]`);
+  } else {
+    assert.ok(kernels.length > 0 && kernels.every((k) => k.startsWith('js:')), `expected only reference kernels, ran [${kernels.join(', ')}]`);
+    if (kernel.startsWith('js:')) assert.ok(kernels.includes(kernel), `expected ${kernel} to run, ran [${kernels.join(', ')}]`);
+  }
+  return result;
 }
 
 /** Moves axis `axis` of a row-major array of shape `shape` to the end. */
@@ -39,7 +60,7 @@ export function moveAxisLast(data: ArrayLike<number>, shape: readonly number[], 
 export const EPS64 = 2 ** -52;
 export const EPS32 = 2 ** -23;
 
-/** The float32 bound of the 'wasm' backend's fast kernels (issue 3): 2 ulp of the exact value. */
+/** The float32 bound of the 'wasm' backend's WebAssembly SIMD kernels: 2 ulp of the exact value (the reference's is 1). */
 export const WASM_F32_BOUND = 2;
 
 /**
