@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import {
   sigmoid, logSigmoid, softplus, sigmoidBackward, logSigmoidBackward, softplusBackward, tensor,
 } from '../../src/index.js';
-import { EPS64, eachBackend } from '../helpers/backends.js';
+import { EPS32, EPS64, WASM_F32_BOUND, eachBackend, expectKernel } from '../helpers/backends.js';
 
 const f64 = (xs: number[]) => Float64Array.from(xs);
 
@@ -94,6 +94,37 @@ eachBackend('activations', () => {
         return Math.abs(a + b - 1) <= EPS64;
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('satisfies σ(z) = 1 − σ(−z) in float32 within the float32 bound, on the wasm kernels under the wasm backend', () => {
+    fc.assert(
+      fc.property(fc.array(fc.float({ noNaN: true, min: -100, max: 100 }), { minLength: 1, maxLength: 40 }), (zs) => {
+        const x = Float32Array.from([...zs, ...zs.map((z) => -z)]);
+        const s = expectKernel(() => sigmoid(x), 'wasm:sigmoidF32');
+        const n = zs.length;
+        // σ(z), σ(−z) ≤ 1 each within WASM_F32_BOUND ulp ≤ WASM_F32_BOUND·EPS32/2, so the sum within WASM_F32_BOUND·EPS32 of 1
+        for (let i = 0; i < n; i++) if (!(Math.abs(s[i] + s[n + i] - 1) <= WASM_F32_BOUND * EPS32)) return false;
+        return true;
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('runs every float32 activation and its backward on its wasm kernel under the wasm backend', () => {
+    fc.assert(
+      fc.property(fc.array(fc.float({ noNaN: true, min: -30, max: 30 }), { minLength: 1, maxLength: 40 }), (zs) => {
+        const x = Float32Array.from(zs);
+        const dy = Float32Array.from(zs, (z) => Math.cos(z));
+        const l = expectKernel(() => logSigmoid(x), 'wasm:logSigmoidF32');
+        const sp = expectKernel(() => softplus(x), 'wasm:softplusF32');
+        const g = expectKernel(() => sigmoidBackward(dy, x), 'wasm:sigmoidBackwardF32');
+        expectKernel(() => logSigmoidBackward(dy, x), 'wasm:logSigmoidBackwardF32');
+        expectKernel(() => softplusBackward(dy, x), 'wasm:softplusBackwardF32');
+        // log σ(x) = −softplus(−x) ≤ 0, softplus ≥ 0, and |σ′| ≤ |dy|/4
+        return l.every((v) => v <= 0) && sp.every((v) => v >= 0) && g.every((v, i) => Math.abs(v) <= Math.abs(dy[i]) / 4 + EPS32);
+      }),
+      { numRuns: 200 },
     );
   });
 

@@ -6,9 +6,23 @@ import {
   binaryCrossEntropyWithLogits, binaryCrossEntropyWithLogitsBackward, binaryCrossEntropyWithLogitsWithGrad,
   sigmoid, gradcheck, tensor,
 } from '../../src/index.js';
-import { EPS64, eachBackend } from '../helpers/backends.js';
+import { EPS64, eachBackend, expectKernel } from '../helpers/backends.js';
 
 eachBackend('binary cross-entropy', () => {
+  it('gives float32 logits the loss and gradient of the same values in float64, on the wasm kernel under the wasm backend', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.float({ noNaN: true, min: -40, max: 40 }), fc.float({ noNaN: true, min: 0, max: 1 })), { minLength: 1, maxLength: 40 }), (items) => {
+        const x = Float32Array.from(items, ([v]) => v);
+        const y = Float32Array.from(items, ([, t]) => t);
+        const r32 = expectKernel(() => binaryCrossEntropyWithLogitsWithGrad(x, y, { reduction: 'sum' }), 'wasm:bceWithLogitsF32');
+        const r64 = binaryCrossEntropyWithLogitsWithGrad(Float64Array.from(x), Float64Array.from(y), { reduction: 'sum' });
+        // per-item losses in float64 summed exactly: the float32 path differs from float64 only by float32 rounding of the terms
+        return Math.abs(r32.loss - r64.loss) <= 1e-6 * Math.max(1, Math.abs(r64.loss)) && r32.grad.every((g, i) => Math.abs(g - r64.grad[i]) <= 1e-6);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('clamps each log at −100 as PyTorch, so p = 0 or 1 gives a finite loss', () => {
     const l = binaryCrossEntropy([0, 1, 0, 1], [1, 0, 0, 1], { reduction: 'none' });
     assert.deepEqual([...l], [100, 100, 0, 0]);

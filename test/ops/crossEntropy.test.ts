@@ -5,7 +5,7 @@ import {
   crossEntropy, crossEntropyBackward, crossEntropyWithGrad, nllLoss, nllLossBackward, nllLossWithGrad,
   logSoftmax, softmax, gradcheck, tensor,
 } from '../../src/index.js';
-import { EPS64, eachBackend, moveAxisLast } from '../helpers/backends.js';
+import { EPS64, eachBackend, expectKernel, moveAxisLast } from '../helpers/backends.js';
 
 const close = (a: number, b: number, tol = 1e-13) => Math.abs(a - b) <= tol * Math.max(1, Math.abs(b));
 
@@ -20,6 +20,20 @@ const batchArb = fc
   });
 
 eachBackend('crossEntropy and nllLoss', () => {
+  it('gives float32 logits the loss and gradient of the same values in float64, on the wasm kernel under the wasm backend', () => {
+    fc.assert(
+      fc.property(batchArb, ({ n, c, z, t }) => {
+        const z32 = Float32Array.from(z);
+        const r32 = expectKernel(() => crossEntropyWithGrad(tensor(z32, [n, c]), t), 'wasm:crossEntropyF32');
+        const r64 = crossEntropyWithGrad(tensor(Float64Array.from(z32), [n, c]), t);
+        // float32 results: the loss a sum of per-row float64 losses, the gradient within a few float32 ulps of its float64 value
+        if (Number.isNaN(r64.loss)) return Number.isNaN(r32.loss);
+        return Math.abs(r32.loss - r64.loss) <= 1e-6 * Math.max(1, Math.abs(r64.loss)) && r32.grad.data.every((g, i) => Math.abs(g - r64.grad.data[i]) <= 1e-6);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('computes −log softmax at the target, averaged over the batch', () => {
     const z = tensor(Float64Array.from([1, 2, 3, 1, 2, 3]), [2, 3]);
     const l = crossEntropy(z, [0, 2]) as number;

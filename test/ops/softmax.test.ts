@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import {
   softmax, logSoftmax, logSumExp, softmaxBackward, logSoftmaxBackward, softmaxJvp, softmaxJacobian, tensor,
 } from '../../src/index.js';
-import { EPS32, EPS64, eachBackend, moveAxisLast } from '../helpers/backends.js';
+import { EPS32, EPS64, WASM_F32_BOUND, eachBackend, expectKernel, moveAxisLast } from '../helpers/backends.js';
 
 const rowArb = (min = 1, max = 40) =>
   fc.array(fc.double({ noNaN: true, min: -50, max: 50 }), { minLength: min, maxLength: max });
@@ -101,6 +101,24 @@ eachBackend('softmax family', () => {
       for (const v of p) s += v;
       assert.ok(Math.abs(s - 1) <= n * EPS32, `n = ${n}: sum ${s}`);
     }
+  });
+
+  it('rows of Float32Array sum to 1 within the float32 bound, on the wasm kernels under the wasm backend', () => {
+    fc.assert(
+      fc.property(rowArb(), fc.integer({ min: 1, max: 3 }), (row, rows) => {
+        const x = tensor(Float32Array.from({ length: rows * row.length }, (_, i) => row[i % row.length]), [rows, row.length]);
+        const p = expectKernel(() => softmax(x), 'wasm:softmaxF32').data;
+        const l = expectKernel(() => logSoftmax(x), 'wasm:logSoftmaxF32').data;
+        expectKernel(() => logSumExp(x), 'wasm:logSumExpF32');
+        // each p_i within WASM_F32_BOUND ulp (≤ that many EPS32·p_i), so the sum within WASM_F32_BOUND·EPS32 plus the float64 sum's rounding
+        for (let r = 0; r < rows; r++) {
+          let s = 0;
+          for (let i = 0; i < row.length; i++) s += p[r * row.length + i];
+          if (!(Math.abs(s - 1) <= WASM_F32_BOUND * EPS32 + row.length * EPS64)) return false;
+        }
+        return l.every((v) => v <= 0);
+      }),
+    );
   });
 
   it('rows sum to 1 within n·eps', () => {
