@@ -1,6 +1,6 @@
 // binaryCrossEntropy (on probabilities) and binaryCrossEntropyWithLogits, elementwise over any
 // shape, with …Backward and the fused …WithGrad. Validation here; arithmetic in the backend
-// (reference: src/reference/losses.ts). Math: docs/math.md#binary-cross-entropy.
+// (reference: src/reference/binaryCrossEntropy.ts). Math: docs/math.md#binary-cross-entropy.
 
 import { fail } from '../core/errors.js';
 import { type Input, type Output, matchShape, readArg, sizeOf, unifyDtype } from '../core/tensor.js';

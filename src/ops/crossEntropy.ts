@@ -1,6 +1,6 @@
 // crossEntropy and nllLoss with PyTorch's options (class axis, class weights, ignoreIndex,
 // label smoothing, probability targets, reductions), each with …Backward and the fused
-// …WithGrad. Validation here; arithmetic in the backend (reference: src/reference/losses.ts).
+// …WithGrad. Validation here; arithmetic in the backend (reference: src/reference/crossEntropy.ts).
 // Math: docs/math.md#cross-entropy.
 
 import { fail } from '../core/errors.js';
