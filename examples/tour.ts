@@ -1,4 +1,4 @@
-// The README's tour of the sigmax API, runnable: `npm start`.
+// The README's tour of the sigmax API, runnable: `npm run tour`.
 import {
   sigmoid, logSigmoid, sigmoidBackward, softmax, logSoftmax, logSumExp, softmaxJacobian,
   crossEntropy, crossEntropyWithGrad, binaryCrossEntropyWithLogits, gradcheck, tensor,

@@ -1,5 +1,5 @@
-// sigmax: exact sigmoid, softmax and cross-entropy, forward and backward. The public API of
-// ../shared/design/API.md; this entry point has no runtime dependencies.
+// sigmax: exact sigmoid, softmax and cross-entropy, forward and backward. The public API of the
+// core entry point (README.md documents it); this entry point has no runtime dependencies.
 
 export { SigmaxError, type SigmaxErrorCode } from './core/errors.js';
 export { tensor, type Tensor, type Input, type Out, type Output, type FloatArray, type IntArray } from './core/tensor.js';

@@ -13,7 +13,7 @@ export type SigmaxErrorCode =
  * Thrown for bad input. `code` says what kind; the message names the function, the argument,
  * the position and what was expected versus what was given, e.g.
  * `crossEntropy: target[7] = 12 is out of range for 10 classes (ignoreIndex = -100)`.
- * `INVALID_INPUT` (an addition to API.md's list) reports finite values outside an op's domain,
+ * `INVALID_INPUT` reports finite values outside an op's domain,
  * such as a probability of 1.5 given to binaryCrossEntropy (PyTorch raises there too).
  */
 export class SigmaxError extends Error {

@@ -51,15 +51,21 @@ export type LossValue<X> = number | Output<X>;
 const CE_KEYS = ['axis', 'weight', 'ignoreIndex', 'labelSmoothing', 'reduction', 'emptyMean'];
 const NLL_KEYS = ['axis', 'weight', 'ignoreIndex', 'reduction', 'emptyMean'];
 
+/** What one public function asks of run(): its name, which loss, its accepted option keys and its results. */
+interface Call {
+  readonly fn: string;
+  /** nllLoss (log-probabilities in) rather than crossEntropy (logits in). */
+  readonly nll: boolean;
+  readonly keys: readonly string[];
+  readonly loss: boolean;
+  readonly grad: boolean;
+}
+
 function run(
-  fn: string,
-  nll: boolean,
+  { fn, nll, keys, loss: wantLoss, grad: wantGrad }: Call,
   input: unknown,
   target: unknown,
   opts: (CrossEntropyOptions & WithGradOptions & LossOutOptions) | undefined,
-  keys: readonly string[],
-  wantLoss: boolean,
-  wantGrad: boolean,
 ): LossWithGrad<unknown, unknown> {
   checkOptions(fn, opts, keys);
   const { reduction, emptyZero } = parseReduction(fn, opts);
@@ -133,7 +139,7 @@ function run(
 export function crossEntropy<X extends Input>(logits: X, target: Target, opts: CrossEntropyOptions & LossOutOptions & { reduction: 'none' }): Output<X>;
 export function crossEntropy<X extends Input>(logits: X, target: Target, opts?: CrossEntropyOptions & LossOutOptions & { reduction?: 'mean' | 'sum' }): number;
 export function crossEntropy<X extends Input>(logits: X, target: Target, opts?: CrossEntropyOptions & LossOutOptions): LossValue<X> {
-  return run('crossEntropy', false, logits, target, opts, [...CE_KEYS, 'out'], true, false).loss as LossValue<X>;
+  return run({ fn: 'crossEntropy', nll: false, keys: [...CE_KEYS, 'out'], loss: true, grad: false }, logits, target, opts).loss as LossValue<X>;
 }
 
 /**
@@ -144,14 +150,14 @@ export function crossEntropy<X extends Input>(logits: X, target: Target, opts?: 
  * there its error is bounded by 4·eps·(|a| + |b|) rather than in ulps.
  */
 export function crossEntropyBackward<X extends Input>(logits: X, target: Target, opts?: CrossEntropyOptions & BackwardOptions): Output<X> {
-  return run('crossEntropyBackward', false, logits, target, opts, [...CE_KEYS, 'gradOutput', 'out'], false, true).grad as Output<X>;
+  return run({ fn: 'crossEntropyBackward', nll: false, keys: [...CE_KEYS, 'gradOutput', 'out'], loss: false, grad: true }, logits, target, opts).grad as Output<X>;
 }
 
 /** crossEntropy and its gradient from one fused pass, with the mean's denominator `weightSum`. */
 export function crossEntropyWithGrad<X extends Input>(logits: X, target: Target, opts: CrossEntropyOptions & WithGradOptions & { reduction: 'none' }): LossWithGrad<Output<X>, Output<X>>;
 export function crossEntropyWithGrad<X extends Input>(logits: X, target: Target, opts?: CrossEntropyOptions & WithGradOptions & { reduction?: 'mean' | 'sum' }): LossWithGrad<number, Output<X>>;
 export function crossEntropyWithGrad<X extends Input>(logits: X, target: Target, opts?: CrossEntropyOptions & WithGradOptions): LossWithGrad<LossValue<X>, Output<X>> {
-  return run('crossEntropyWithGrad', false, logits, target, opts, [...CE_KEYS, 'gradOutput', 'out', 'lossOut'], true, true) as LossWithGrad<LossValue<X>, Output<X>>;
+  return run({ fn: 'crossEntropyWithGrad', nll: false, keys: [...CE_KEYS, 'gradOutput', 'out', 'lossOut'], loss: true, grad: true }, logits, target, opts) as LossWithGrad<LossValue<X>, Output<X>>;
 }
 
 /**
@@ -161,18 +167,18 @@ export function crossEntropyWithGrad<X extends Input>(logits: X, target: Target,
 export function nllLoss<X extends Input>(logProbs: X, target: Target, opts: NllLossOptions & LossOutOptions & { reduction: 'none' }): Output<X>;
 export function nllLoss<X extends Input>(logProbs: X, target: Target, opts?: NllLossOptions & LossOutOptions & { reduction?: 'mean' | 'sum' }): number;
 export function nllLoss<X extends Input>(logProbs: X, target: Target, opts?: NllLossOptions & LossOutOptions): LossValue<X> {
-  return run('nllLoss', true, logProbs, target, opts, [...NLL_KEYS, 'out'], true, false).loss as LossValue<X>;
+  return run({ fn: 'nllLoss', nll: true, keys: [...NLL_KEYS, 'out'], loss: true, grad: false }, logProbs, target, opts).loss as LossValue<X>;
 }
 
 /** Gradient of nllLoss wrt logProbs: −w_t·scale at the target, 0 elsewhere. */
 export function nllLossBackward<X extends Input>(logProbs: X, target: Target, opts?: NllLossOptions & BackwardOptions): Output<X> {
-  return run('nllLossBackward', true, logProbs, target, opts, [...NLL_KEYS, 'gradOutput', 'out'], false, true).grad as Output<X>;
+  return run({ fn: 'nllLossBackward', nll: true, keys: [...NLL_KEYS, 'gradOutput', 'out'], loss: false, grad: true }, logProbs, target, opts).grad as Output<X>;
 }
 
 /** nllLoss and its gradient in one pass, with `weightSum`. */
 export function nllLossWithGrad<X extends Input>(logProbs: X, target: Target, opts: NllLossOptions & WithGradOptions & { reduction: 'none' }): LossWithGrad<Output<X>, Output<X>>;
 export function nllLossWithGrad<X extends Input>(logProbs: X, target: Target, opts?: NllLossOptions & WithGradOptions & { reduction?: 'mean' | 'sum' }): LossWithGrad<number, Output<X>>;
 export function nllLossWithGrad<X extends Input>(logProbs: X, target: Target, opts?: NllLossOptions & WithGradOptions): LossWithGrad<LossValue<X>, Output<X>> {
-  return run('nllLossWithGrad', true, logProbs, target, opts, [...NLL_KEYS, 'gradOutput', 'out', 'lossOut'], true, true) as LossWithGrad<LossValue<X>, Output<X>>;
+  return run({ fn: 'nllLossWithGrad', nll: true, keys: [...NLL_KEYS, 'gradOutput', 'out', 'lossOut'], loss: true, grad: true }, logProbs, target, opts) as LossWithGrad<LossValue<X>, Output<X>>;
 }
 
