@@ -33,15 +33,21 @@ export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyO
 const BCE_KEYS = ['weight', 'reduction', 'emptyMean'];
 const BCEL_KEYS = ['weight', 'posWeight', 'reduction', 'emptyMean'];
 
+/** What one public function asks of run(): its name, which loss, its accepted option keys and its results. */
+interface Call {
+  readonly fn: string;
+  /** binaryCrossEntropyWithLogits (logits in) rather than binaryCrossEntropy (probabilities in). */
+  readonly logits: boolean;
+  readonly keys: readonly string[];
+  readonly loss: boolean;
+  readonly grad: boolean;
+}
+
 function run(
-  fn: string,
-  logits: boolean,
+  { fn, logits, keys, loss: wantLoss, grad: wantGrad }: Call,
   input: unknown,
   target: unknown,
   opts: (BinaryCrossEntropyWithLogitsOptions & WithGradOptions & LossOutOptions) | undefined,
-  keys: readonly string[],
-  wantLoss: boolean,
-  wantGrad: boolean,
 ): LossWithGrad<unknown, unknown> {
   checkOptions(fn, opts, keys);
   const { reduction, emptyZero } = parseReduction(fn, opts);
@@ -85,7 +91,7 @@ function run(
 export function binaryCrossEntropy<X extends Input>(p: X, y: Input, opts: BinaryCrossEntropyOptions & LossOutOptions & { reduction: 'none' }): Output<X>;
 export function binaryCrossEntropy<X extends Input>(p: X, y: Input, opts?: BinaryCrossEntropyOptions & LossOutOptions & { reduction?: 'mean' | 'sum' }): number;
 export function binaryCrossEntropy<X extends Input>(p: X, y: Input, opts?: BinaryCrossEntropyOptions & LossOutOptions): LossValue<X> {
-  return run('binaryCrossEntropy', false, p, y, opts, [...BCE_KEYS, 'out'], true, false).loss as LossValue<X>;
+  return run({ fn: 'binaryCrossEntropy', logits: false, keys: [...BCE_KEYS, 'out'], loss: true, grad: false }, p, y, opts).loss as LossValue<X>;
 }
 
 /**
@@ -95,14 +101,14 @@ export function binaryCrossEntropy<X extends Input>(p: X, y: Input, opts?: Binar
  * nearly cancel near p = y; the error there is within 4·eps·(|a| + |b|).
  */
 export function binaryCrossEntropyBackward<X extends Input>(p: X, y: Input, opts?: BinaryCrossEntropyOptions & BackwardOptions): Output<X> {
-  return run('binaryCrossEntropyBackward', false, p, y, opts, [...BCE_KEYS, 'gradOutput', 'out'], false, true).grad as Output<X>;
+  return run({ fn: 'binaryCrossEntropyBackward', logits: false, keys: [...BCE_KEYS, 'gradOutput', 'out'], loss: false, grad: true }, p, y, opts).grad as Output<X>;
 }
 
 /** binaryCrossEntropy and its gradient in one pass; `weightSum` is the number of elements. */
 export function binaryCrossEntropyWithGrad<X extends Input>(p: X, y: Input, opts: BinaryCrossEntropyOptions & WithGradOptions & { reduction: 'none' }): LossWithGrad<Output<X>, Output<X>>;
 export function binaryCrossEntropyWithGrad<X extends Input>(p: X, y: Input, opts?: BinaryCrossEntropyOptions & WithGradOptions & { reduction?: 'mean' | 'sum' }): LossWithGrad<number, Output<X>>;
 export function binaryCrossEntropyWithGrad<X extends Input>(p: X, y: Input, opts?: BinaryCrossEntropyOptions & WithGradOptions): LossWithGrad<LossValue<X>, Output<X>> {
-  return run('binaryCrossEntropyWithGrad', false, p, y, opts, [...BCE_KEYS, 'gradOutput', 'out', 'lossOut'], true, true) as LossWithGrad<LossValue<X>, Output<X>>;
+  return run({ fn: 'binaryCrossEntropyWithGrad', logits: false, keys: [...BCE_KEYS, 'gradOutput', 'out', 'lossOut'], loss: true, grad: true }, p, y, opts) as LossWithGrad<LossValue<X>, Output<X>>;
 }
 
 /**
@@ -113,7 +119,7 @@ export function binaryCrossEntropyWithGrad<X extends Input>(p: X, y: Input, opts
 export function binaryCrossEntropyWithLogits<X extends Input>(x: X, y: Input, opts: BinaryCrossEntropyWithLogitsOptions & LossOutOptions & { reduction: 'none' }): Output<X>;
 export function binaryCrossEntropyWithLogits<X extends Input>(x: X, y: Input, opts?: BinaryCrossEntropyWithLogitsOptions & LossOutOptions & { reduction?: 'mean' | 'sum' }): number;
 export function binaryCrossEntropyWithLogits<X extends Input>(x: X, y: Input, opts?: BinaryCrossEntropyWithLogitsOptions & LossOutOptions): LossValue<X> {
-  return run('binaryCrossEntropyWithLogits', true, x, y, opts, [...BCEL_KEYS, 'out'], true, false).loss as LossValue<X>;
+  return run({ fn: 'binaryCrossEntropyWithLogits', logits: true, keys: [...BCEL_KEYS, 'out'], loss: true, grad: false }, x, y, opts).loss as LossValue<X>;
 }
 
 /**
@@ -121,12 +127,12 @@ export function binaryCrossEntropyWithLogits<X extends Input>(x: X, y: Input, op
  * w·[(1 − y)·σ(x) − pw·y·σ(−x)]; exact for hard targets, within 4·eps·(|a| + |b|) for soft ones.
  */
 export function binaryCrossEntropyWithLogitsBackward<X extends Input>(x: X, y: Input, opts?: BinaryCrossEntropyWithLogitsOptions & BackwardOptions): Output<X> {
-  return run('binaryCrossEntropyWithLogitsBackward', true, x, y, opts, [...BCEL_KEYS, 'gradOutput', 'out'], false, true).grad as Output<X>;
+  return run({ fn: 'binaryCrossEntropyWithLogitsBackward', logits: true, keys: [...BCEL_KEYS, 'gradOutput', 'out'], loss: false, grad: true }, x, y, opts).grad as Output<X>;
 }
 
 /** binaryCrossEntropyWithLogits and its gradient in one pass; `weightSum` is the number of elements. */
 export function binaryCrossEntropyWithLogitsWithGrad<X extends Input>(x: X, y: Input, opts: BinaryCrossEntropyWithLogitsOptions & WithGradOptions & { reduction: 'none' }): LossWithGrad<Output<X>, Output<X>>;
 export function binaryCrossEntropyWithLogitsWithGrad<X extends Input>(x: X, y: Input, opts?: BinaryCrossEntropyWithLogitsOptions & WithGradOptions & { reduction?: 'mean' | 'sum' }): LossWithGrad<number, Output<X>>;
 export function binaryCrossEntropyWithLogitsWithGrad<X extends Input>(x: X, y: Input, opts?: BinaryCrossEntropyWithLogitsOptions & WithGradOptions): LossWithGrad<LossValue<X>, Output<X>> {
-  return run('binaryCrossEntropyWithLogitsWithGrad', true, x, y, opts, [...BCEL_KEYS, 'gradOutput', 'out', 'lossOut'], true, true) as LossWithGrad<LossValue<X>, Output<X>>;
+  return run({ fn: 'binaryCrossEntropyWithLogitsWithGrad', logits: true, keys: [...BCEL_KEYS, 'gradOutput', 'out', 'lossOut'], loss: true, grad: true }, x, y, opts) as LossWithGrad<LossValue<X>, Output<X>>;
 }
