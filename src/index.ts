@@ -48,6 +48,13 @@ export {
   type BinaryCrossEntropyOptions,
   type BinaryCrossEntropyWithLogitsOptions,
 } from './ops/binaryCrossEntropy.js';
+export {
+  klDivergence,
+  klDivergenceBackward,
+  klDivergenceWithGrad,
+  type KlDivergenceOptions,
+  type KlReduction,
+} from './ops/klDivergence.js';
 export type { ReductionOptions, BackwardOptions, WithGradOptions, LossOutOptions, LossWithGrad } from './core/losses.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult, type ValueAndGrad } from './ops/gradcheck.js';
 export { setBackend, getBackend, setThreads, getThreads, type BackendName } from './backend/index.js';

@@ -7,6 +7,7 @@ import * as act from '../reference/activations.js';
 import * as sm from '../reference/softmax.js';
 import * as ce from '../reference/crossEntropy.js';
 import * as bce from '../reference/binaryCrossEntropy.js';
+import * as kl from '../reference/klDivergence.js';
 
 const reference: Kernels = {
   name: 'js',
@@ -30,6 +31,7 @@ const reference: Kernels = {
   nllLoss: ce.nllLoss,
   binaryCrossEntropy: bce.binaryCrossEntropy,
   binaryCrossEntropyWithLogits: bce.binaryCrossEntropyWithLogits,
+  klDivergence: kl.klDivergence,
 };
 
 /** Each reference kernel, recorded as `js:<name>` for sigmax/debug's traceKernels. */

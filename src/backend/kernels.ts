@@ -51,6 +51,21 @@ export interface BinaryLossArgs {
   readonly gradDivisor: number;
 }
 
+/** Arguments of the elementwise KL divergence kernel (klDivergence). */
+export interface KlDivergenceArgs {
+  /** Log-probabilities. */
+  readonly input: FloatArray;
+  /** Probabilities, or log-probabilities when logTarget. */
+  readonly target: FloatArray;
+  readonly logTarget: boolean;
+  readonly lossOut: FloatArray | null;
+  readonly grad: FloatArray | null;
+  /** The gradient of element i is multiplied by gradScale · (gradScales ? gradScales[i] : 1) / gradDivisor. */
+  readonly gradScale: number;
+  readonly gradScales: FloatArray | null;
+  readonly gradDivisor: number;
+}
+
 /** A sum as a double-double, as the loss kernels return it. */
 export interface DDSum {
   hi: number;
@@ -85,6 +100,7 @@ export interface Kernels extends StatsKernels {
   nllLoss(a: ClassLossArgs): DDSum;
   binaryCrossEntropy(a: BinaryLossArgs): DDSum;
   binaryCrossEntropyWithLogits(a: BinaryLossArgs): DDSum;
+  klDivergence(a: KlDivergenceArgs): DDSum;
 }
 
 /**
