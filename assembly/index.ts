@@ -7,6 +7,7 @@ export { softmaxF32, logSoftmaxF32, logSumExpF32, softmaxBackwardF32 } from './o
 export { softmaxF64, logSoftmaxF64, logSumExpF64 } from './ops/softmaxF64';
 export { crossEntropyF32, crossEntropySoftF32, crossEntropyF64 } from './ops/crossEntropy';
 export { bceWithLogitsF32 } from './ops/binaryCrossEntropy';
+export { klDivergenceF32 } from './ops/klDivergence';
 export { ddSumF64 } from './ops/sum';
 
 /** The end of the module's static data (its math tables): the JS side keeps its own control block above it. */

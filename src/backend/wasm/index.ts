@@ -11,6 +11,7 @@ import { activations } from './ops/activations.js';
 import { softmaxFamily } from './ops/softmax.js';
 import { crossEntropyFamily } from './ops/crossEntropy.js';
 import { binaryCrossEntropyFamily } from './ops/binaryCrossEntropy.js';
+import { klDivergenceFamily } from './ops/klDivergence.js';
 import { chooseRelaxed, wasmSimdSupported } from './loader.js';
 import { existingRuntime, getRuntime, setRuntimeThreads } from './runtime.js';
 
@@ -27,6 +28,7 @@ export function createWasmKernels(): Kernels {
     ...softmaxFamily,
     ...crossEntropyFamily,
     ...binaryCrossEntropyFamily,
+    ...klDivergenceFamily,
   };
 }
 
