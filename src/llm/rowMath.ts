@@ -8,7 +8,7 @@ import { kernels } from '../backend/index.js';
 import type { RowCoefs } from '../backend/kernels.js';
 import { R, ddAdd } from '../reference/dd.js';
 import { expNeg } from './expNeg.js';
-import { MERGED, type SoftmaxStats, mergeParts } from './softmaxStats.js';
+import { MERGED, type SoftmaxStats, mergeParts, weightSum } from './softmaxStats.js';
 
 export type { RowCoefs } from '../backend/kernels.js';
 
@@ -129,7 +129,7 @@ export interface Slice {
 /**
  * Statistics of tile rows i < tn (logits z at tile[i·vc : (i+1)·vc), classes c0…) by the backend's
  * softmaxStats, merged into rows n0 + i of `st` with the online log-sum-exp step; the target's
- * logit is taken where this slice holds it, and Σ w over the slice is added to gapWeight.
+ * logit is taken where this slice holds it, and Σ w over the slice is added to gapWeight (+ gapWeightLo).
  */
 export function mergeTileStats(tile: Float64Array, tn: number, sl: Slice, n0: number, ts: TileStats, st: SoftmaxStats): void {
   const { c0, vc, classWeight: w } = sl;
@@ -140,20 +140,23 @@ export function mergeTileStats(tile: Float64Array, tn: number, sl: Slice, n0: nu
     gap: sl.smooth ? ts.gap : null, gapLo: sl.smooth ? ts.gapLo : null,
     gapWeight: sl.smooth && w !== null ? w.subarray(c0, c0 + vc) : null,
   });
+  // Σ w over the slice exactly (double-double): the merged Σ w then rounds the same way
+  // whichever slices and merge order made it, and so do the gradient coefficients built on it.
   let gw = 0;
+  let gwLo = 0;
   if (sl.smooth) {
-    if (w === null) gw = vc;
-    else for (let j = 0; j < vc; j++) gw += w[c0 + j];
+    weightSum(w, c0, c0 + vc);
+    gw = R.hi;
+    gwLo = R.lo;
   }
   const gap = st.gap !== undefined;
   for (let i = 0; i < tn; i++) {
     const r = n0 + i;
     const t = sl.target[r] - c0;
     if (st.targetLogit !== undefined && sl.target[r] !== sl.ignoreIndex && t >= 0 && t < vc) st.targetLogit[r] = tile[i * vc + t];
-    const gwr = gap ? st.gapWeight![r] : 0;
     mergeParts(
-      st.max[r], st.sumExp[r], st.sumExpLo[r], gap ? st.gap![r] : 0, gap ? st.gapLo![r] : 0, gwr,
-      ts.max[i], ts.sumExp[i], ts.sumExpLo[i], sl.smooth ? ts.gap[i] : 0, sl.smooth ? ts.gapLo[i] : 0, gw,
+      st.max[r], st.sumExp[r], st.sumExpLo[r], gap ? st.gap![r] : 0, gap ? st.gapLo![r] : 0, gap ? st.gapWeight![r] : 0, gap ? st.gapWeightLo?.[r] ?? 0 : 0,
+      ts.max[i], ts.sumExp[i], ts.sumExpLo[i], sl.smooth ? ts.gap[i] : 0, sl.smooth ? ts.gapLo[i] : 0, gw, gwLo,
     );
     st.max[r] = MERGED.max;
     st.sumExp[r] = MERGED.sh;
@@ -161,7 +164,8 @@ export function mergeTileStats(tile: Float64Array, tn: number, sl: Slice, n0: nu
     if (gap) {
       st.gap![r] = MERGED.gh;
       st.gapLo![r] = MERGED.gl;
-      st.gapWeight![r] = gwr + gw;
+      st.gapWeight![r] = MERGED.wh;
+      if (st.gapWeightLo !== undefined) st.gapWeightLo[r] = MERGED.wl;
     }
   }
 }

@@ -9,7 +9,7 @@ import { readArg } from '../core/tensor.js';
 import { layoutOf, normalizeAxis, reducedShape } from '../core/shape.js';
 import { type Target } from '../ops/crossEntropy.js';
 import { isIntArray, readClassWeight } from '../core/losses.js';
-import { R, ddAdd, ddMul, ddMulD, expDD, logDD, twoSum } from '../reference/dd.js';
+import { R, ddAdd, ddMul, expDD, logDD, twoSum } from '../reference/dd.js';
 import { kernels } from '../backend/index.js';
 
 /**
@@ -22,9 +22,11 @@ import { kernels } from '../backend/index.js';
  *   (each e^(∞ − ∞) taken as 1, so that logSumExp gives +∞ as PyTorch does). NaN rows give NaN.
  * - `targetLogit` (when targets were given): x at the row's target class if this slice holds
  *   it, else 0, so that merging slices adds up to the target's logit (ignored rows give 0).
- * - `gap` + `gapLo` and `gapWeight` (with `gap: true`): Σ_c w_c·(max − x_c) as a double-double
- *   and Σ_c w_c, the two sums label smoothing needs; w = `weight` or all ones. A −∞ entry with
- *   w_c > 0 makes gap +∞; an all −∞ row has gap 0.
+ * - `gap` + `gapLo` and `gapWeight` + `gapWeightLo` (with `gap: true`): Σ_c w_c·(max − x_c) and
+ *   Σ_c w_c, both double-doubles, the two sums label smoothing needs; w = `weight` or all ones.
+ *   Σ w is kept exact (not a float64 running sum), so that slices merged in any order give the
+ *   same rounded Σ w, hence bit-identical gradient coefficients (Y' contains (ε/C)·Σ w).
+ *   A −∞ entry with w_c > 0 makes gap +∞; an all −∞ row has gap 0.
  */
 export interface SoftmaxStats {
   readonly shape: readonly number[];
@@ -35,6 +37,8 @@ export interface SoftmaxStats {
   readonly gap?: Float64Array;
   readonly gapLo?: Float64Array;
   readonly gapWeight?: Float64Array;
+  /** Low part of gapWeight (absent in statistics made by hand: read as 0). */
+  readonly gapWeightLo?: Float64Array;
 }
 
 export interface SoftmaxStatsOptions {
@@ -63,7 +67,7 @@ export function emptySoftmaxStats(shape: readonly number[], parts: { target?: bo
     sumExp: new Float64Array(rows),
     sumExpLo: new Float64Array(rows),
     ...(parts.target ? { targetLogit: new Float64Array(rows) } : {}),
-    ...(parts.gap ? { gap: new Float64Array(rows), gapLo: new Float64Array(rows), gapWeight: new Float64Array(rows) } : {}),
+    ...(parts.gap ? { gap: new Float64Array(rows), gapLo: new Float64Array(rows), gapWeight: new Float64Array(rows), gapWeightLo: new Float64Array(rows) } : {}),
   };
 }
 
@@ -93,8 +97,11 @@ export function softmaxStats(x: unknown, opts?: SoftmaxStatsOptions): SoftmaxSta
   const rows = outer * inner;
   const index = opts?.target === undefined ? null : readTargets(fn, opts.target, rows, ignoreIndex);
   const s = emptySoftmaxStats(shape, { target: index !== null, gap: withGap });
-  let wsum = 0;
-  if (withGap) for (let c = 0; c < n; c++) wsum += w === null ? 1 : w[c];
+  if (withGap) {
+    weightSum(w, 0, n);
+    s.gapWeight!.fill(R.hi);
+    s.gapWeightLo!.fill(R.lo);
+  }
   if (index !== null) {
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {
@@ -104,7 +111,6 @@ export function softmaxStats(x: unknown, opts?: SoftmaxStatsOptions): SoftmaxSta
       }
     }
   }
-  if (withGap) s.gapWeight!.fill(wsum);
   kernels().softmaxStats({
     input: a.data, layout: { outer, size: n, inner }, rowOffset: 0,
     max: s.max, sumExp: s.sumExp, sumExpLo: s.sumExpLo,
@@ -133,20 +139,44 @@ function readTargets(fn: string, target: unknown, rows: number, ignoreIndex: num
   return index;
 }
 
-/** Result registers of {@link mergeParts}: max, sumExp (hi, lo) and gap (hi, lo). */
-export const MERGED = { max: 0, sh: 0, sl: 0, gh: 0, gl: 0 };
+/**
+ * Σ_{c in [c0, c1)} w_c (w null: c1 − c0) as a double-double in R. Class weights are float64
+ * values of similar size, so the double-double sum is their exact sum, whatever the order.
+ */
+export function weightSum(w: Float64Array | Float32Array | readonly number[] | null, c0: number, c1: number): void {
+  if (w === null) {
+    R.hi = c1 - c0;
+    R.lo = 0;
+    return;
+  }
+  let h = 0;
+  let l = 0;
+  for (let c = c0; c < c1; c++) {
+    ddAdd(h, l, w[c], 0);
+    h = R.hi;
+    l = R.lo;
+  }
+  R.hi = h;
+  R.lo = l;
+}
+
+/** Result registers of {@link mergeParts}: max, sumExp (hi, lo), gap (hi, lo) and Σ w (hi, lo). */
+export const MERGED = { max: 0, sh: 0, sl: 0, gh: 0, gl: 0, wh: 0, wl: 0 };
 
 /**
  * The online log-sum-exp step on scalars: merges (m_a, S_a, G_a, W_a) and (m_b, S_b, G_b, W_b)
- * into MERGED. With m = max(m_a, m_b) and the other max m', S = S_big + S_small·e^(m' − m) and
- * G = G_big + G_small + (m − m')·W_small, every term a double-double and e^(m' − m) the
- * double-double exp of the exact difference. Equal maxes (also ±∞) add the sums. Commutative bit
+ * into MERGED. With m = max(m_a, m_b) and the other max m', S = S_big + S_small·e^(m' − m),
+ * G = G_big + G_small + (m − m')·W_small and W = W_a + W_b, every term a double-double and
+ * e^(m' − m) the double-double exp of the exact difference. Equal maxes (also ±∞) add the sums. Commutative bit
  * for bit: the side with the larger max is always the first operand, and ties add symmetrically.
  */
 export function mergeParts(
-  ma: number, sah: number, sal: number, gah: number, gal: number, gwa: number,
-  mb: number, sbh: number, sbl: number, gbh: number, gbl: number, gwb: number,
+  ma: number, sah: number, sal: number, gah: number, gal: number, gwa: number, gwaLo: number,
+  mb: number, sbh: number, sbl: number, gbh: number, gbl: number, gwb: number, gwbLo: number,
 ): void {
+  ddAdd(gwa, gwaLo, gwb, gwbLo);
+  MERGED.wh = R.hi;
+  MERGED.wl = R.hi - R.hi === 0 ? R.lo : 0;
   if (ma !== ma || mb !== mb) {
     MERGED.max = NaN;
     MERGED.sh = NaN;
@@ -163,6 +193,7 @@ export function mergeParts(
   let gh = aBig ? gbh : gah;
   let gl = aBig ? gbl : gal;
   const gws = aBig ? gwb : gwa;
+  const gwsLo = aBig ? gwbLo : gwaLo;
   if (ms !== m) {
     if (ms === -Infinity) {
       // The smaller side's entries are all −∞: e^(−∞) = 0, and each adds w·(m − (−∞)) = +∞ to
@@ -180,7 +211,7 @@ export function mergeParts(
       sh = R.hi;
       sl = R.lo;
       if (gws !== 0) {
-        ddMulD(-dh, -dl, gws);
+        ddMul(-dh, -dl, gws, gwsLo);
         ddAdd(gh, gl, R.hi, R.lo);
         gh = R.hi;
         gl = R.lo;
@@ -202,11 +233,9 @@ export function mergeRow(out: SoftmaxStats, a: SoftmaxStats, b: SoftmaxStats, r:
   if (a.targetLogit !== undefined && b.targetLogit !== undefined && out.targetLogit !== undefined) {
     out.targetLogit[r] = a.targetLogit[r] + b.targetLogit[r];
   }
-  const gwa = gap ? a.gapWeight![r] : 0;
-  const gwb = gap ? b.gapWeight![r] : 0;
   mergeParts(
-    a.max[r], a.sumExp[r], a.sumExpLo[r], gap ? a.gap![r] : 0, gap ? a.gapLo![r] : 0, gwa,
-    b.max[r], b.sumExp[r], b.sumExpLo[r], gap ? b.gap![r] : 0, gap ? b.gapLo![r] : 0, gwb,
+    a.max[r], a.sumExp[r], a.sumExpLo[r], gap ? a.gap![r] : 0, gap ? a.gapLo![r] : 0, gap ? a.gapWeight![r] : 0, gap ? a.gapWeightLo?.[r] ?? 0 : 0,
+    b.max[r], b.sumExp[r], b.sumExpLo[r], gap ? b.gap![r] : 0, gap ? b.gapLo![r] : 0, gap ? b.gapWeight![r] : 0, gap ? b.gapWeightLo?.[r] ?? 0 : 0,
   );
   out.max[r] = MERGED.max;
   out.sumExp[r] = MERGED.sh;
@@ -214,7 +243,8 @@ export function mergeRow(out: SoftmaxStats, a: SoftmaxStats, b: SoftmaxStats, r:
   if (gap) {
     out.gap![r] = MERGED.gh;
     out.gapLo![r] = MERGED.gl;
-    out.gapWeight![r] = gwa + gwb;
+    out.gapWeight![r] = MERGED.wh;
+    if (out.gapWeightLo !== undefined) out.gapWeightLo[r] = MERGED.wl;
   }
 }
 
@@ -232,8 +262,8 @@ function checkStats(fn: string, name: string, s: unknown): SoftmaxStats {
 /**
  * Combines the statistics of two slices of the same rows (for example two halves of a
  * vocabulary) into the statistics of their union: max = max(m_a, m_b) and
- * sumExp = sumExp_a·e^(m_a − max) + sumExp_b·e^(m_b − max) in double-double; targetLogit and
- * gapWeight add; gap = gap_a + gap_b + (max − m_a)·W_a + (max − m_b)·W_b. Commutative bit for
+ * sumExp = sumExp_a·e^(m_a − max) + sumExp_b·e^(m_b − max) in double-double; targetLogit adds,
+ * and gapWeight + gapWeightLo add in double-double; gap = gap_a + gap_b + (max − m_a)·W_a + (max − m_b)·W_b. Commutative bit for
  * bit and associative to about 2^−70 relative, so any reduction tree (workers, all-reduce)
  * gives the same logSumExp after rounding. Empty statistics (max −∞, sumExp 0) are the identity;
  * NaN in either gives NaN. `targetLogit` and `gap` appear in the result when both have them.

@@ -79,9 +79,11 @@ function defaultWorkerUrl(): URL {
  * smoothing's sums); the pool merges them with mergeSoftmaxStats in worker order (one reduction)
  * and forms the losses; round 2, every worker computes its slice of gradWeight and gradBias and a
  * partial gradHidden, which the pool adds in worker order in float64. Results agree with the
- * single-process linearCrossEntropy to float64 rounding: each slice's Σe is a float64-accurate
- * (Kahan) sum of float64 exponentials, so splitting the vocabulary differently moves the last
- * bits of float64 results, and float32 results by at most one ulp (nearly always not at all).
+ * single-process linearCrossEntropy: the statistics are double-doubles (Σe to about 2^−70, Σ w
+ * exact), so every gradient logit rounds as it does in one process (barring a near-halfway case
+ * at the 2^−70 level), and gradWeight and gradBias, summed over the same token blocks in the same
+ * order, come out bit for bit the same; the loss and lse can move by an ulp, and gradHidden,
+ * summed over vocabulary slices in another order, by float64's last bits.
  * The weight is copied at creation: after updating it, create a new pool.
  * Idle workers are unref'd, so the pool never keeps the process alive; a worker that throws or
  * exits rejects the runs in flight (and later ones) instead of hanging. Node.js only.

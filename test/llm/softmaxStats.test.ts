@@ -84,6 +84,30 @@ describe('softmaxStats and mergeSoftmaxStats', () => {
     }
   });
 
+  it('keeps Σ w exact, so that slices merged in any tree give the same gapWeight bit for bit', () => {
+    const r = rand(17);
+    const rows = 3;
+    const n = 61;
+    const x = Float64Array.from({ length: rows * n }, () => (r() - 0.5) * 8);
+    const w = Float64Array.from({ length: n }, () => 0.5 + r());
+    const whole = softmaxStats(tensor(x, [rows, n]), { gap: true, weight: w });
+    for (let trial = 0; trial < 20; trial++) {
+      const cuts = [0, n];
+      for (let k = 1 + Math.floor(r() * 6); k > 0; k--) cuts.push(Math.floor(r() * (n + 1)));
+      cuts.sort((a, b) => a - b);
+      const parts: SoftmaxStats[] = [];
+      for (let k = 0; k + 1 < cuts.length; k++) {
+        const [a, b] = [cuts[k], cuts[k + 1]];
+        parts.push(softmaxStats(tensor(slice(x, rows, n, a, b), [rows, b - a]), { gap: true, weight: w.subarray(a, b) }));
+      }
+      const m = mergeTree(parts, r);
+      for (let q = 0; q < rows; q++) {
+        assert.equal(m.gapWeight![q], whole.gapWeight![q], `trial ${trial} row ${q}`);
+        assert.equal(m.gapWeightLo![q], whole.gapWeightLo![q], `trial ${trial} row ${q}`);
+      }
+    }
+  });
+
   it('treats empty statistics as the identity and keeps all −∞ rows at −∞', () => {
     const s = softmaxStats(tensor(Float64Array.from([1, 2, 3, -Infinity, -Infinity, -Infinity]), [2, 3]));
     assert.equal(s.max[1], -Infinity);
