@@ -5,22 +5,25 @@
 import { fail, show } from '../core/errors.js';
 import type { Kernels } from './kernels.js';
 import { jsKernels } from './js.js';
+import { aliasSafe } from './aliasing.js';
 import { createWasmKernels, setWasmThreads, wasmSimdSupported } from './wasm/index.js';
 
 export type BackendName = 'auto' | 'js' | 'wasm';
 
 let wasmKernels: Kernels | null = null;
+/** The reference kernels as ops call them (with the aliasing rule; wasm's fallbacks call jsKernels directly). */
+const jsBackend = aliasSafe(jsKernels);
 let active: Kernels | null = null;
 let threads = 1;
 
 function wasm(): Kernels | null {
-  if (wasmKernels === null && wasmSimdSupported()) wasmKernels = createWasmKernels();
+  if (wasmKernels === null && wasmSimdSupported()) wasmKernels = aliasSafe(createWasmKernels());
   return wasmKernels;
 }
 
 /** The kernels ops dispatch to (chosen by 'auto' on first use). */
 export function kernels(): Kernels {
-  return (active ??= wasm() ?? jsKernels);
+  return (active ??= wasm() ?? jsBackend);
 }
 
 /**
@@ -31,11 +34,11 @@ export function kernels(): Kernels {
  */
 export function setBackend(name: BackendName): void {
   if (name === 'js') {
-    active = jsKernels;
+    active = jsBackend;
     return;
   }
   if (name === 'auto') {
-    active = wasm() ?? jsKernels;
+    active = wasm() ?? jsBackend;
     return;
   }
   if (name === 'wasm') {

@@ -4,6 +4,7 @@
 // change later (number[], Proxies, getters) are validated from a snapshot that the kernels then read.
 
 import { fail, show } from './errors.js';
+import { overlaps } from './alias.js';
 import { checkOptions, enumOption, reductionOption, type Reduction } from './options.js';
 import { type Arg, type FloatArray, type Input, type Out, type Result, INT_TAGS, checkShape, describe, isFloatArray, isTensorLike, makeResult, plainView, readArg, readFloatArray, sameShape, sizeOf, typedLength, typedTag } from './tensor.js';
 import type { Broadcast, DDSum } from '../backend/kernels.js';
@@ -230,8 +231,8 @@ export function prepareOutputs(
 ): { loss: Result | null; grad: Result | null } {
   const loss = wantLoss && reduction === 'none' ? makeResult(fn, input, dtype, rowsShape, lossOut) : null;
   const grad = wantGrad ? makeResult(fn, input, dtype, input.shape, gradOut) : null;
-  if (loss !== null && grad !== null && loss.data === grad.data) {
-    fail(fn, 'INVALID_OPTION', 'lossOut and out must be different arrays');
+  if (loss !== null && grad !== null && overlaps(loss.data, grad.data)) {
+    fail(fn, 'INVALID_OPTION', 'lossOut and out must not share memory (both are written)');
   }
   return { loss, grad };
 }

@@ -4,6 +4,7 @@
 // across the threads at fixed group boundaries, so every row runs the same code for any split.
 // An output that partly overlaps an input is computed into a temporary first.
 
+import { clobbers, overlaps } from '../../core/alias.js';
 import type { Part } from './pool.js';
 import type { ExportName, WasmExports } from './exports.js';
 import { type Runtime, getRuntime } from './runtime.js';
@@ -68,16 +69,6 @@ export interface Staged {
 
 const isTyped = (a: unknown): a is Typed => a instanceof Float32Array || a instanceof Float64Array || a instanceof Int32Array;
 
-/** Whether two typed arrays share bytes of one buffer. */
-function overlaps(a: unknown, b: unknown): boolean {
-  if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b) || a.buffer !== b.buffer) return false;
-  return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
-}
-
-/** The same bytes read and written row for row (out === x, or an identical view): safe chunk by chunk. */
-function sameRows(a: unknown, b: unknown): boolean {
-  return ArrayBuffer.isView(a) && ArrayBuffer.isView(b) && a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.byteLength === b.byteLength && a.constructor === b.constructor;
-}
 
 /** Splits `rows` rows of n elements into per-thread [first row, count] ranges on multiples of `group`. */
 export function split(rows: number, n: number, group: number, threads: number): [number, number][] {
@@ -107,7 +98,7 @@ export function staged(s: Staged): void {
   const temps: [Typed, Typed][] = [];
   const outputs = s.outputs.map((o) => {
     const d = o.data;
-    if (!isTyped(d) || !s.inputs.some((i) => overlaps(d, i.data) && !sameRows(d, i.data))) return o;
+    if (!isTyped(d) || !clobbers(d, s.inputs.map((i) => i.data))) return o;
     const t = new (d.constructor as new (n: number) => Typed)(d.length);
     temps.push([t, d]);
     return { ...o, data: t };
