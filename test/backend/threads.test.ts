@@ -93,6 +93,22 @@ describe('worker threads', { skip: threadsSupported() ? false : 'worker_threads 
     setThreads(1);
   });
 
+  it('cap a thread count past the pool limit and keep every call working (setThreads(100) broke the backend)', () => {
+    setBackend('wasm');
+    const x = Float32Array.from({ length: 1 << 18 }, (_, i) => Math.sin(i));
+    setThreads(1);
+    const want = softmax(x);
+    setThreads(100);
+    try {
+      const info = wasmPoolInfo();
+      assert.ok(info !== null && info.size <= 64, `pool of ${info?.size} workers`);
+      const got = softmax(x);
+      assert.ok(got.every((v, i) => Object.is(v, want[i])));
+    } finally {
+      setThreads(1);
+    }
+  });
+
   it('never keep the process alive', () => {
     const src = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
     const code = `import { setBackend, setThreads, softmax } from ${JSON.stringify(src)};
