@@ -284,6 +284,20 @@ const GRADCHECKS: Record<GradcheckName, (op: Op, p: Points) => Check[]> = {
       lossCheck(`${op.name}Backward`, x, (v) => ({ loss: op.fn(v, y), grad: op.backward!(v, y) })),
     ];
   },
+  klDivergence(op, { z, soft, go, B, C }) {
+    // log-probabilities against probability and log-probability targets of the same shape
+    const lp = logSoftmax(z);
+    const lt = logSoftmax(soft);
+    const gn = tensor(Float64Array.from({ length: B * C }, (_, k) => go[k % B]), [B, C]);
+    return [
+      lossCheck(`${op.name}WithGrad (batchmean)`, lp, (v) => op.withGrad!(v, soft, { reduction: 'batchmean' })),
+      lossCheck(`${op.name}Backward (logTarget)`, lp, (v) => ({ loss: op.fn(v, lt, { logTarget: true }), grad: op.backward!(v, lt, { logTarget: true }) })),
+      lossCheck(`${op.name} (reduction 'none')`, lp, (v) => ({
+        loss: dot(gn.data, op.fn(v, soft, { reduction: 'none' }).data),
+        grad: op.backward!(v, soft, { reduction: 'none', gradOutput: gn }),
+      })),
+    ];
+  },
 };
 
 /** Every op and loss of sigmax that the manifest gives a gradcheck, in manifest order (float64, gradcheck's default tolerances). */

@@ -15,9 +15,10 @@ import {
   binaryCrossEntropyWithLogitsBackward,
   binaryCrossEntropyWithLogitsWithGrad,
 } from './binaryCrossEntropy.js';
+import { klDivergence, klDivergenceBackward, klDivergenceWithGrad } from './klDivergence.js';
 
 /** The op file (src/ops/<family>.ts) that defines an op. */
-export type Family = 'activations' | 'softmax' | 'crossEntropy' | 'binaryCrossEntropy';
+export type Family = 'activations' | 'softmax' | 'crossEntropy' | 'binaryCrossEntropy' | 'klDivergence';
 
 /**
  * How an op is called:
@@ -56,6 +57,7 @@ export const OPTIONS = {
   threshold: { about: 'softplus linear cut-off' },
   reduction: { about: 'loss reduction' },
   labelSmoothing: { about: 'crossEntropy label smoothing' },
+  logTarget: { about: 'klDivergence: the target holds log-probabilities' },
 } as const satisfies Record<string, { about: string }>;
 
 export type OptionName = keyof typeof OPTIONS;
@@ -71,7 +73,8 @@ export type GradcheckName =
   | 'crossEntropy'
   | 'nllLoss'
   | 'binaryCrossEntropy'
-  | 'binaryCrossEntropyWithLogits';
+  | 'binaryCrossEntropyWithLogits'
+  | 'klDivergence';
 
 /** The tutorial's identities of `sigmax demo` (src/cli/identities.ts: IDENTITIES), by name. */
 export type IdentityName = 'sigmoidSymmetry' | 'sigmoidDerivative' | 'softmaxJacobian' | 'crossEntropyGradient' | 'binaryCrossEntropyGradient' | 'formulaOneTwo';
@@ -317,6 +320,25 @@ export const OPS = {
     about: 'the same on logits x, p = σ(x)',
     gradcheck: 'binaryCrossEntropyWithLogits',
     identities: ['binaryCrossEntropyGradient'],
+  },
+
+  klDivergence: {
+    family: 'klDivergence',
+    kind: 'loss',
+    fn: klDivergence,
+    backward: klDivergenceBackward,
+    withGrad: klDivergenceWithGrad,
+    inputs: [
+      { name: 'input', role: 'input', about: 'log-probabilities' },
+      { name: 'target', role: 'target', about: 'probabilities (log-probabilities with logTarget), shaped as the input', target: 'elementwise' },
+    ],
+    // axis: the distribution axis, which 'batchmean' counts distributions along
+    options: ['axis', 'reduction', 'logTarget'],
+    kernel: 'klDivergence',
+    wasm: { float32: 'klDivergenceF32', float64: null },
+    fixtures: ['klDivergence/klDivergence.json'],
+    about: 't·(log t − x), or e^t·(t − x) with --log-target (--target: t)',
+    gradcheck: 'klDivergence',
   },
 } as const satisfies Record<string, OpSpec>;
 

@@ -3,24 +3,27 @@
 // evaluated in double-double and rounded once; non-finite ones follow PyTorch's IEEE formula.
 
 import type { DDSum, KlDivergenceArgs } from '../backend/kernels.js';
-import { R, TAIL, TAIL_X, ddAdd, ddMul, ddMulD, expDD, logDD, roundF32, twoSum } from './dd.js';
+import { R, TAIL, TAIL_X, TINY, ddAdd, ddMul, ddMulD, expDD, logDD, roundF32, twoSum } from './dd.js';
 import { GRAD, storeGrad } from './lossGrad.js';
 
 /**
- * t·(log t − x) into R for probability targets. Finite t > 0 and finite x: exact in double-double;
+ * t·(log t − x) into R for probability targets; returns true when R holds the value times 2^TAIL. Finite t > 0 and finite x: exact in double-double;
  * anything else PyTorch's xlogy(t, t) − t·x in IEEE arithmetic, so t = ±0 gives 0 for finite x
  * (0·log 0 = 0) and NaN for x = ±∞ or NaN, t < 0 gives NaN, t = +∞ gives +∞ or NaN.
  */
-function probTerm(x: number, t: number): void {
+function probTerm(x: number, t: number): boolean {
   if (t > 0 && t < Infinity && x - x === 0) {
     logDD(t, 0);
     ddAdd(R.hi, R.lo, -x, 0);
-    ddMulD(R.hi, R.lo, t);
+    // a t below 2^−1000 is scaled by 2^TAIL, so the product's error term is not lost to underflow
+    const scaled = t < TINY;
+    ddMulD(R.hi, R.lo, scaled ? t * 2 ** TAIL : t);
     if (!(R.hi - R.hi === 0)) R.lo = 0;
-    return;
+    return scaled;
   }
   R.hi = (t === 0 ? 0 : t * Math.log(t)) - t * x;
   R.lo = 0;
+  return false;
 }
 
 /**
@@ -56,6 +59,17 @@ function logTerm(x: number, t: number): boolean {
   return scaled;
 }
 
+/**
+ * (hi + lo)·2^−TAIL rounded once to float64: hi·2^−TAIL alone rounds twice where hi falls on a
+ * midpoint of the subnormal grid, and then the sign of lo decides.
+ */
+function unscaleHi(hi: number, lo: number): number {
+  const r = hi * 2 ** -TAIL;
+  const d = hi - r * 2 ** TAIL;
+  if (lo === 0 || Math.abs(d) !== 2 ** (-1075 + TAIL)) return r;
+  return (lo > 0) === (d > 0) ? r + Math.sign(d) * 2 ** -1074 : r;
+}
+
 export function klDivergence(a: KlDivergenceArgs): DDSum {
   const { input: x, target: t, logTarget, lossOut, grad } = a;
   const f32 = x instanceof Float32Array;
@@ -65,19 +79,10 @@ export function klDivergence(a: KlDivergenceArgs): DDSum {
   for (let i = 0; i < x.length; i++) {
     const xi = x[i];
     const ti = t[i];
-    let lh: number;
-    let ll: number;
-    if (logTarget && logTerm(xi, ti)) {
-      lh = R.hi * 2 ** -TAIL;
-      ll = R.lo * 2 ** -TAIL;
-      // the scaled value rounds once, to the subnormal result
-      if (lossOut !== null) lossOut[i] = f32 ? roundF32(lh, ll) : lh;
-    } else {
-      if (!logTarget) probTerm(xi, ti);
-      lh = R.hi;
-      ll = R.lo;
-      if (lossOut !== null) lossOut[i] = f32 ? roundF32(lh, ll) : lh;
-    }
+    const scaled = logTarget ? logTerm(xi, ti) : probTerm(xi, ti);
+    const lh = scaled ? unscaleHi(R.hi, R.lo) : R.hi;
+    const ll = scaled ? R.lo * 2 ** -TAIL : R.lo;
+    if (lossOut !== null) lossOut[i] = f32 ? roundF32(lh, ll) : lh;
     ddAdd(totH, totL, lh, ll);
     totH = R.hi;
     totL = R.lo;
@@ -90,11 +95,11 @@ export function klDivergence(a: KlDivergenceArgs): DDSum {
       storeGrad(grad, f32, i);
       continue;
     }
-    const scaled = ti < TAIL_X;
-    expDD(ti, 0, scaled ? TAIL : 0);
+    const deep = ti < TAIL_X;
+    expDD(ti, 0, deep ? TAIL : 0);
     R.hi = -R.hi;
     R.lo = -R.lo;
-    storeGrad(grad, f32, i, scaled);
+    storeGrad(grad, f32, i, deep);
   }
   return { hi: totH, lo: totH - totH === 0 ? totL : 0 };
 }

@@ -79,6 +79,19 @@ interface BinCase {
   scale?: Str[];
 }
 
+interface KlCase {
+  dtype: Dtype;
+  range: string;
+  variant: string;
+  logTarget: boolean;
+  shape: [number];
+  input: Str[];
+  target: Str[];
+  loss: Exact[];
+  grad: Exact[];
+  scale?: Str[];
+}
+
 interface Fixture<C> {
   op: string;
   cases: C[];
@@ -290,12 +303,48 @@ function measureBinary(col: Collector, op: 'binaryCrossEntropy' | 'binaryCrossEn
   }
 }
 
+// ------------------------------------------------------------------ klDivergence
+
+/**
+ * klDivergence: per-element losses 1 ulp; float64 losses of probability targets, t·log t − t·x,
+ * may cancel where x is near log t, and get max(1 ulp, 4·eps·scale) with scale = |t log t| + |t x|.
+ */
+function measureKl(col: Collector, c: KlCase, ci: number): void {
+  const op = 'klDivergence';
+  const dt = c.dtype;
+  const x = typed(dt, c.input);
+  const t = typed(dt, c.target);
+  const logTarget = c.logTarget;
+  const range = `${c.range}, ${c.variant}`;
+  const itemDesc = (i: number): string => `case ${ci} item ${i}: x = ${c.input[i]}, t = ${c.target[i]}${logTarget ? ' (logTarget)' : ''}`;
+  const losses = dataOf(sx.klDivergence(x, t, { logTarget, reduction: 'none' }), op);
+  for (let i = 0; i < x.length; i++) {
+    const ex = c.loss[i];
+    const err = ulpError(losses[i], ex, dt);
+    const bound = dt === 'float64' ? scaleBound(1, ex, c.scale?.[i], dt) : 1;
+    col.add(op, dt, range, 'loss', 1, err, bound, () => `${itemDesc(i)}: got ${losses[i]}, exact ${ex[0]} + ${ex[1]}`);
+  }
+  const withGrad = dataOf(sx.klDivergenceWithGrad(x, t, { logTarget, reduction: 'sum' }).grad, op);
+  const backward = dataOf(sx.klDivergenceBackward(x, t, { logTarget, reduction: 'sum' }), op);
+  const base = GRAD_ULP[dt];
+  for (const [api, g] of [
+    ['klDivergenceWithGrad', withGrad],
+    ['klDivergenceBackward', backward],
+  ] as const) {
+    for (let i = 0; i < x.length; i++) {
+      const err = ulpError(g[i], c.grad[i], dt);
+      col.add(op, dt, range, 'grad', base, err, base, () => `${itemDesc(i)}: ${api} gave ${g[i]}, exact ${c.grad[i][0]} + ${c.grad[i][1]}`);
+    }
+  }
+}
+
 /** How each loss's fixture cases are measured (the fixture formats differ per loss). */
 const MEASURE: Record<string, (col: Collector, c: never, ci: number) => void> = {
   crossEntropy: measureCrossEntropy,
   nllLoss: measureNll,
   binaryCrossEntropy: (col, c: BinCase, ci) => measureBinary(col, 'binaryCrossEntropy', c, ci),
   binaryCrossEntropyWithLogits: (col, c: BinCase, ci) => measureBinary(col, 'binaryCrossEntropyWithLogits', c, ci),
+  klDivergence: measureKl,
 };
 
 /** Runs every loss of the op manifest on its fixtures through the public API; one Measurement per op × dtype × range × what. */

@@ -27,8 +27,9 @@ interface EvalFlags {
   threshold?: number;
   dy?: number[];
   target?: number[];
-  reduction?: 'mean' | 'sum' | 'none';
+  reduction?: 'mean' | 'sum' | 'none' | 'batchmean';
   labelSmoothing?: number;
+  logTarget?: boolean;
   grad?: boolean;
   json?: boolean;
 }
@@ -47,12 +48,13 @@ export function evalCommand(program: Command, state: RunState): Command {
     .option('--threshold <t>', OPTIONS.threshold.about, parseNumber)
     .option('--dy <values>', 'incoming gradient of a …Backward op, comma-separated (default all 1)', numberList)
     .option('--target <values>', 'loss targets, comma-separated: one class index per row, or one probability per input', numberList)
-    .addOption(new Option('--reduction <r>', OPTIONS.reduction.about).choices(['mean', 'sum', 'none']))
+    .addOption(new Option('--reduction <r>', OPTIONS.reduction.about).choices(['mean', 'sum', 'none', 'batchmean']))
     .option('--label-smoothing <eps>', OPTIONS.labelSmoothing.about, (s) => {
       const v = nonNegativeNumber(s);
       if (v > 1) throw new InvalidArgumentError(`expected a number in [0, 1], got ${s}`);
       return v;
     })
+    .option('--log-target', OPTIONS.logTarget.about)
     .option('--grad', 'for a loss, also print its gradient (…WithGrad)')
     .option('--json', 'print one JSON object: op, input, shape, result')
     .addHelpText(
@@ -66,7 +68,8 @@ Examples:
   $ sigmax eval sigmoid -100 0 20
   $ sigmax eval logSoftmax 1 2 3 4 5 6 --shape 2,3 --axis 0
   $ sigmax eval crossEntropy 2 1 0.1 --target 0 --grad
-  $ sigmax eval binaryCrossEntropyWithLogits 3 -2 --target 1,0 --reduction none`,
+  $ sigmax eval binaryCrossEntropyWithLogits 3 -2 --target 1,0 --reduction none
+  $ sigmax eval klDivergence -1.2 -0.4 -2.3 --target 0.3,0.6,0.1 --reduction batchmean --grad`,
     )
     .action((op: string, numbers: string[], flags: EvalFlags) => {
       state.code = evaluate(op, numbers, flags);
@@ -158,11 +161,12 @@ function evaluate(opName: string, tokens: readonly string[], f: EvalFlags): numb
   onlyFor('--target', f.target, hasInput('target'));
   onlyFor('--reduction', f.reduction, takes('reduction'));
   onlyFor('--label-smoothing', f.labelSmoothing, takes('labelSmoothing'));
+  onlyFor('--log-target', f.logTarget, takes('logTarget'));
   onlyFor('--grad', f.grad, entry.withGrad !== undefined);
   onlyFor('--axis', axis, takes('axis'));
 
   // The op's options from its flags, only those it takes and the user set.
-  const given: Record<OptionName, unknown> = { axis, temperature: f.temperature, beta: f.beta, threshold: f.threshold, reduction: f.reduction, labelSmoothing: f.labelSmoothing };
+  const given: Record<OptionName, unknown> = { axis, temperature: f.temperature, beta: f.beta, threshold: f.threshold, reduction: f.reduction, labelSmoothing: f.labelSmoothing, logTarget: f.logTarget };
   const opts = Object.fromEntries(entry.options.filter((k) => given[k] !== undefined).map((k) => [k, given[k]]));
 
   let result: sx.Tensor | number;
@@ -246,6 +250,7 @@ function describeOptions(f: EvalFlags): string {
   if (f.target) parts.push(`target [${f.target.join(', ')}]`);
   if (f.reduction) parts.push(`reduction '${f.reduction}'`);
   if (f.labelSmoothing !== undefined) parts.push(`labelSmoothing ${f.labelSmoothing}`);
+  if (f.logTarget) parts.push('logTarget');
   if (f.float32) parts.push('float32');
   return parts.length ? `; ${parts.join(', ')}` : '';
 }
