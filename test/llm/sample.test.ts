@@ -107,6 +107,20 @@ describe('sample', () => {
     assert.ok(u >= 0 && u < 1);
   });
 
+  it('gives interleaved calls over different vocabulary sizes the results of the same calls made alone', () => {
+    const r = rand(31);
+    // Rounded logits, so that top-k and top-p meet ties; a large row (quickselect top-k, many bins) and small ones.
+    const rows = [30000, 17, 2500, 5].map((n) => Float64Array.from({ length: n }, () => Math.round((r() - 0.5) * 40) / 4));
+    const opts = [{ topP: 0.9 }, { topK: 1100, topP: 0.8, minP: 0.01 }, { temperature: 0.7, topK: 3 }, { topP: 0.5, minP: 0.2 }, {}];
+    const call = (z: Float64Array, o: object, seed: number) => [sample(z, { ...o, seed }), ...samplingSet(z, o)];
+    const alone = rows.map((z) => opts.map((o, j) => [1, 2, 3].map((seed) => call(z, o, 10 * j + seed))));
+    const mixed = rows.map(() => opts.map(() => [] as number[][]));
+    for (let j = 0; j < opts.length; j++) {
+      for (const seed of [1, 2, 3]) for (let i = 0; i < rows.length; i++) mixed[i][j].push(call(rows[i], opts[j], 10 * j + seed));
+    }
+    assert.deepEqual(mixed, alone);
+  });
+
   it('handles the edges: greedy at temperature 0, +∞ logits, −∞ masks, ties in top-k', () => {
     assert.equal(sample([1, 3, 3, 2], { temperature: 0 }), 1);
     const rng = createRng(5);
