@@ -4,6 +4,7 @@
 // kernels). Math: docs/math.md#large-vocabularies.
 
 import { fail, show } from '../core/errors.js';
+import { overlaps } from '../core/alias.js';
 import { booleanOption, checkOptions, numberOption, type Reduction } from '../core/options.js';
 import { type Arg, type FloatArray, type Input, type Out, type Output, type Tensor, makeResult, readArg, sizeOf, unifyDtype } from '../core/tensor.js';
 import {
@@ -191,9 +192,7 @@ export function linearCrossEntropy<X extends Input>(hidden: X, weight: Input, ta
   const gH = P.wantGrad ? makeResult(fn, P.hidden, dtype, P.hidden.shape, opts?.gradHiddenOut) : null;
   const gW = P.wantGrad ? makeResult(fn, { ...P.weight, kind: 'tensor' }, dtype, [V, D], opts?.gradWeightOut) : null;
   const gB = P.wantGrad && P.bias !== null ? makeResult(fn, P.bias, dtype, [V], opts?.gradBiasOut) : null;
-  const outs = [lossRes, zRes, gH, gW, gB].filter((x) => x !== null).map((x) => x!.data);
-  if (new Set(outs).size !== outs.length) fail(fn, 'INVALID_OPTION', 'the output arrays (lossOut, zLossOut, gradHiddenOut, gradWeightOut, gradBiasOut) must be different arrays');
-  for (const o of outs) if (o === P.hidden.data || o === P.weight.data || o === P.bias?.data) fail(fn, 'INVALID_OPTION', 'an output array must not be one of the inputs');
+  checkOutputs(fn, P, [lossRes, zRes, gH, gW, gB]);
   const s: Shard = {
     N, D, hidden: P.hidden.data, weight: P.weight.data, wOff: 0, V, classOffset: 0, C: V,
     bias: biasF64(P.bias), classWeight: P.params.classWeight, target: P.index, ignoreIndex: P.params.ignoreIndex,
@@ -230,4 +229,17 @@ export function linearCrossEntropy<X extends Input>(hidden: X, weight: Input, ta
     weightSum: P.weightSum,
     lse,
   } as LinearCrossEntropyResult<number | Output<X>, Output<X>>;
+}
+
+/**
+ * Refuses outputs that share memory with each other or with an input: they are written while the
+ * inputs are still read, tile by tile (the fused op and the vocabulary-parallel pool alike).
+ */
+export function checkOutputs(fn: string, P: { hidden: { data: unknown }; weight: { data: unknown }; bias: { data: unknown } | null; index: unknown }, results: readonly ({ data: unknown } | null)[]): void {
+  const outs = results.filter((x) => x !== null).map((x) => x!.data);
+  if (outs.some((o, i) => outs.some((q, j) => j > i && overlaps(o, q)))) {
+    fail(fn, 'INVALID_OPTION', 'the output arrays (lossOut, zLossOut, gradHiddenOut, gradWeightOut, gradBiasOut) must not share memory');
+  }
+  const ins = [P.hidden.data, P.weight.data, P.bias?.data, P.index];
+  if (outs.some((o) => ins.some((i) => overlaps(o, i)))) fail(fn, 'INVALID_OPTION', 'an output array must not share memory with an input (hidden, weight, bias or target)');
 }

@@ -9,7 +9,7 @@ import { checkOptions, numberOption } from '../core/options.js';
 import { type FloatArray, type Input, type Output, makeResult, readArg } from '../core/tensor.js';
 import { reduce } from '../core/losses.js';
 import type { Target } from '../ops/crossEntropy.js';
-import { type LinearCrossEntropyOptions, type LinearCrossEntropyResult, biasF64, prepare } from './linearCrossEntropy.js';
+import { type LinearCrossEntropyOptions, type LinearCrossEntropyResult, biasF64, checkOutputs, prepare } from './linearCrossEntropy.js';
 import { type RowCoefs, type RowTotals, coefsBytes, coefsOnBuffer, lossRows } from './rowMath.js';
 import { mergeSoftmaxStats } from './softmaxStats.js';
 import { statsBytes, statsOnBuffer } from './statsBuffer.js';
@@ -197,6 +197,7 @@ export async function createVocabParallelPool(weight: Input, opts?: VocabParalle
     const gH = P.wantGrad ? makeResult(fn, P.hidden, dtype, P.hidden.shape, o?.gradHiddenOut) : null;
     const gW = P.wantGrad ? makeResult(fn, { ...P.weight, kind: 'tensor' }, dtype, [V, D], o?.gradWeightOut) : null;
     const gB = P.wantGrad && P.bias !== null ? makeResult(fn, P.bias, dtype, [V], o?.gradBiasOut) : null;
+    checkOutputs(fn, P, [lossRes, zRes, gH, gW, gB]);
     const esize = f32 ? 4 : 8;
     // Buffers are at least 8 bytes, and views take explicit lengths, so that N = 0 works too.
     const hb = new SharedArrayBuffer(Math.max(8, N * D * esize));

@@ -274,3 +274,27 @@ describe('linearCrossEntropy', () => {
     expect(() => linearCrossEntropy(H, W, [0, 1], { chunk: 3 } as never), 'INVALID_OPTION', /unknown option 'chunk'/);
   });
 });
+
+describe('linearCrossEntropy outputs that share memory', () => {
+  const N = 3;
+  const D = 4;
+  const V = 5;
+  const hidden = Float32Array.from({ length: N * D }, (_, i) => Math.sin(i));
+  const weight = Float32Array.from({ length: V * D }, (_, i) => Math.cos(i));
+  const target = new Int32Array([0, 2, 4]);
+  const h = tensor(hidden, [N, D]);
+  const w = tensor(weight, [V, D]);
+
+  it('refuses a gradient output that is a view into an input', () => {
+    assert.throws(() => linearCrossEntropy(h, w, target, { gradHiddenOut: weight.subarray(2, 2 + N * D) }), (e: unknown) => e instanceof SigmaxError && e.code === 'INVALID_OPTION' && /share memory with an input/.test(e.message));
+    assert.throws(() => linearCrossEntropy(h, w, target, { gradWeightOut: tensor(weight.subarray(0, V * D), [V, D]) }), /share memory with an input/);
+  });
+
+  it('refuses two outputs that overlap', () => {
+    const buf = new Float32Array(64);
+    assert.throws(
+      () => linearCrossEntropy(h, w, target, { gradHiddenOut: buf.subarray(0, N * D), gradWeightOut: buf.subarray(10, 10 + V * D) }),
+      (e: unknown) => e instanceof SigmaxError && /must not share memory/.test(e.message),
+    );
+  });
+});
