@@ -89,7 +89,7 @@ function run(
  *    0·(−∞) = NaN; t = +∞ gives +∞ (NaN for x = +∞). Where t = x with e^t beyond the float
  *    range, the exact 0 (PyTorch: ∞·0 = NaN).
  * Finite values are exact, each loss correctly rounded in float32 (float64: within 1 ulp unless x
- * nearly equals log t, where t·log t and t·x cancel; the error is then below 2^−60·|t·x|).
+ * nearly equals log t, where t·log t and t·x cancel; the error is then below 4·eps·(|t·log t| + |t·x|)).
  * Reductions: 'mean' divides the sum by the number of elements (PyTorch's 'mean', which is not
  * the KL divergence of the batch); 'batchmean' by the number of distributions numel / shape[axis]
  * — for [N, C] with axis −1 that is PyTorch's input.size(0); PyTorch divides by input.size(0) for
