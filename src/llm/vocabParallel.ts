@@ -30,6 +30,8 @@ export interface VocabParallelOptions {
   workers?: number;
   /** The worker script. Default: vocabParallelWorker.js next to this module (set it when a bundler moves files). */
   workerUrl?: URL | string;
+  /** How long the workers may take to start (ms) before the pool gives up and rejects; default 30000. */
+  startTimeout?: number;
 }
 
 /** A pool of workers that each own a slice of a [V, D] weight. */
@@ -90,11 +92,12 @@ function defaultWorkerUrl(): URL {
  */
 export async function createVocabParallelPool(weight: Input, opts?: VocabParallelOptions): Promise<VocabParallelPool> {
   const fn = 'createVocabParallelPool';
-  checkOptions(fn, opts, ['workers', 'workerUrl']);
+  checkOptions(fn, opts, ['workers', 'workerUrl', 'startTimeout']);
   const w = readArg(fn, 'weight', weight);
   if (w.shape.length !== 2) fail(fn, 'SHAPE_MISMATCH', `weight must be a 2-D tensor [V, D], got shape ${show(w.shape)}`);
   const [V, D] = w.shape;
   const count = numberOption(fn, 'workers', opts?.workers, 2, (n) => Number.isInteger(n) && n >= 1 && n <= 256, 'an integer in [1, 256]');
+  const startTimeout = numberOption(fn, 'startTimeout', opts?.startTimeout, 30_000, (t) => t > 0 && t <= 2 ** 31 - 1, 'a number of milliseconds in (0, 2^31)');
   const f32 = w.data instanceof Float32Array;
   const mod = (await import('node:worker_threads' as string)) as { Worker: WorkerCtor };
   const url = opts?.workerUrl ?? defaultWorkerUrl();
@@ -159,12 +162,19 @@ export async function createVocabParallelPool(weight: Input, opts?: VocabParalle
       }),
     );
   }
+  // a worker script that never says it is ready (a wrong workerUrl) must not keep the caller waiting
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`vocabulary-parallel workers did not start within ${startTimeout} ms (worker script ${String(url)})`)), startTimeout);
+  });
   try {
-    await Promise.all(ready);
+    await Promise.race([Promise.all(ready), late]);
   } catch (e) {
     closed = true;
     await Promise.all(workers.map((x) => x.terminate()));
     throw e;
+  } finally {
+    clearTimeout(timer);
   }
   for (const x of workers) x.unref();
 

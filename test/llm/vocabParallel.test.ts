@@ -121,6 +121,13 @@ describe('createVocabParallelPool', () => {
     await pool.close();
   });
 
+  it('gives up on workers that never say they are ready, instead of waiting forever', async () => {
+    const { weight } = problem(false, 4, 3, 9, 4);
+    const silent = dataUrl('import { parentPort } from "node:worker_threads";\nparentPort.on("message", () => {});\n');
+    await assert.rejects(createVocabParallelPool(weight, { workers: 2, workerUrl: silent, startTimeout: 300 }), /did not start within 300 ms/);
+    await assert.rejects(createVocabParallelPool(weight, { startTimeout: -1 }), (e: unknown) => e instanceof SigmaxError && e.code === 'INVALID_OPTION');
+  });
+
   it('does not keep the process alive: a script that never closes its pool exits', () => {
     const script = fileURLToPath(new URL('./fixtures/poolExit.ts', import.meta.url));
     const root = fileURLToPath(new URL('../../', import.meta.url));
