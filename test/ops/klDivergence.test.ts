@@ -172,7 +172,7 @@ eachBackend('klDivergence', (backend) => {
       }
     }
     const go = tensor(Float64Array.from({ length: 12 }, (_, i) => Math.cos(i)), [3, 4]);
-    const r = gradcheck((v) => {
+    const r = gradcheck((v: typeof lp) => {
       const l = klDivergence(v, p, { reduction: 'none' });
       return { value: l.data.reduce((s, li, i) => s + li * go.data[i], 0), grad: klDivergenceBackward(v, p, { reduction: 'none', gradOutput: go }) };
     }, lp);
