@@ -4,6 +4,7 @@
 // dependency: this ships in the zero-dependency core. Order matters: it is the order of listings.
 
 import type { Kernels } from '../backend/kernels.js';
+import type { ExportName } from '../backend/wasm/exports.js';
 import { logSigmoid, logSigmoidBackward, sigmoid, sigmoidBackward, softplus, softplusBackward } from './activations.js';
 import { logSoftmax, logSoftmaxBackward, logSumExp, softmax, softmaxBackward, softmaxJacobian, softmaxJvp } from './softmax.js';
 import { crossEntropy, crossEntropyBackward, crossEntropyWithGrad, nllLoss, nllLossBackward, nllLossWithGrad } from './crossEntropy.js';
@@ -116,7 +117,7 @@ export interface OpSpec {
    * fast float64 kernel (used under setFastFloat64(true)); null where the op always runs the
    * reference for that dtype. `also`: kernels that serve some option combinations instead.
    */
-  readonly wasm: { readonly float32: string | null; readonly float64: string | null; readonly also?: readonly string[] };
+  readonly wasm: { readonly float32: ExportName | null; readonly float64: ExportName | null; readonly also?: readonly ExportName[] };
   /** The exact fixtures that test it: paths under test/fixtures/. */
   readonly fixtures: readonly string[];
   /** `sigmax eval`'s one-line formula; ops without it are not offered by `sigmax eval`. */
