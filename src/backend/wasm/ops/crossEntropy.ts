@@ -4,13 +4,11 @@
 // Per-row losses come back as float64 and are summed on this thread in row order (ddSumF64), so
 // the total is the same bits for any split across threads.
 
-import type { FloatArray } from '../../../core/tensor.js';
 import type { ClassLossArgs, DDSum, Kernels } from '../../kernels.js';
 import { jsKernels } from '../../js.js';
 import { f32Rows, f64Rows, rowGroup, scratchPer } from '../paths.js';
 import { type Elem, type Fixed, type Stream, part, staged } from '../scheduler.js';
-
-const f32OrNull = (v: FloatArray | null) => v === null || v instanceof Float32Array;
+import { f32OrNull } from './elementwiseLoss.js';
 
 function crossEntropy(a: ClassLossArgs): DDSum {
   const x = a.input;
