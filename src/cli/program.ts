@@ -28,7 +28,11 @@ export function configure(cmd: Command): Command {
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({
-      outputError: (str, write) => write(`sigmax: ${str.trim().replace(/^error: /, '')} (see 'sigmax ${cmd.name() === 'sigmax' ? '' : `${cmd.name()} `}--help')\n`),
+      // commander puts its suggestion on a second line, "(Did you mean --x?)": one line here
+      outputError: (str, write) => {
+        const msg = str.trim().replace(/^error: /, '').replace(/\s*\n\s*\(Did you mean (.*)\)$/, (_, s: string) => `; did you mean ${s}`);
+        write(`sigmax: ${msg.replace(/\s*\n\s*/g, ' ')} (see 'sigmax ${cmd.name() === 'sigmax' ? '' : `${cmd.name()} `}--help')\n`);
+      },
     });
 }
 

@@ -58,6 +58,8 @@ describe('bad arguments', () => {
       [['train', 'iris', '--epochs', '0'], /expected a whole number ≥ 1, got 0/],
       [['train', 'iris', '--model', 'bigram'], /unknown --model 'bigram' \(choose softmax or mlp\)/],
       [['train', 'iris', '--colour'], /unknown option '--colour'/],
+      [['eval', 'softmax', '1', '2', '3', '--temprature', '2'], /unknown option '--temprature'; did you mean --temperature\?/],
+      [['evl', 'softmax', '1'], /unknown command 'evl'; did you mean eval\?/],
       [['train', 'iris', '--plot', 'loss.png'], /--plot writes SVG/],
       [['eval', 'sigmod', '1'], /unknown op 'sigmod' \(did you mean sigmoid\?/],
       [['eval', 'softmax', '1', 'two'], /'two' is not a number/],
