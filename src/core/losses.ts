@@ -145,6 +145,19 @@ export function readIndexTarget(
     if (readFloatArray(fn, 'target', target) !== undefined) fail(fn, 'INVALID_TARGET', 'target is a float array: probability targets need crossEntropy');
     return fail(fn, 'INVALID_TARGET', `target must hold class indices (a number, number[], integer typed array or {data, shape}), got ${describe(target)}`);
   }
+  if (w === null && isIntArray(index)) {
+    // integer typed targets without class weights: only the range to check, and Σ w_t = count
+    let count = 0;
+    for (let r = 0; r < rows; r++) {
+      const t = index[r];
+      if (t === ignoreIndex) continue;
+      if (t < 0 || t >= classes) {
+        fail(fn, 'INVALID_TARGET', `target[${r}] = ${t} is out of range for ${classes} classes (ignoreIndex = ${ignoreIndex})`);
+      }
+      count++;
+    }
+    return { index, weightSum: count, count };
+  }
   let sh = 0;
   let sl = 0;
   let count = 0;
