@@ -26,18 +26,26 @@ const OUT_AT: Partial<Record<keyof Kernels, number>> = {
   softmaxJacobian: 1,
 };
 
-/** The outputs of the loss kernels' argument objects. */
+/** The outputs of the loss kernels' argument objects, and the fields that may hold inputs (a Broadcast's through .data). */
 const LOSS_OUTPUTS = ['lossOut', 'grad'] as const;
+const LOSS_INPUTS = ['input', 'target', 'probs', 'index', 'gradScales', 'classWeight', 'weight', 'posWeight'] as const;
 
-const views = (values: readonly unknown[]): unknown[] =>
-  values.flatMap((v) => (ArrayBuffer.isView(v) ? [v] : v !== null && typeof v === 'object' && ArrayBuffer.isView((v as { data?: unknown }).data) ? [(v as { data: unknown }).data] : []));
+/** An input value as a view: itself, or the `data` of a broadcast weight. */
+const asView = (v: unknown): unknown => (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v) ? (v as { data?: unknown }).data : v);
 
 const fresh = (a: Typed): Typed => new (a.constructor as new (n: number) => Typed)(a.length);
+
+/** Whether `out` partly overlaps one of `values` (no allocation: this runs on every call). */
+function clobbersAny(out: unknown, values: readonly unknown[], skip: number): boolean {
+  if (!ArrayBuffer.isView(out)) return false;
+  for (let i = 0; i < values.length; i++) if (i !== skip && clobbers(out, asView(values[i]))) return true;
+  return false;
+}
 
 function positional(f: Method, at: number): Method {
   return (...args) => {
     const out = args[at] as Typed;
-    if (!clobbers(out, views(args.filter((_, i) => i !== at)))) return f(...args);
+    if (!clobbersAny(out, args, at)) return f(...args);
     const tmp = fresh(out);
     const r = f(...args.map((v, i) => (i === at ? tmp : v)));
     out.set(tmp);
@@ -48,9 +56,18 @@ function positional(f: Method, at: number): Method {
 function lossArgs(f: Method): Method {
   return (a) => {
     const o = a as Record<string, unknown>;
-    const inputs = views(Object.entries(o).filter(([k]) => !(LOSS_OUTPUTS as readonly string[]).includes(k)).map(([, v]) => v));
-    const swap = LOSS_OUTPUTS.filter((k) => ArrayBuffer.isView(o[k]) && clobbers(o[k], inputs));
-    if (swap.length === 0) return f(a);
+    let swap: string[] | null = null;
+    for (const k of LOSS_OUTPUTS) {
+      const out = o[k];
+      if (!ArrayBuffer.isView(out)) continue;
+      for (const i of LOSS_INPUTS) {
+        if (clobbers(out, asView(o[i]))) {
+          (swap ??= []).push(k);
+          break;
+        }
+      }
+    }
+    if (swap === null) return f(a);
     const tmp = Object.fromEntries(swap.map((k) => [k, fresh(o[k] as Typed)]));
     const r = f({ ...o, ...tmp });
     for (const k of swap) (o[k] as Typed).set(tmp[k]);

@@ -16,7 +16,7 @@ export function sameView(a: unknown, b: unknown): boolean {
   );
 }
 
-/** Whether writing `out` could overwrite an input before it is read: a partial overlap with any of them. */
-export function clobbers(out: unknown, inputs: readonly unknown[]): boolean {
-  return inputs.some((i) => overlaps(out, i) && !sameView(out, i));
+/** Whether writing `out` could overwrite `input` before it is read: a partial overlap. */
+export function clobbers(out: unknown, input: unknown): boolean {
+  return overlaps(out, input) && !sameView(out, input);
 }

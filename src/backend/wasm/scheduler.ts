@@ -98,7 +98,7 @@ export function staged(s: Staged): void {
   const temps: [Typed, Typed][] = [];
   const outputs = s.outputs.map((o) => {
     const d = o.data;
-    if (!isTyped(d) || !clobbers(d, s.inputs.map((i) => i.data))) return o;
+    if (!isTyped(d) || !s.inputs.some((i) => clobbers(d, i.data))) return o;
     const t = new (d.constructor as new (n: number) => Typed)(d.length);
     temps.push([t, d]);
     return { ...o, data: t };
