@@ -120,14 +120,13 @@ export class Heap {
 
   /** Consecutive regions of the given byte sizes in one new block (each 16-aligned with 16 spare bytes). */
   take(sizes: readonly number[]): Block {
-    const each = sizes.map(padded);
-    const bytes = each.reduce((a, b) => a + b, 0);
+    let bytes = 0;
+    for (let k = 0; k < sizes.length; k++) bytes += padded(sizes[k]);
     const at = this.alloc(bytes);
-    const offs: number[] = [];
-    let o = at;
-    for (const p of each) {
-      offs.push(o);
-      o += p;
+    const offs: number[] = new Array(sizes.length);
+    for (let k = 0, o = at; k < sizes.length; k++) {
+      offs[k] = o;
+      o += padded(sizes[k]);
     }
     return { at, bytes, offs };
   }

@@ -94,52 +94,78 @@ export function staged(s: Staged): void {
   if (s.rows === 0) return;
   const rt = getRuntime();
   const h = rt.heap;
-  // an output that partly overlaps an input would overwrite rows not yet read: compute it into a temporary
-  const temps: [Typed, Typed][] = [];
-  const outputs = s.outputs.map((o) => {
-    const d = o.data;
-    if (!isTyped(d) || !s.inputs.some((i) => clobbers(d, i.data))) return o;
-    const t = new (d.constructor as new (n: number) => Typed)(d.length);
-    temps.push([t, d]);
-    return { ...o, data: t };
-  });
-  const streams = [...s.inputs, ...outputs];
   const nIn = s.inputs.length;
-  // in place: a float32 stream living in the wasm memory, unless it is an output overlapping an input there
-  const home = streams.map((st, k) => {
-    if (st.elem !== 'f32' || !(st.data instanceof Float32Array)) return -1;
-    const at = h.offsetOf(st.data, s.rows * st.perRow);
-    if (at < 0) return -1;
-    if (k >= nIn && s.inputs.some((i) => i.data !== null && h.holds(i.data) && overlaps(st.data, i.data))) return -1;
-    return at;
-  });
-  // rows copied in or out (not the per-row scalars such as targets): chunks then fit the cache
-  const anyStaged = home.some((at, k) => at < 0 && streams[k].data !== null && streams[k].perRow === s.n);
+  const count = nIn + s.outputs.length;
+  // loops rather than map/some below: this runs on every call, and small calls feel every allocation
+  const streams: Stream[] = new Array(count);
+  for (let k = 0; k < nIn; k++) streams[k] = s.inputs[k];
+  // an output that partly overlaps an input would overwrite rows not yet read: compute it into a temporary
+  let temps: [Typed, Typed][] | null = null;
+  for (let k = nIn; k < count; k++) {
+    const o = s.outputs[k - nIn];
+    const d = o.data;
+    let clobbered = false;
+    if (isTyped(d)) for (let i = 0; i < nIn && !clobbered; i++) clobbered = clobbers(d, s.inputs[i].data);
+    if (!clobbered) {
+      streams[k] = o;
+      continue;
+    }
+    const t = new ((d as Typed).constructor as new (n: number) => Typed)((d as Typed).length);
+    (temps ??= []).push([t, d as Typed]);
+    streams[k] = { ...o, data: t };
+  }
+  // in place: a float32 stream living in the wasm memory, unless it is an output overlapping an input there;
+  // rows copied in or out (not per-row scalars such as targets) make the chunks cache-sized
+  const home: number[] = new Array(count);
+  let anyStaged = false;
+  for (let k = 0; k < count; k++) {
+    const st = streams[k];
+    let at = st.elem === 'f32' && st.data instanceof Float32Array ? h.offsetOf(st.data, s.rows * st.perRow) : -1;
+    if (at >= 0 && k >= nIn) {
+      for (let i = 0; i < nIn; i++) {
+        const d = s.inputs[i].data;
+        if (d !== null && h.holds(d) && overlaps(st.data, d)) at = -1;
+      }
+    }
+    home[k] = at;
+    if (at < 0 && st.data !== null && st.perRow === s.n) anyStaged = true;
+  }
   const per = rowsPerChunk(s.rows, s.n, s.group, anyStaged, rt.threads);
-  const scratchBytes = (s.scratch ?? 0) * rt.threads;
-  const fixed = s.fixed ?? [];
-  const blk = h.take([...streams.map((st, k) => (home[k] < 0 ? per * st.perRow * BYTES[st.elem] : 0)), ...fixed.map((f) => f.bytes), scratchBytes]);
+  const scratch = s.scratch ?? 0;
+  const fixed = s.fixed ?? NONE;
+  const sizes: number[] = new Array(count + fixed.length + 1);
+  for (let k = 0; k < count; k++) sizes[k] = home[k] < 0 ? per * streams[k].perRow * BYTES[streams[k].elem] : 0;
+  for (let k = 0; k < fixed.length; k++) sizes[count + k] = fixed[k].bytes;
+  sizes[count + fixed.length] = scratch * rt.threads;
+  const blk = h.take(sizes);
   try {
-    const fixedAt = fixed.map((_, k) => blk.offs[streams.length + k]);
-    fixed.forEach((f, k) => f.init(rt, fixedAt[k]));
-    const scratchAt = blk.offs[streams.length + fixed.length];
+    const fixedAt = blk.offs.slice(count, count + fixed.length);
+    for (let k = 0; k < fixed.length; k++) fixed[k].init(rt, fixedAt[k]);
+    const scratchAt = blk.offs[count + fixed.length];
+    const at: number[] = new Array(count);
     for (let r0 = 0; r0 < s.rows; r0 += per) {
       const rows = Math.min(per, s.rows - r0);
-      const at = streams.map((st, k) => (home[k] >= 0 ? home[k] + r0 * st.perRow * 4 : blk.offs[k]));
+      for (let k = 0; k < count; k++) at[k] = home[k] >= 0 ? home[k] + r0 * streams[k].perRow * 4 : blk.offs[k];
       for (let k = 0; k < nIn; k++) if (home[k] < 0) copyIn(rt, streams[k], at[k], r0, rows);
-      rt.run(
-        split(rows, s.n, s.group, rt.threads).map(([a, c], k) =>
-          s.part(c, streams.map((st, j) => at[j] + a * st.perRow * BYTES[st.elem]), scratchAt + k * (s.scratch ?? 0), fixedAt),
-        ),
-      );
+      const ranges = split(rows, s.n, s.group, rt.threads);
+      const parts: Part[] = new Array(ranges.length);
+      for (let p = 0; p < ranges.length; p++) {
+        const [a, c] = ranges[p];
+        const partAt: number[] = new Array(count);
+        for (let j = 0; j < count; j++) partAt[j] = at[j] + a * streams[j].perRow * BYTES[streams[j].elem];
+        parts[p] = s.part(c, partAt, scratchAt + p * scratch, fixedAt);
+      }
+      rt.run(parts);
       s.afterChunk?.(rt, rows, at, fixedAt);
-      for (let k = nIn; k < streams.length; k++) if (home[k] < 0) copyOut(rt, streams[k], at[k], r0, rows);
+      for (let k = nIn; k < count; k++) if (home[k] < 0) copyOut(rt, streams[k], at[k], r0, rows);
     }
   } finally {
     h.give(blk);
   }
-  for (const [t, d] of temps) d.set(t);
+  if (temps !== null) for (const [t, d] of temps) d.set(t);
 }
+
+const NONE: readonly Fixed[] = [];
 
 function view(rt: Runtime, elem: Elem): Typed {
   return elem === 'f32' ? rt.heap.f32 : elem === 'f64' ? rt.heap.f64 : rt.heap.i32;
