@@ -8,3 +8,7 @@
 // Recording costs one comparison per kernel call when no traceKernels call is active.
 
 export { traceKernels } from '../backend/trace.js';
+
+// The op manifest (every op, its options, gradient checks and identities): the sigmax command
+// (packages/sigmax-cli) builds its eval, gradcheck and demo commands from it.
+export { ALL_OPS, OPTIONS, opByName, type GradcheckName, type IdentityName, type Op, type OptionName } from '../ops/manifest.js';

@@ -1,6 +1,6 @@
 // sigmax/train: classifiers trained with sigmax's own losses and gradients (p − y, σ(z) − y),
-// optimizers, seeded data handling, character-level name models and dataset loaders. A separate
-// entry point: the core 'sigmax' stays dependency-free; dataset packages load only when asked for.
+// optimizers, seeded data handling and character-level name models. Dependency-free and runs
+// anywhere; the dataset loaders and the experiments of `sigmax train` live in sigmax-cli.
 
 export { Rng } from './rng.js';
 export {
@@ -61,5 +61,3 @@ export {
   sampleNames,
   splitNames,
 } from './charlm.js';
-export * from './tasks.js';
-export * from '../datasets/index.js';

@@ -1,7 +1,7 @@
 // The acceptance figures of sigmax/train, with the CLI's default settings and seed 42.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { trainIris, trainNames, trainSpam } from '../../src/train/index.js';
+import { trainIris, trainNames, trainSpam } from '../../packages/sigmax-cli/src/tasks.js';
 
 describe('acceptance figures (seed 42)', () => {
   it('softmax regression reaches at least 95% test accuracy on a fixed 30% split of Iris', async (t) => {

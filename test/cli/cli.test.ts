@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProgram, main } from '../../src/cli/program.js';
+import { buildProgram, main } from '../../packages/sigmax-cli/src/program.js';
 import { loadModel } from '../../src/train/index.js';
 import { sigmax, start } from './run.js';
 

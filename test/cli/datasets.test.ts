@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DatasetUnavailableError, emailContent, fnv1a, hashedBagOfWords, loadIris, loadNames, tokenize } from '../../src/train/index.js';
-import { importDataset } from '../../src/datasets/errors.js';
+import { DatasetUnavailableError, emailContent, fnv1a, hashedBagOfWords, loadIris, loadNames, tokenize } from '../../packages/sigmax-cli/src/datasets/index.js';
+import { importDataset } from '../../packages/sigmax-cli/src/datasets/errors.js';
 
 describe('datasets', () => {
   it('load Iris from its package: 150 flowers, 4 measurements, 50 of each species', async () => {

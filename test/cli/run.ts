@@ -1,4 +1,4 @@
-// Runs the sigmax command from the sources (node --import tsx src/cli/index.ts) as a child process.
+// Runs the sigmax command from the sources (node --import tsx packages/sigmax-cli/src/index.ts; tsconfig.json's paths map sigmax to src/) as a child process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -13,7 +13,7 @@ export interface Run {
 
 /** Starts `sigmax …args` with colours off; `onStdout` sees the output as it arrives. */
 export function start(args: readonly string[], onStdout?: (text: string, child: ChildProcess) => void): { child: ChildProcess; done: Promise<Run> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/sigmax-cli/src/index.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import * as sx from '../../src/index.js';
 import { jsKernels } from '../../src/backend/js.js';
 import { ALL_OPS, OPS, OPTIONS, opByName } from '../../src/ops/manifest.js';
-import { EVAL_OPS } from '../../src/cli/commands/eval.js';
-import { identityNames, opGradchecks, tutorialIdentities } from '../../src/cli/identities.js';
+import { EVAL_OPS } from '../../packages/sigmax-cli/src/commands/eval.js';
+import { identityNames, opGradchecks, tutorialIdentities } from '../../packages/sigmax-cli/src/identities.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 

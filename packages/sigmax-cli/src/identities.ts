@@ -14,9 +14,9 @@ import {
   tensor,
   type GradcheckResult,
   type Tensor,
-} from '../index.js';
-import { ALL_OPS, opByName, type GradcheckName, type IdentityName, type Op } from '../ops/manifest.js';
-import { Rng } from '../train/rng.js';
+} from 'sigmax';
+import { ALL_OPS, opByName, type GradcheckName, type IdentityName, type Op } from 'sigmax/debug';
+import { Rng } from 'sigmax/train';
 
 /** One check: what was compared, the largest error measured and the tolerance it must meet. */
 export interface Check {

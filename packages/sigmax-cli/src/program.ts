@@ -4,8 +4,8 @@
 
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { SigmaxError } from '../index.js';
-import { DatasetUnavailableError } from '../datasets/index.js';
+import { SigmaxError } from 'sigmax';
+import { DatasetUnavailableError } from './datasets/index.js';
 import { benchCommand } from './commands/bench.js';
 import { demoCommand } from './commands/demo.js';
 import { evalCommand } from './commands/eval.js';
@@ -13,10 +13,10 @@ import { gradcheckCommand } from './commands/gradcheck.js';
 import { trainCommand } from './commands/train.js';
 import { EXIT, UsageError } from './ui.js';
 
-/** The package version, read from package.json two folders up (from src/cli or dist/cli alike). */
+/** The package version, read from package.json one folder up (from src or dist alike). */
 function version(): string {
   try {
-    return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+    return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
   } catch {
     return 'unknown';
   }

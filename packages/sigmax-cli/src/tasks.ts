@@ -2,14 +2,12 @@
 // acceptance figures: seeded splits, preprocessing, default hyper-parameters, training and the
 // figures reported (losses in nats, accuracies, confusion matrices, sampled names).
 
-import { loadIris, loadNames, loadSpam } from '../datasets/index.js';
-import { ALPHABET, bigramCounts, bigramProbabilities, bigramTableLoss, BigramLM, contextDataset, countEvents, sampleNames, splitNames, SYMBOLS } from './charlm.js';
-import { type Dataset, Standardizer, trainTestSplit } from './data.js';
-import type { BatchLog, EpochLog, History } from './fit.js';
-import { type AnyClassifier, LogisticRegression, MLP, SoftmaxRegression } from './models.js';
-import { type OptimizerSpec, createOptimizer } from './optim.js';
-import { Rng } from './rng.js';
-import type { Activation } from './network.js';
+import { loadIris, loadNames, loadSpam } from './datasets/index.js';
+import {
+  ALPHABET, BigramLM, LogisticRegression, MLP, Rng, SoftmaxRegression, Standardizer, SYMBOLS, bigramCounts, bigramProbabilities, bigramTableLoss,
+  contextDataset, countEvents, createOptimizer, sampleNames, splitNames, trainTestSplit,
+  type Activation, type AnyClassifier, type BatchLog, type Dataset, type EpochLog, type History, type OptimizerSpec,
+} from 'sigmax/train';
 
 export type TaskName = 'iris' | 'spam' | 'names';
 export type TaskModel = 'softmax' | 'logistic' | 'mlp' | 'bigram';

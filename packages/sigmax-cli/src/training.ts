@@ -2,7 +2,7 @@
 // Running a training task with a progress bar, and reporting its figures: the human summary
 // (losses, accuracy, confusion matrix, sparkline, names) and the camelCase JSON figures.
 
-import { type TaskName, type TaskOptions, type TaskResult, trainIris, trainNames, trainSpam } from '../train/index.js';
+import { type TaskName, type TaskOptions, type TaskResult, trainIris, trainNames, trainSpam } from './tasks.js';
 import { type Ui, num, percent, sparkline, table } from './ui.js';
 
 const TASKS: Record<TaskName, (o: TaskOptions) => Promise<TaskResult>> = { iris: trainIris, spam: trainSpam, names: trainNames };

@@ -62,14 +62,12 @@ export function chooseRelaxed(on: boolean): boolean {
   return relaxedChoice !== before;
 }
 
+/** atob is global in every runtime sigmax supports (Node ≥ 16, Deno, Bun, browsers), so no Node Buffer is needed. */
 function decodeBase64(s: string): Uint8Array {
-  if (typeof atob === 'function') {
-    const bin = atob(s);
-    const out = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
-  }
-  return new Uint8Array(Buffer.from(s, 'base64'));
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
 }
 
 /** A compiled build and its instance's exports. */

@@ -4,12 +4,12 @@
 // they are reported, never asserted.
 
 import { type Command, Option } from 'commander';
-import * as sx from '../../index.js';
+import * as sx from 'sigmax';
 import { boundedInt, boundedNumber } from '../args.js';
 import type { RunState } from '../program.js';
 import { EXIT, Ui, UsageError, table } from '../ui.js';
-import { Rng } from '../../train/rng.js';
-import { getFastFloat64, setFastFloat64 } from '../../wasm/index.js';
+import { Rng } from 'sigmax/train';
+import { getFastFloat64, setFastFloat64 } from 'sigmax/wasm';
 
 interface Case {
   name: string;

@@ -4,7 +4,8 @@
 // and σ(x) − y, and a bigram name model that gradient descent drives to the counts' optimum.
 
 import type { Command } from 'commander';
-import { DatasetUnavailableError, type TaskResult } from '../../train/index.js';
+import { DatasetUnavailableError } from '../datasets/index.js';
+import type { TaskResult } from '../tasks.js';
 import { tutorialIdentities } from '../identities.js';
 import type { RunState } from '../program.js';
 import { printResult, resultFigures, trainWithProgress } from '../training.js';

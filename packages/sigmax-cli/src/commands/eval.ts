@@ -4,9 +4,9 @@
 // The ops, their arguments and which flag applies to which op come from src/ops/manifest.ts.
 
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import * as sx from '../../index.js';
+import * as sx from 'sigmax';
 import { integer, nonNegativeNumber, numberList, parseNumber, positiveNumber, sizeList } from '../args.js';
-import { ALL_OPS, OPTIONS, type Op, type OptionName } from '../../ops/manifest.js';
+import { ALL_OPS, OPTIONS, type Op, type OptionName } from 'sigmax/debug';
 import type { RunState } from '../program.js';
 import { EXIT, Ui, UsageError } from '../ui.js';
 

@@ -5,15 +5,15 @@
 
 import { resolve } from 'node:path';
 import { Argument, type Command, Option } from 'commander';
-import { TASK_MODELS, type TaskModel, type TaskName, type TaskOptions, type TaskResult } from '../../train/index.js';
+import { TASK_MODELS, type TaskModel, type TaskName, type TaskOptions, type TaskResult } from '../tasks.js';
 import { boundedInt, boundedSizeList, integer, nonNegativeNumber, positiveInt, positiveNumber, unitInterval } from '../args.js';
 import { checkOutputPath, removePendingFiles, writeFileAtomic } from '../files.js';
 import { lineChartSvg } from '../plot.js';
 import type { RunState } from '../program.js';
 import { modelTitle, printResult, resultFigures, trainWithProgress } from '../training.js';
 import { EXIT, Ui, UsageError } from '../ui.js';
-import { getFastFloat64, setFastFloat64 } from '../../wasm/index.js';
-import { getBackend } from '../../backend/index.js';
+import { getFastFloat64, setFastFloat64 } from 'sigmax/wasm';
+import { getBackend } from 'sigmax';
 
 interface TrainFlags {
   model?: string;

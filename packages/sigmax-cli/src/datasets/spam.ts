@@ -3,8 +3,7 @@
 // are tokenized, each token hashed (FNV-1a) to one of 2^bits signed buckets, counts log-damped and
 // every row scaled to unit length, so long and short emails weigh alike.
 
-import type { Dataset } from '../train/data.js';
-import { SparseBuilder, type SparseMatrix } from '../train/matrix.js';
+import { type Dataset, SparseBuilder, type SparseMatrix } from 'sigmax/train';
 import { importDataset } from './errors.js';
 
 export interface Email {
