@@ -26,7 +26,7 @@ export type TfGradFunc<T> = (dy: T, saved: T[]) => T | T[];
  * `@tensorflow/tfjs` or `@tensorflow/tfjs-core` itself (any 4.x); `T` is then its `Tensor`.
  */
 export interface TfjsLike<T extends TfTensorLike> {
-  customGrad(f: (...inputs: never[]) => { value: T; gradFunc: TfGradFunc<T> }): (...args: T[]) => T;
+  customGrad(f: (...inputs: Array<T | ((save: T[]) => void)>) => { value: T; gradFunc: TfGradFunc<T> }): (...args: T[]) => T;
   tensor(values: Float32Array, shape: number[], dtype: 'float32'): T;
 }
 
@@ -127,7 +127,7 @@ function fusedOp<T extends TfTensorLike>(
   grad: Float32Array,
   itemSize: number,
 ): T {
-  const op = tf.customGrad((x: T) => ({
+  const op = tf.customGrad(() => ({
     value: tf.tensor(typeof loss === 'number' ? Float32Array.of(loss) : loss, lossShape, 'float32'),
     gradFunc: (dy: T) => {
       const d = dy.dataSync() as ArrayLike<number>;
@@ -143,7 +143,7 @@ function fusedOp<T extends TfTensorLike>(
           for (const end = i + itemSize; i < end; i++) scaled[i] = grad[i] * s;
         }
       }
-      return tf.tensor(scaled, [...x.shape], 'float32');
+      return tf.tensor(scaled, [...logits.shape], 'float32');
     },
   }));
   return op(logits);
@@ -192,7 +192,7 @@ export function createLosses<T extends TfTensorLike>(tf: TfjsLike<T>): SigmaxTfj
       if (ids.length !== rows || (labels.shape.length !== rowsShape.length && !sameShape(labels.shape, [...rowsShape, 1]))) {
         fail(fn, 'SHAPE_MISMATCH', `labels shape [${labels.shape.join(', ')}] must be the logits shape without the class axis, [${rowsShape.join(', ')}] or [${[...rowsShape, 1].join(', ')}]`);
       }
-      target = { data: toIds(ids), shape: rowsShape };
+      target = { data: toIds(fn, ids), shape: rowsShape };
     } else {
       checkSameShape(fn, labels, logits);
       target = { data: readFloatLabels(fn, labels), shape };
@@ -231,16 +231,15 @@ export function createLosses<T extends TfTensorLike>(tf: TfjsLike<T>): SigmaxTfj
 }
 
 /**
- * Class ids as an Int32Array when every value is an integer in int32 range (int32 labels pass
- * as they are); otherwise a number[] copy, which sigmax's target check rejects naming the
- * first bad position.
+ * Class ids as an Int32Array (int32 labels pass as they are; float32 ones must hold integers,
+ * which a float32 does exactly up to 2^24). The range [0, C) is sigmax's target check.
  */
-function toIds(ids: ArrayLike<number>): Int32Array | number[] {
+function toIds(fn: string, ids: ArrayLike<number>): Int32Array {
   if (ids instanceof Int32Array) return ids;
   const out = new Int32Array(ids.length);
   for (let i = 0; i < ids.length; i++) {
     const v = ids[i];
-    if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) return Array.from(ids);
+    if (!Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1) fail(fn, 'INVALID_TARGET', `target[${i}] = ${v} is not an integer class id`);
     out[i] = v;
   }
   return out;
