@@ -61,14 +61,33 @@ export function getBackend(): 'js' | 'wasm' {
  * Threads need SharedArrayBuffer and workers: worker_threads in Node, Web Workers in a page that
  * is cross-origin isolated (served with COOP: same-origin and COEP: require-corp; until its
  * workers have started, calls run on the calling thread); elsewhere, and on the 'js' backend,
- * everything runs on the calling thread. Worker threads never keep a process alive.
+ * everything runs on the calling thread. Worker threads never keep a process alive. A count
+ * above the machine's cores (os.availableParallelism(), navigator.hardwareConcurrency) is capped
+ * at the cores, with a one-line console warning the first time: more threads than cores only
+ * cost start-up time and contention.
  */
 export function setThreads(n: number): void {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
     fail('setThreads', 'INVALID_OPTION', `n must be a positive integer, got ${show(n)}`);
   }
+  const c = cores();
+  if (c !== null && n > c) {
+    if (!warnedCap) console.warn(`sigmax: setThreads(${n}) capped at ${c}, the cores this machine has`);
+    warnedCap = true;
+    n = c;
+  }
   threads = n;
   setWasmThreads(n);
+}
+
+let warnedCap = false;
+
+/** The cores the runtime reports (Node, Bun and Deno through node:os; browsers through navigator), or null where none does. */
+function cores(): number | null {
+  const g = globalThis as { process?: { getBuiltinModule?: (id: string) => unknown }; navigator?: { hardwareConcurrency?: number } };
+  const os = g.process?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  const c = os?.availableParallelism?.() ?? g.navigator?.hardwareConcurrency;
+  return typeof c === 'number' && Number.isInteger(c) && c >= 1 ? c : null;
 }
 
 /** The thread count set by setThreads (1 by default). */

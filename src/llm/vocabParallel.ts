@@ -23,7 +23,7 @@ interface NodeWorker {
   unref(): void;
   terminate(): Promise<number>;
 }
-type WorkerCtor = new (url: URL | string, opts: { workerData: WorkerInit; transferList: ArrayBuffer[] }) => NodeWorker;
+type WorkerCtor = new (url: URL | string, opts: { workerData: WorkerInit; transferList: ArrayBuffer[]; execArgv: string[] }) => NodeWorker;
 
 export interface VocabParallelOptions {
   /** Number of workers, each owning a contiguous slice of the vocabulary. Default 2. */
@@ -99,7 +99,10 @@ export async function createVocabParallelPool(weight: Input, opts?: VocabParalle
   const count = numberOption(fn, 'workers', opts?.workers, 2, (n) => Number.isInteger(n) && n >= 1 && n <= 256, 'an integer in [1, 256]');
   const startTimeout = numberOption(fn, 'startTimeout', opts?.startTimeout, 30_000, (t) => t > 0 && t <= 2 ** 31 - 1, 'a number of milliseconds in (0, 2^31)');
   const f32 = w.data instanceof Float32Array;
-  const mod = (await import('node:worker_threads' as string)) as { Worker: WorkerCtor };
+  // through process.getBuiltinModule (Node ≥ 20.16, Bun, Deno), which no bundler follows: sigmax/llm bundles for browsers
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const mod = proc?.getBuiltinModule?.('node:worker_threads') as { Worker: WorkerCtor } | undefined;
+  if (mod === undefined) fail(fn, 'INVALID_OPTION', 'the vocabulary-parallel pool needs node:worker_threads (Node.js, Bun or Deno)');
   const url = opts?.workerUrl ?? defaultWorkerUrl();
   const ranges: [number, number][] = [];
   for (let i = 0; i < count; i++) ranges.push([Math.floor((V * i) / count), Math.floor((V * (i + 1)) / count)]);
@@ -129,6 +132,7 @@ export async function createVocabParallelPool(weight: Input, opts?: VocabParalle
     const worker = new mod.Worker(url, {
       workerData: { weight: slice, f32, V: v1 - v0, D, classOffset: v0, C: V },
       transferList: [slice],
+      execArgv: [], // a parent's --input-type=module or --import must not reach the worker
     });
     workers.push(worker);
     ready.push(

@@ -1,16 +1,16 @@
-// A worker pool for the wasm backend: worker_threads in Node, Web Workers in browsers whose page
-// is cross-origin isolated (SharedArrayBuffer available). Every worker instantiates the shared-
-// memory build of the kernels over the same WebAssembly.Memory, and a call is split by whole
-// rows. Synchronisation is a few Int32 words in that memory (Atomics), so the API stays
-// synchronous: the calling thread runs the first part itself, then waits for the others
-// (Atomics.wait in Node; a browser's main thread may not block, so it polls). A Web Worker starts
-// asynchronously: until every worker has said it is ready (a flag each sets in the shared
-// memory), calls run on the calling thread alone, so no call ever waits for a worker that has not
-// started. Node's
-// workers are unref'd (they never keep a process alive); an exception in a worker, or a worker
-// that stops answering, surfaces as an Error in the caller, never a hang.
+// A worker pool for the wasm backend: worker_threads in Node, Bun and Deno, Web Workers in browsers
+// whose page is cross-origin isolated (SharedArrayBuffer available). Every worker (worker.ts, the
+// loop in workerLoop.ts) instantiates the shared-memory build of the kernels over the same
+// WebAssembly.Memory, and a call is split by whole rows. Synchronisation is a few Int32 words in
+// that memory (Atomics), so the API stays synchronous: the calling thread runs the first part
+// itself, then waits for the others (Atomics.wait in Node; a browser's main thread may not block,
+// so it polls). A worker starts asynchronously: until every worker has said it is ready (a flag
+// each sets in the shared memory), calls run on the calling thread alone, so no call ever waits
+// for a worker that has not started. Node's workers are unref'd (they never keep a process alive);
+// an exception in a worker, or a worker that stops answering, surfaces as an Error in the caller.
 
 import { EXPORT_NAMES, type ExportName, MAX_PARAMS } from './exports.js';
+import { type PoolLayout, type WorkerInit, serve } from './workerLoop.js';
 
 /**
  * Byte offset of the control block inside the reserved first page of the memory, above the
@@ -35,58 +35,65 @@ const READY = 4;
 export const MAX_WORKERS = 64;
 const RUNS = READY + MAX_WORKERS;
 
-/** The worker's loop, the same in Node and browsers; `module, memory, index, names` are in scope. */
-const WORKER_LOOP = `
-const ex = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm abort'); } } }).exports;
-const ctrl = new Int32Array(memory.buffer, ${CTRL}, ${RUNS + MAX_WORKERS});
-let gen = Atomics.load(ctrl, ${GEN});
-Atomics.store(ctrl, ${READY} + index, 1);
-for (;;) {
-  Atomics.wait(ctrl, ${GEN}, gen);
-  gen = Atomics.load(ctrl, ${GEN});
-  if (gen < 0) break;
-  try {
-    const a = new Float64Array(memory.buffer, ${ARGS} + index * ${SLOT * 8}, ${SLOT});
-    if (a[0] >= 0) {
-      ex[names[a[0]]](a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]);
-      Atomics.add(ctrl, ${RUNS} + index, 1);
-    }
-  } catch (e) {
-    Atomics.store(ctrl, ${ERR}, 1);
-  }
-  Atomics.add(ctrl, ${DONE}, 1);
-  Atomics.notify(ctrl, ${DONE});
-}
-`;
+/** The control block's layout as the workers read it (workerLoop.ts). */
+const LAYOUT: PoolLayout = { ctrl: CTRL, words: RUNS + MAX_WORKERS, args: ARGS, slot: SLOT, gen: GEN, done: DONE, err: ERR, ready: READY, runs: RUNS };
 
-const NODE_WORKER = `const { workerData } = require('node:worker_threads');\nconst { module, memory, index, names } = workerData;\n${WORKER_LOOP}`;
-const WEB_WORKER = `onmessage = (m) => {\nonmessage = null;\nconst { module, memory, index, names } = m.data;\n${WORKER_LOOP}\n};`;
+/**
+ * The worker module for Node, Bun and Deno. A variable rather than a literal inside
+ * `new URL(…, import.meta.url)`, so that bundlers do not copy the file as an asset for this
+ * branch; the browser branch's literal `new Worker(new URL('./worker.js', import.meta.url))` is
+ * the form Vite bundles as a worker chunk.
+ */
+const WORKER_FILE = './worker.js';
+
+/**
+ * worker.js next to this module. Run from the TypeScript sources (tests under tsx), a worker does
+ * not inherit tsx's loader, so it starts from a two-line module that registers tsx first.
+ */
+function nodeWorkerUrl(): URL {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new URL(WORKER_FILE, here);
+  const ts = new URL('./worker.ts', here);
+  let loader: string | undefined;
+  try {
+    loader = (import.meta as { resolve?: (s: string) => string }).resolve?.('tsx/esm/api');
+  } catch {
+    loader = undefined;
+  }
+  if (loader === undefined) return ts;
+  const code = `import { register } from ${JSON.stringify(loader)};\nregister();\nawait import(${JSON.stringify(ts.href)});\n`;
+  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
+}
+
+/** The worker inline, from serve's own source: for a bundle that did not keep worker.js next to it. */
+const INLINE_NODE = () => `(${serve.toString()})(require('node:worker_threads').workerData);`;
+const INLINE_WEB = () => `addEventListener('message', (m) => (${serve.toString()})(m.data), { once: true });`;
 
 interface WorkerLike {
   terminate(): unknown;
 }
 
-type NodeWorkerCtor = new (src: string, opts: { eval: boolean; workerData: unknown }) => WorkerLike & { unref(): void };
-interface WebWorker extends WorkerLike {
-  postMessage(m: unknown): void;
+interface NodeWorker extends WorkerLike {
+  unref(): void;
+  on(event: 'error', f: (e: unknown) => void): void;
 }
-type WebWorkerCtor = new (url: string, opts?: { name?: string }) => WebWorker;
+type NodeWorkerCtor = new (src: string | URL, opts: { eval?: boolean; workerData: unknown; execArgv: string[] }) => NodeWorker;
 
-/** node:worker_threads' Worker where available synchronously (Node ≥ 20.16), else null. */
+/** node:worker_threads' Worker where available synchronously (Node ≥ 20.16, Bun, Deno), else null. */
 function nodeWorkerCtor(): NodeWorkerCtor | null {
   const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   const wt = p?.getBuiltinModule?.('node:worker_threads') as { Worker?: NodeWorkerCtor } | undefined;
   return wt?.Worker ?? null;
 }
 
-/** The browser's Worker where shared memory may be sent to it (a cross-origin isolated page), else null. */
-function webWorkerCtor(): WebWorkerCtor | null {
-  const g = globalThis as { Worker?: WebWorkerCtor; crossOriginIsolated?: boolean; Blob?: unknown; URL?: { createObjectURL?: unknown } };
-  return typeof g.Worker === 'function' && g.crossOriginIsolated === true && typeof g.URL?.createObjectURL === 'function' ? g.Worker : null;
+/** Whether the browser's Worker may be sent shared memory (a cross-origin isolated page). */
+function webWorkers(): boolean {
+  const g = globalThis as { Worker?: unknown; crossOriginIsolated?: boolean; URL?: { createObjectURL?: unknown } };
+  return typeof g.Worker === 'function' && g.crossOriginIsolated === true && typeof g.URL?.createObjectURL === 'function';
 }
 
 export function threadsSupported(): boolean {
-  return typeof SharedArrayBuffer === 'function' && (nodeWorkerCtor() !== null || webWorkerCtor() !== null);
+  return typeof SharedArrayBuffer === 'function' && (nodeWorkerCtor() !== null || webWorkers());
 }
 
 /** Whether this thread may block in Atomics.wait (Node's threads and Web Workers may; a page's main thread may not). */
@@ -106,6 +113,7 @@ export class Pool {
   private readonly ctrl: Int32Array;
   private readonly block = canBlock();
   private url: string | null = null;
+  private closed = false;
   private allReady = false;
 
   constructor(
@@ -122,22 +130,53 @@ export class Pool {
       Atomics.store(this.ctrl, RUNS + i, 0);
     }
     const NodeWorker = nodeWorkerCtor();
-    if (NodeWorker !== null) {
-      for (let i = 0; i < size; i++) {
-        const w = new NodeWorker(NODE_WORKER, { eval: true, workerData: { module, memory, index: i, names } });
-        w.unref();
-        this.workers.push(w);
-      }
-      return;
-    }
-    const WebWorker = webWorkerCtor() as WebWorkerCtor;
-    const g = globalThis as unknown as { URL: { createObjectURL(b: unknown): string }; Blob: new (parts: string[], opts: { type: string }) => unknown };
-    this.url = g.URL.createObjectURL(new g.Blob([WEB_WORKER], { type: 'text/javascript' }));
     for (let i = 0; i < size; i++) {
-      const w = new WebWorker(this.url, { name: `sigmax-${i}` });
-      w.postMessage({ module, memory, index: i, names });
-      this.workers.push(w);
+      const init: WorkerInit = { sigmaxPool: true, module, memory, index: i, names, layout: LAYOUT };
+      this.workers.push(NodeWorker !== null ? this.startNode(NodeWorker, init) : this.startWeb(init));
     }
+  }
+
+  /**
+   * A worker_threads worker on worker.js, with execArgv [] (a parent's --input-type=module or
+   * --import must not reach it); if the file cannot be loaded, the same loop inline.
+   */
+  private startNode(NodeWorker: NodeWorkerCtor, init: WorkerInit): WorkerLike {
+    const i = init.index;
+    const start = (inline: boolean): NodeWorker => {
+      const w = inline
+        ? new NodeWorker(INLINE_NODE(), { eval: true, workerData: init, execArgv: [] })
+        : new NodeWorker(nodeWorkerUrl(), { workerData: init, execArgv: [] });
+      w.unref();
+      // a worker that fails before it is ready leaves its part to this thread (run() waits for all)
+      w.on('error', () => {
+        if (!inline && this.workers[i] === w && !this.closed && Atomics.load(this.ctrl, READY + i) === 0) this.workers[i] = start(true);
+      });
+      return w;
+    };
+    return start(false);
+  }
+
+  /** A module Web Worker on worker.js; where the bundle has no worker.js (esbuild), a Blob worker with the same loop. */
+  private startWeb(init: WorkerInit): WorkerLike {
+    const i = init.index;
+    const name = `sigmax-${i}`;
+    const inline = (): Worker => {
+      this.url ??= URL.createObjectURL(new Blob([INLINE_WEB()], { type: 'text/javascript' }));
+      const w = new Worker(this.url, { name });
+      w.postMessage(init);
+      return w;
+    };
+    let w: Worker;
+    try {
+      w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name });
+    } catch {
+      return inline();
+    }
+    w.addEventListener('error', () => {
+      if (this.workers[i] === w && !this.closed && Atomics.load(this.ctrl, READY + i) === 0) this.workers[i] = inline();
+    }, { once: true });
+    w.postMessage(init);
+    return w;
   }
 
   /** How many workers have started (a Web Worker starts asynchronously; Node's are ready at once or soon). */
@@ -196,6 +235,7 @@ export class Pool {
 
   /** Stops the workers (Node's are unref'd, so this is only needed to free them early). */
   close(): void {
+    this.closed = true;
     Atomics.store(this.ctrl, GEN, -1);
     Atomics.notify(this.ctrl, GEN);
     for (const w of this.workers) void w.terminate();
