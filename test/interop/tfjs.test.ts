@@ -219,6 +219,7 @@ describe('sigmax/tfjs argument checks', () => {
       const code = (c: string) => (e: unknown) => e instanceof SigmaxError && e.code === c;
       assert.throws(() => L.softmaxCrossEntropy(tf.zeros([2, 4]), logits), code('SHAPE_MISMATCH'));
       assert.throws(() => L.sparseSoftmaxCrossEntropy(tf.zeros([3]), logits), code('SHAPE_MISMATCH'));
+      assert.throws(() => L.sparseSoftmaxCrossEntropy(tf.zeros([3, 2]), tf.zeros([2, 3, 4])), code('SHAPE_MISMATCH'));
       assert.throws(() => L.sigmoidCrossEntropy(tf.zeros([3, 2]), logits), code('SHAPE_MISMATCH'));
       assert.throws(() => L.softmaxCrossEntropy(tf.zeros([2, 3], 'int32'), tf.zeros([2, 3], 'int32')), code('DTYPE_MISMATCH'));
       assert.throws(() => L.softmaxCrossEntropy(tf.zeros([2, 3]), logits, { reduction: 'avg' as 'mean' }), code('INVALID_OPTION'));
