@@ -2,7 +2,22 @@
 // core entry point (README.md documents it); this entry point has no runtime dependencies.
 
 export { SigmaxError, type SigmaxErrorCode } from './core/errors.js';
-export { tensor, type Tensor, type Input, type Out, type Output, type FloatArray, type IntArray } from './core/tensor.js';
+export {
+  tensor,
+  fromTfjs,
+  type Tensor,
+  type Input,
+  type Out,
+  type Output,
+  type FloatArray,
+  type IntArray,
+  type NestedArray,
+  type DimsTensor,
+  type HalfTensor,
+  type TfjsTensorLike,
+  type Float16ArrayLike,
+} from './core/tensor.js';
+export type { HalfDtype } from './core/float16.js';
 export {
   sigmoid,
   logSigmoid,

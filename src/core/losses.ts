@@ -6,7 +6,7 @@
 import { fail, show } from './errors.js';
 import { overlaps } from './alias.js';
 import { checkOptions, enumOption, reductionOption, type Reduction } from './options.js';
-import { type Arg, type FloatArray, type Input, type Out, type Result, INT_TAGS, checkShape, describe, isFloatArray, isTensorLike, makeResult, plainView, readArg, readFloatArray, sameShape, sizeOf, typedLength, typedTag } from './tensor.js';
+import { type Arg, type FloatArray, type Input, type Out, type Result, INT_TAGS, MAX_RANK, checkShape, describe, describeForeign, isFloatArray, isTensorLike, isTfjsTensor, makeResult, nestedShape, plainView, readArg, readFloatArray, sameShape, sizeOf, tensorShape, tensorType, tfjsData, tfjsDtype, typedLength, typedTag, walkNested } from './tensor.js';
 import type { Broadcast, DDSum } from '../backend/kernels.js';
 import { R, ddAdd, ddDiv } from '../reference/dd.js';
 
@@ -72,9 +72,13 @@ export function readClassWeight(fn: string, w: unknown, classes: number): Float6
   return a.data instanceof Float64Array ? a.data : Float64Array.from(a.data);
 }
 
-/** A weight that broadcasts to `shape` by NumPy's rules (trailing dimensions aligned). */
+/**
+ * A weight that broadcasts to `shape` by NumPy's rules (trailing dimensions aligned). A plain
+ * number is a 0-d tensor, which broadcasts everywhere (PyTorch's scalar weight and pos_weight).
+ */
 export function readBroadcast(fn: string, name: string, w: unknown, shape: readonly number[]): Broadcast | null {
   if (w === undefined || w === null) return null;
+  if (typeof w === 'number') return { data: Float64Array.of(w), strides: new Array<number>(shape.length).fill(0), shape };
   const a = readArg(fn, name, w);
   const ws = a.shape;
   if (ws.length > shape.length) {
@@ -96,7 +100,7 @@ export function readBroadcast(fn: string, name: string, w: unknown, shape: reado
 /**
  * Reads class-index targets for rows of shape `rowsShape`, validating every index (integer, in
  * [0, classes) or equal to ignoreIndex). Returns the indices, Σ w_t and the count over
- * non-ignored targets.
+ * non-ignored targets. Every form of readIndices is taken.
  */
 export function readIndexTarget(
   fn: string,
@@ -107,52 +111,35 @@ export function readIndexTarget(
   w: Float64Array | null,
 ): { index: ArrayLike<number>; weightSum: number; count: number } {
   const rows = sizeOf(rowsShape);
-  let index: ArrayLike<number>;
-  if (typeof target === 'number') {
+  const t = readIndices(fn, 'target', target, classes, ignoreIndex);
+  const index = t.index;
+  if (t.form === 'number') {
     if (rowsShape.length !== 0) {
       fail(fn, 'SHAPE_MISMATCH', `target is a single number, which needs 1-D logits, but the items have shape ${show(rowsShape)}; pass one target per item`);
     }
-    index = [target];
-  } else if (isIntArray(target)) {
-    index = plainView(target as ArrayBufferView, typedTag(target) as string) as unknown as ArrayLike<number>;
-    const len = typedLength(index as unknown as ArrayBufferView);
-    if (len !== rows) {
-      fail(fn, 'SHAPE_MISMATCH', `target has ${len} elements, expected ${rows} (one class index per item, items of shape ${show(rowsShape)})`);
+  } else if (t.form === 'flat') {
+    if (t.length !== rows) {
+      // An integer-valued number[] of the logits' size is indices by PyTorch's dtype inference; say so.
+      const hint = Array.isArray(target) && t.length === rows * classes && t.length > 0
+        ? '; its values are all integers, so it is read as class indices — probability targets with integer values (one-hot rows) must be a Float32Array, Float64Array or float tensor'
+        : '';
+      fail(fn, 'SHAPE_MISMATCH', `target has ${t.length} elements, expected ${rows} (one class index per item, items of shape ${show(rowsShape)})${hint}`);
     }
-  } else if (Array.isArray(target)) {
-    const len = target.length;
-    if (len !== rows) {
-      fail(fn, 'SHAPE_MISMATCH', `target has ${len} elements, expected ${rows} (one class index per item, items of shape ${show(rowsShape)})`);
-    }
-    index = snapshot(fn, 'target', target, rows, classes, ignoreIndex);
-  } else if (isTensorLike(target)) {
-    const d: unknown = target.data;
-    if (!isIntArray(d)) {
-      if (readFloatArray(fn, 'target.data', d) === undefined) {
-        fail(fn, 'INVALID_TARGET', `target.data must be an integer typed array, got ${describe(d)}`);
-      }
-      fail(fn, 'INVALID_TARGET', 'target.data is a float array: probability targets need crossEntropy');
-    }
-    const data = plainView(d as ArrayBufferView, typedTag(d) as string) as unknown as ArrayLike<number>;
-    const len = typedLength(data as unknown as ArrayBufferView);
-    const shapeIn: unknown = target.shape;
-    const shape = Array.isArray(shapeIn) && shapeIn.length === rowsShape.length ? checkShape(fn, 'target', shapeIn, len) : shapeIn;
-    if (!Array.isArray(shape) || !sameShape(shape, rowsShape) || len !== rows) {
+  } else {
+    const shapeIn = t.shape;
+    const shape = Array.isArray(shapeIn) && shapeIn.length === rowsShape.length ? checkShape(fn, 'target', shapeIn, t.length, t.field) : shapeIn;
+    if (!Array.isArray(shape) || !sameShape(shape, rowsShape) || t.length !== rows) {
       fail(fn, 'SHAPE_MISMATCH', `target has shape ${show(shape)}, expected ${show(rowsShape)} (the input's shape without the class axis)`);
     }
-    index = data;
-  } else {
-    if (readFloatArray(fn, 'target', target) !== undefined) fail(fn, 'INVALID_TARGET', 'target is a float array: probability targets need crossEntropy');
-    return fail(fn, 'INVALID_TARGET', `target must hold class indices (a number, number[], integer typed array or {data, shape}), got ${describe(target)}`);
   }
-  if (w === null && isIntArray(index)) {
-    // integer typed targets without class weights: only the range to check, and Σ w_t = count
+  if (w === null && (t.checked || isIntArray(index))) {
+    // integer targets without class weights: only the range to check (a snapshot did it already), and Σ w_t = count
     let count = 0;
     for (let r = 0; r < rows; r++) {
-      const t = index[r];
-      if (t === ignoreIndex) continue;
-      if (t < 0 || t >= classes) {
-        fail(fn, 'INVALID_TARGET', `target[${r}] = ${t} is out of range for ${classes} classes (ignoreIndex = ${ignoreIndex})`);
+      const v = index[r];
+      if (v === ignoreIndex) continue;
+      if (v < 0 || v >= classes) {
+        fail(fn, 'INVALID_TARGET', `target[${r}] = ${v} is out of range for ${classes} classes (ignoreIndex = ${ignoreIndex})`);
       }
       count++;
     }
@@ -162,43 +149,179 @@ export function readIndexTarget(
   let sl = 0;
   let count = 0;
   for (let r = 0; r < rows; r++) {
-    const t = index[r];
-    if (t === ignoreIndex) continue;
-    if (typeof t !== 'number' || !Number.isInteger(t)) {
-      fail(fn, 'INVALID_TARGET', `target[${r}] = ${show(t)} is not an integer class index`);
+    const v = index[r];
+    if (v === ignoreIndex) continue;
+    if (typeof v !== 'number' || !Number.isInteger(v)) {
+      fail(fn, 'INVALID_TARGET', `target[${r}] = ${show(v)} is not an integer class index`);
     }
-    if (t < 0 || t >= classes) {
-      fail(fn, 'INVALID_TARGET', `target[${r}] = ${t} is out of range for ${classes} classes (ignoreIndex = ${ignoreIndex})`);
+    if (v < 0 || v >= classes) {
+      fail(fn, 'INVALID_TARGET', `target[${r}] = ${v} is out of range for ${classes} classes (ignoreIndex = ${ignoreIndex})`);
     }
     count++;
-    ddAdd(sh, sl, w !== null ? w[t] : 1, 0);
+    ddAdd(sh, sl, w !== null ? w[v] : 1, 0);
     sh = R.hi;
     sl = R.lo;
   }
   return { index, weightSum: sh, count };
 }
 
+/** Class indices as read: the values (validated against the range) and how they were shaped. */
+export interface Indices {
+  index: ArrayLike<number>;
+  /** 'number': one index; 'flat': a flat array (typed or number[]), whose length alone is checked; 'shaped': a tensor or nested array with its own shape. */
+  form: 'number' | 'flat' | 'shaped';
+  length: number;
+  /** The shape as given, for 'shaped' (read once; checked by the caller against the expected one). */
+  shape?: unknown;
+  /** Where a tensor's shape came from, for messages. */
+  field?: 'shape' | 'dims';
+  /** Whether the values still need their integer and range check (false: a snapshot already did it). */
+  checked: boolean;
+}
+
+const BIGINT_TAGS = new Set(['BigInt64Array', 'BigUint64Array']);
+
 /**
- * Copies class indices given as a number[] (or a Proxy of one) into an Int32Array, reading each
- * element once and checking it (integer, in range or ignoreIndex), so the kernels read exactly
- * the values validated. A Float64Array holds them where ignoreIndex or the class count exceeds int32.
+ * Reads class indices in any form sigmax takes: a number; a number[] (nested to any depth); an
+ * integer typed array; a BigInt64Array or BigUint64Array (token ids as onnxruntime and
+ * transformers.js hold them); `{ data, shape }` or `{ data, dims }` of integer data (onnxruntime
+ * and transformers.js 'int64', 'int32', … tensors); an int32 TensorFlow.js tensor. number[] and
+ * 64-bit values are snapshotted, each value read once and checked exactly (a 64-bit id is
+ * compared as a BigInt, so 2^53 + 1 is rejected, never rounded into range); integer typed arrays
+ * are read in place and checked by the caller. Float forms throw INVALID_TARGET.
  */
-function snapshot(fn: string, name: string, t: readonly unknown[], rows: number, classes: number, ignoreIndex: number): ArrayLike<number> {
-  const out = ignoreIndex === (ignoreIndex | 0) && classes <= 2 ** 31 ? new Int32Array(rows) : new Float64Array(rows);
-  for (let r = 0; r < rows; r++) {
-    const v: unknown = t[r];
-    if (typeof v !== 'number' || !Number.isInteger(v)) fail(fn, 'INVALID_TARGET', `${name}[${r}] = ${show(v)} is not an integer class index`);
-    if (v !== ignoreIndex && (v < 0 || v >= classes)) {
-      fail(fn, 'INVALID_TARGET', `${name}[${r}] = ${v} is out of range for ${classes} classes (ignoreIndex = ${ignoreIndex})`);
+export function readIndices(fn: string, name: string, target: unknown, classes: number, ignoreIndex: number): Indices {
+  if (typeof target === 'number') return { index: [target], form: 'number', length: 1, checked: false };
+  const tag = typedTag(target);
+  if (tag !== undefined && INT_TAGS.has(tag)) {
+    const index = plainView(target as ArrayBufferView, tag) as unknown as ArrayLike<number>;
+    return { index, form: 'flat', length: typedLength(index as unknown as ArrayBufferView), checked: false };
+  }
+  if (tag !== undefined && BIGINT_TAGS.has(tag)) {
+    const index = bigSnapshot(fn, name, target as BigInt64Array, classes, ignoreIndex);
+    return { index, form: 'flat', length: index.length, checked: true };
+  }
+  if (Array.isArray(target)) {
+    const { shape, firsts } = nestedShape(fn, name, target);
+    const out = indexArray(sizeOf(shape), classes, ignoreIndex);
+    let k = 0;
+    walkNested(fn, name, target, shape, firsts, (v, at) => {
+      if (typeof v !== 'number' || !Number.isInteger(v)) fail(fn, 'INVALID_TARGET', `${at} = ${show(v)} is not an integer class index`);
+      if (v !== ignoreIndex && (v < 0 || v >= classes)) {
+        fail(fn, 'INVALID_TARGET', classes === Infinity ? `${at} = ${v} is not a class index (an integer ≥ 0, or ignoreIndex = ${ignoreIndex})` : `${at} = ${v} is out of range for ${classes} classes (ignoreIndex = ${ignoreIndex})`);
+      }
+      out[k++] = v;
+    });
+    return shape.length === 1 ? { index: out, form: 'flat', length: out.length, checked: true } : { index: out, form: 'shaped', length: out.length, shape, checked: true };
+  }
+  if (isTfjsTensor(target)) {
+    const dtype = tfjsDtype(fn, name, target);
+    if (dtype !== 'int32') {
+      fail(fn, 'INVALID_TARGET', `${name} is a tfjs tensor of dtype '${dtype}'; class indices need an int32 tfjs tensor${dtype === 'float32' ? ' (float32 targets are probabilities, which need crossEntropy)' : ''}`);
     }
-    out[r] = v;
+    const d = tfjsData(fn, name, target);
+    if (typedTag(d) !== 'Int32Array') fail(fn, 'INVALID_TARGET', `${name} is an int32 tfjs tensor whose dataSync() gave ${describe(d)}`);
+    const index = plainView(d as Int32Array, 'Int32Array');
+    return { index, form: 'shaped', length: typedLength(index), shape: target.shape, checked: false };
+  }
+  if (isTensorLike(target)) {
+    const type = tensorType(target);
+    let d: unknown;
+    try {
+      d = target.data;
+    } catch (e) {
+      return fail(fn, 'INVALID_TARGET', `${name}.data of ${describeForeign(target, type)} cannot be read (${e instanceof Error ? e.message : String(e)}); download it to the CPU first`);
+    }
+    const { shape, field } = tensorShape(target);
+    const dtag = typedTag(d);
+    let index: ArrayLike<number>;
+    let checked = false;
+    if (dtag !== undefined && INT_TAGS.has(dtag) && !(type !== undefined && /float/.test(type))) {
+      index = plainView(d as ArrayBufferView, dtag) as unknown as ArrayLike<number>;
+    } else if (dtag !== undefined && BIGINT_TAGS.has(dtag)) {
+      index = bigSnapshot(fn, `${name}.data`, d as BigInt64Array, classes, ignoreIndex);
+      checked = true;
+    } else if (isFloatArray(d) || dtag === 'Float16Array' || (type !== undefined && /float/.test(type))) {
+      return fail(fn, 'INVALID_TARGET', `${name}.data is a float array: probability targets need crossEntropy`);
+    } else {
+      return fail(fn, 'INVALID_TARGET', `${name}.data must be an integer typed array${type !== undefined ? ` (${name} is ${describeForeign(target, type)})` : ''}, got ${describe(d)}`);
+    }
+    return { index, form: 'shaped', length: typedLength(index as unknown as ArrayBufferView), shape, field, checked };
+  }
+  if (readFloatArray(fn, name, target) !== undefined || tag === 'Float16Array') fail(fn, 'INVALID_TARGET', `${name} is a float array: probability targets need crossEntropy`);
+  return fail(fn, 'INVALID_TARGET', `${name} must hold class indices (a number, number[], integer typed array or {data, shape}), got ${describe(target)}`);
+}
+
+/** An array for validated indices: Int32Array where every valid value fits, else Float64Array. */
+function indexArray(n: number, classes: number, ignoreIndex: number): Int32Array | Float64Array {
+  return ignoreIndex === (ignoreIndex | 0) && classes <= 2 ** 31 ? new Int32Array(n) : new Float64Array(n);
+}
+
+/**
+ * Copies 64-bit class indices into numbers, each compared as a BigInt before conversion: in
+ * [0, classes) or equal to ignoreIndex (classes = ∞: any id below 2^53), so no id outside the
+ * range can round into it.
+ */
+function bigSnapshot(fn: string, name: string, t: BigInt64Array | BigUint64Array, classes: number, ignoreIndex: number): Int32Array | Float64Array {
+  const view = plainView(t, typedTag(t) as string) as ArrayLike<bigint>;
+  const n = typedLength(t);
+  const out = indexArray(n, Math.min(classes, 2 ** 53), ignoreIndex);
+  const ignore = BigInt(ignoreIndex);
+  const limit = classes === Infinity ? 2n ** 53n : BigInt(classes);
+  for (let r = 0; r < n; r++) {
+    const v = view[r];
+    if (v === ignore) {
+      out[r] = ignoreIndex;
+      continue;
+    }
+    if (v < 0n || v >= limit) {
+      fail(fn, 'INVALID_TARGET', classes === Infinity
+        ? `${name}[${r}] = ${v} is not a class index (an integer in [0, 2^53), or ignoreIndex = ${ignoreIndex})`
+        : `${name}[${r}] = ${v} is out of range for ${classes} classes (ignoreIndex = ${ignoreIndex})`);
+    }
+    out[r] = Number(v);
   }
   return out;
 }
 
-/** True when a target value holds probabilities (a float array or float tensor) rather than indices. */
-export function isProbabilityTarget(target: unknown): boolean {
-  return isFloatArray(target) || (isTensorLike(target) && isFloatArray(target.data));
+/**
+ * True when a target holds probabilities rather than class indices, by PyTorch's rule (a float
+ * tensor is probabilities, an integer one indices): a float or 16-bit float array, tensor or tfjs
+ * tensor. A number[] (flat or nested) follows torch.tensor's dtype inference — probabilities when
+ * some value is not an integer — and only where it has `inputSize` values (the logits' size);
+ * otherwise it is read, and checked, as class indices.
+ */
+export function isProbabilityTarget(target: unknown, inputSize?: number): boolean {
+  const tag = typedTag(target);
+  if (tag !== undefined) return tag === 'Float32Array' || tag === 'Float64Array' || tag === 'Float16Array';
+  if (isTfjsTensor(target)) return target.dtype === 'float32';
+  if (isTensorLike(target)) {
+    const type = tensorType(target);
+    if (type !== undefined) return /float/.test(type);
+    const d = typedTag(target.data);
+    return d === 'Float32Array' || d === 'Float64Array' || d === 'Float16Array';
+  }
+  if (Array.isArray(target) && inputSize !== undefined) return hasFraction(target, inputSize);
+  return false;
+}
+
+/** Whether nested number arrays of `size` leaves hold a value that is not an integer (NaN and ±∞ included); false for another size. */
+function hasFraction(x: readonly unknown[], size: number): boolean {
+  let leaves = 0;
+  let frac = false;
+  const scan = (a: readonly unknown[], depth: number): void => {
+    if (depth > MAX_RANK) return;
+    for (let i = 0; i < a.length && leaves <= size; i++) {
+      const v: unknown = a[i];
+      if (Array.isArray(v)) scan(v, depth + 1);
+      else {
+        leaves++;
+        if (typeof v === 'number' && !Number.isInteger(v)) frac = true;
+      }
+    }
+  };
+  scan(x, 0);
+  return frac && leaves === size;
 }
 
 /** How the gradient of one row is scaled under a reduction. */

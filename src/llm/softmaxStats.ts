@@ -8,7 +8,7 @@ import { booleanOption, checkOptions, numberOption } from '../core/options.js';
 import { readArg } from '../core/tensor.js';
 import { layoutOf, normalizeAxis, reducedShape } from '../core/shape.js';
 import { type Target } from '../ops/crossEntropy.js';
-import { isIntArray, readClassWeight } from '../core/losses.js';
+import { readClassWeight, readIndices } from '../core/losses.js';
 import { R, ddAdd, ddMul, expDD, logDD, twoSum } from '../reference/dd.js';
 import { kernels } from '../backend/index.js';
 
@@ -119,21 +119,16 @@ export function softmaxStats(x: unknown, opts?: SoftmaxStatsOptions): SoftmaxSta
   return s;
 }
 
+/** Class indices in every form readIndices takes (BigInt64Array token ids included); no upper bound, as a shard sees only its own classes. */
 function readTargets(fn: string, target: unknown, rows: number, ignoreIndex: number): ArrayLike<number> {
-  let index: ArrayLike<number>;
-  if (typeof target === 'number') index = [target];
-  else if (Array.isArray(target) || isIntArray(target)) index = target as ArrayLike<number>;
-  else if (typeof target === 'object' && target !== null && 'data' in target && isIntArray((target as { data: unknown }).data)) {
-    index = (target as { data: ArrayLike<number> }).data;
-  } else {
-    return fail(fn, 'INVALID_TARGET', 'target must hold class indices (a number, number[], integer typed array or {data, shape})');
-  }
-  if (index.length !== rows) fail(fn, 'SHAPE_MISMATCH', `target has ${index.length} elements, expected ${rows} (one class index per row)`);
+  const t = readIndices(fn, 'target', target, Infinity, ignoreIndex);
+  const index = t.index;
+  if (t.length !== rows) fail(fn, 'SHAPE_MISMATCH', `target has ${t.length} elements, expected ${rows} (one class index per row)`);
   for (let r = 0; r < rows; r++) {
-    const t = index[r];
-    if (t === ignoreIndex) continue;
-    if (typeof t !== 'number' || !Number.isInteger(t) || t < 0) {
-      fail(fn, 'INVALID_TARGET', `target[${r}] = ${show(t)} is not a class index (an integer ≥ 0, or ignoreIndex = ${ignoreIndex})`);
+    const v = index[r];
+    if (v === ignoreIndex) continue;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+      fail(fn, 'INVALID_TARGET', `target[${r}] = ${show(v)} is not a class index (an integer ≥ 0, or ignoreIndex = ${ignoreIndex})`);
     }
   }
   return index;

@@ -21,13 +21,13 @@ import {
 import type { LossValue } from './crossEntropy.js';
 
 export interface BinaryCrossEntropyOptions extends ReductionOptions {
-  /** A rescaling weight per element, broadcast to the input's shape (NumPy rules). */
-  weight?: Input;
+  /** A rescaling weight per element, broadcast to the input's shape (NumPy rules); a number weighs every element (a 0-d tensor in PyTorch). */
+  weight?: Input | number;
 }
 
 export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyOptions {
-  /** Weight of the positive term, broadcast to the input's shape; a [C] array weights the classes of the last axis. */
-  posWeight?: Input;
+  /** Weight of the positive term, broadcast to the input's shape; a [C] array weights the classes of the last axis, a number every element (PyTorch broadcasts a 0-d pos_weight so). */
+  posWeight?: Input | number;
 }
 
 const BCE_KEYS = ['weight', 'reduction', 'emptyMean'];
@@ -90,6 +90,7 @@ function run(
  */
 export function binaryCrossEntropy<X extends Input>(p: X, y: Input, opts: BinaryCrossEntropyOptions & LossOutOptions & { reduction: 'none' }): Output<X>;
 export function binaryCrossEntropy<X extends Input>(p: X, y: Input, opts?: BinaryCrossEntropyOptions & LossOutOptions & { reduction?: 'mean' | 'sum' }): number;
+export function binaryCrossEntropy<X extends Input>(p: X, y: Input, opts?: BinaryCrossEntropyOptions & LossOutOptions): LossValue<X>;
 export function binaryCrossEntropy<X extends Input>(p: X, y: Input, opts?: BinaryCrossEntropyOptions & LossOutOptions): LossValue<X> {
   return run({ fn: 'binaryCrossEntropy', logits: false, keys: [...BCE_KEYS, 'out'], loss: true, grad: false }, p, y, opts).loss as LossValue<X>;
 }
@@ -107,6 +108,7 @@ export function binaryCrossEntropyBackward<X extends Input>(p: X, y: Input, opts
 /** binaryCrossEntropy and its gradient in one pass; `weightSum` is the number of elements. */
 export function binaryCrossEntropyWithGrad<X extends Input>(p: X, y: Input, opts: BinaryCrossEntropyOptions & WithGradOptions & { reduction: 'none' }): LossWithGrad<Output<X>, Output<X>>;
 export function binaryCrossEntropyWithGrad<X extends Input>(p: X, y: Input, opts?: BinaryCrossEntropyOptions & WithGradOptions & { reduction?: 'mean' | 'sum' }): LossWithGrad<number, Output<X>>;
+export function binaryCrossEntropyWithGrad<X extends Input>(p: X, y: Input, opts?: BinaryCrossEntropyOptions & WithGradOptions): LossWithGrad<LossValue<X>, Output<X>>;
 export function binaryCrossEntropyWithGrad<X extends Input>(p: X, y: Input, opts?: BinaryCrossEntropyOptions & WithGradOptions): LossWithGrad<LossValue<X>, Output<X>> {
   return run({ fn: 'binaryCrossEntropyWithGrad', logits: false, keys: [...BCE_KEYS, 'gradOutput', 'out', 'lossOut'], loss: true, grad: true }, p, y, opts) as LossWithGrad<LossValue<X>, Output<X>>;
 }
@@ -118,6 +120,7 @@ export function binaryCrossEntropyWithGrad<X extends Input>(p: X, y: Input, opts
  */
 export function binaryCrossEntropyWithLogits<X extends Input>(x: X, y: Input, opts: BinaryCrossEntropyWithLogitsOptions & LossOutOptions & { reduction: 'none' }): Output<X>;
 export function binaryCrossEntropyWithLogits<X extends Input>(x: X, y: Input, opts?: BinaryCrossEntropyWithLogitsOptions & LossOutOptions & { reduction?: 'mean' | 'sum' }): number;
+export function binaryCrossEntropyWithLogits<X extends Input>(x: X, y: Input, opts?: BinaryCrossEntropyWithLogitsOptions & LossOutOptions): LossValue<X>;
 export function binaryCrossEntropyWithLogits<X extends Input>(x: X, y: Input, opts?: BinaryCrossEntropyWithLogitsOptions & LossOutOptions): LossValue<X> {
   return run({ fn: 'binaryCrossEntropyWithLogits', logits: true, keys: [...BCEL_KEYS, 'out'], loss: true, grad: false }, x, y, opts).loss as LossValue<X>;
 }
@@ -133,6 +136,7 @@ export function binaryCrossEntropyWithLogitsBackward<X extends Input>(x: X, y: I
 /** binaryCrossEntropyWithLogits and its gradient in one pass; `weightSum` is the number of elements. */
 export function binaryCrossEntropyWithLogitsWithGrad<X extends Input>(x: X, y: Input, opts: BinaryCrossEntropyWithLogitsOptions & WithGradOptions & { reduction: 'none' }): LossWithGrad<Output<X>, Output<X>>;
 export function binaryCrossEntropyWithLogitsWithGrad<X extends Input>(x: X, y: Input, opts?: BinaryCrossEntropyWithLogitsOptions & WithGradOptions & { reduction?: 'mean' | 'sum' }): LossWithGrad<number, Output<X>>;
+export function binaryCrossEntropyWithLogitsWithGrad<X extends Input>(x: X, y: Input, opts?: BinaryCrossEntropyWithLogitsOptions & WithGradOptions): LossWithGrad<LossValue<X>, Output<X>>;
 export function binaryCrossEntropyWithLogitsWithGrad<X extends Input>(x: X, y: Input, opts?: BinaryCrossEntropyWithLogitsOptions & WithGradOptions): LossWithGrad<LossValue<X>, Output<X>> {
   return run({ fn: 'binaryCrossEntropyWithLogitsWithGrad', logits: true, keys: [...BCEL_KEYS, 'gradOutput', 'out', 'lossOut'], loss: true, grad: true }, x, y, opts) as LossWithGrad<LossValue<X>, Output<X>>;
 }

@@ -5,7 +5,7 @@
 
 import { fail } from '../core/errors.js';
 import { numberOption } from '../core/options.js';
-import { type Input, type Out, type Output, matchShape, readArg, sizeOf, unifyDtype } from '../core/tensor.js';
+import { type Input, type NestedArray, type Out, type Output, matchShape, readArg, sizeOf, unifyDtype } from '../core/tensor.js';
 import { layoutOf, normalizeAxis, reducedShape } from '../core/shape.js';
 import { kernels } from '../backend/index.js';
 import {
@@ -25,11 +25,23 @@ import {
 } from '../core/losses.js';
 
 /**
- * A target: class indices (a number for 1-D logits, a number[] of integers, an integer typed
- * array, or `{ data: IntArray, shape }`) of the input's shape without the class axis, or class
- * probabilities (a Float32Array/Float64Array/float Tensor) of the input's shape.
+ * A target: class indices (a number for 1-D logits, a number[] of integers — nested to any depth —,
+ * an integer typed array, a BigInt64Array/BigUint64Array, `{ data: IntArray, shape }`, an
+ * onnxruntime/transformers.js 'int64' or 'int32' tensor, an int32 tfjs tensor) of the input's shape
+ * without the class axis, or class probabilities (any float Input) of the input's shape.
+ * As in PyTorch the element type decides: float data is probabilities, integer data indices. A
+ * number[] follows torch.tensor's inference: probabilities when it has the logits' size and some
+ * value is not an integer, class indices otherwise (so one-hot rows given as a number[] must be a
+ * Float32Array or Float64Array instead).
  */
-export type Target = number | readonly number[] | ArrayLike<number> | { data: ArrayLike<number>; shape: readonly number[] } | Input;
+export type Target =
+  | number
+  | NestedArray
+  | ArrayLike<number>
+  | BigInt64Array
+  | BigUint64Array
+  | { readonly data: ArrayLike<number> | BigInt64Array | BigUint64Array; readonly shape: readonly number[] }
+  | Input;
 
 export interface NllLossOptions extends ReductionOptions {
   /** The class axis; −1 (default) for [batch, …, C], 1 for PyTorch's (N, C, d1, …). */
@@ -82,7 +94,7 @@ function run(
   let weightSum: number;
   let count: number;
   let dtype;
-  if (isProbabilityTarget(target)) {
+  if (isProbabilityTarget(target, sizeOf(x.shape))) {
     if (nll) fail(fn, 'INVALID_TARGET', 'target must hold class indices (an integer array or number[]); probability targets need crossEntropy');
     const t = readArg(fn, 'target', target);
     matchShape(fn, 'target', t, 'input', x);
@@ -138,6 +150,7 @@ function run(
  */
 export function crossEntropy<X extends Input>(logits: X, target: Target, opts: CrossEntropyOptions & LossOutOptions & { reduction: 'none' }): Output<X>;
 export function crossEntropy<X extends Input>(logits: X, target: Target, opts?: CrossEntropyOptions & LossOutOptions & { reduction?: 'mean' | 'sum' }): number;
+export function crossEntropy<X extends Input>(logits: X, target: Target, opts?: CrossEntropyOptions & LossOutOptions): LossValue<X>;
 export function crossEntropy<X extends Input>(logits: X, target: Target, opts?: CrossEntropyOptions & LossOutOptions): LossValue<X> {
   return run({ fn: 'crossEntropy', nll: false, keys: [...CE_KEYS, 'out'], loss: true, grad: false }, logits, target, opts).loss as LossValue<X>;
 }
@@ -156,6 +169,7 @@ export function crossEntropyBackward<X extends Input>(logits: X, target: Target,
 /** crossEntropy and its gradient from one fused pass, with the mean's denominator `weightSum`. */
 export function crossEntropyWithGrad<X extends Input>(logits: X, target: Target, opts: CrossEntropyOptions & WithGradOptions & { reduction: 'none' }): LossWithGrad<Output<X>, Output<X>>;
 export function crossEntropyWithGrad<X extends Input>(logits: X, target: Target, opts?: CrossEntropyOptions & WithGradOptions & { reduction?: 'mean' | 'sum' }): LossWithGrad<number, Output<X>>;
+export function crossEntropyWithGrad<X extends Input>(logits: X, target: Target, opts?: CrossEntropyOptions & WithGradOptions): LossWithGrad<LossValue<X>, Output<X>>;
 export function crossEntropyWithGrad<X extends Input>(logits: X, target: Target, opts?: CrossEntropyOptions & WithGradOptions): LossWithGrad<LossValue<X>, Output<X>> {
   return run({ fn: 'crossEntropyWithGrad', nll: false, keys: [...CE_KEYS, 'gradOutput', 'out', 'lossOut'], loss: true, grad: true }, logits, target, opts) as LossWithGrad<LossValue<X>, Output<X>>;
 }
@@ -166,6 +180,7 @@ export function crossEntropyWithGrad<X extends Input>(logits: X, target: Target,
  */
 export function nllLoss<X extends Input>(logProbs: X, target: Target, opts: NllLossOptions & LossOutOptions & { reduction: 'none' }): Output<X>;
 export function nllLoss<X extends Input>(logProbs: X, target: Target, opts?: NllLossOptions & LossOutOptions & { reduction?: 'mean' | 'sum' }): number;
+export function nllLoss<X extends Input>(logProbs: X, target: Target, opts?: NllLossOptions & LossOutOptions): LossValue<X>;
 export function nllLoss<X extends Input>(logProbs: X, target: Target, opts?: NllLossOptions & LossOutOptions): LossValue<X> {
   return run({ fn: 'nllLoss', nll: true, keys: [...NLL_KEYS, 'out'], loss: true, grad: false }, logProbs, target, opts).loss as LossValue<X>;
 }
@@ -178,6 +193,7 @@ export function nllLossBackward<X extends Input>(logProbs: X, target: Target, op
 /** nllLoss and its gradient in one pass, with `weightSum`. */
 export function nllLossWithGrad<X extends Input>(logProbs: X, target: Target, opts: NllLossOptions & WithGradOptions & { reduction: 'none' }): LossWithGrad<Output<X>, Output<X>>;
 export function nllLossWithGrad<X extends Input>(logProbs: X, target: Target, opts?: NllLossOptions & WithGradOptions & { reduction?: 'mean' | 'sum' }): LossWithGrad<number, Output<X>>;
+export function nllLossWithGrad<X extends Input>(logProbs: X, target: Target, opts?: NllLossOptions & WithGradOptions): LossWithGrad<LossValue<X>, Output<X>>;
 export function nllLossWithGrad<X extends Input>(logProbs: X, target: Target, opts?: NllLossOptions & WithGradOptions): LossWithGrad<LossValue<X>, Output<X>> {
   return run({ fn: 'nllLossWithGrad', nll: true, keys: [...NLL_KEYS, 'gradOutput', 'out', 'lossOut'], loss: true, grad: true }, logProbs, target, opts) as LossWithGrad<LossValue<X>, Output<X>>;
 }

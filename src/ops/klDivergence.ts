@@ -98,6 +98,7 @@ function run(
  */
 export function klDivergence<X extends Input>(input: X, target: Input, opts: KlDivergenceOptions & LossOutOptions & { reduction: 'none' }): Output<X>;
 export function klDivergence<X extends Input>(input: X, target: Input, opts?: KlDivergenceOptions & LossOutOptions & { reduction?: 'mean' | 'sum' | 'batchmean' }): number;
+export function klDivergence<X extends Input>(input: X, target: Input, opts?: KlDivergenceOptions & LossOutOptions): LossValue<X>;
 export function klDivergence<X extends Input>(input: X, target: Input, opts?: KlDivergenceOptions & LossOutOptions): LossValue<X> {
   return run('klDivergence', input, target, opts, [...KEYS, 'out'], true, false).loss as LossValue<X>;
 }
@@ -114,6 +115,7 @@ export function klDivergenceBackward<X extends Input>(input: X, target: Input, o
 /** klDivergence and its gradient in one pass; `weightSum` is the reduction's divisor (numel, or numel / shape[axis] for 'batchmean'). */
 export function klDivergenceWithGrad<X extends Input>(input: X, target: Input, opts: KlDivergenceOptions & WithGradOptions & { reduction: 'none' }): LossWithGrad<Output<X>, Output<X>>;
 export function klDivergenceWithGrad<X extends Input>(input: X, target: Input, opts?: KlDivergenceOptions & WithGradOptions & { reduction?: 'mean' | 'sum' | 'batchmean' }): LossWithGrad<number, Output<X>>;
+export function klDivergenceWithGrad<X extends Input>(input: X, target: Input, opts?: KlDivergenceOptions & WithGradOptions): LossWithGrad<LossValue<X>, Output<X>>;
 export function klDivergenceWithGrad<X extends Input>(input: X, target: Input, opts?: KlDivergenceOptions & WithGradOptions): LossWithGrad<LossValue<X>, Output<X>> {
   return run('klDivergenceWithGrad', input, target, opts, [...KEYS, 'gradOutput', 'out', 'lossOut'], true, true) as LossWithGrad<LossValue<X>, Output<X>>;
 }
