@@ -236,20 +236,26 @@ export function createLosses<T extends TfTensorLike>(tf: TfjsLike<T>): SigmaxTfj
  * The class ids of one-hot labels (every row exactly one 1, the rest 0), or null for any other
  * labels. layers' fit always passes dense labels; sigmax's class-index path computes the same
  * loss and gradient (−log p_t, p − onehot(t), label smoothing included) without streaming the
- * labels through the kernel, about 3× faster at 512×1000. The scan stops at the first row that
- * is not one-hot.
+ * labels through the kernel: at 512×1000, scan included, about 1.6× faster than the
+ * probability-target path. The scan stops at the first row that is not one-hot (a −0 or a 0.5
+ * anywhere sends the labels down the probability path, which gives the same loss).
  */
 function oneHotIds(y: Float32Array, classes: number): Int32Array | null {
   if (classes === 0) return null;
+  // Integer compares on the bits (0 and 0x3f800000 = 1.0f) scan faster than float compares.
+  const bits = new Int32Array(y.buffer, y.byteOffset, y.length);
   const rows = y.length / classes;
   const ids = new Int32Array(rows);
   for (let r = 0, i = 0; r < rows; r++) {
+    const start = i;
+    const end = i + classes;
     let hot = -1;
-    for (let c = 0; c < classes; c++, i++) {
-      const v = y[i];
-      if (v === 0) continue;
-      if (v !== 1 || hot >= 0) return null;
-      hot = c;
+    for (; i < end; i++) {
+      const b = bits[i];
+      if (b !== 0) {
+        if (b !== 0x3f800000 || hot >= 0) return null;
+        hot = i - start;
+      }
     }
     if (hot < 0) return null;
     ids[r] = hot;

@@ -72,7 +72,7 @@ eachBackend('sigmax/tfjs softmaxCrossEntropy', () => {
   const oneHot = () => tf.oneHot(tf.tensor1d(classIds(N, C, 2), 'int32'), C);
   const soft = () => tf.softmax(tf.tensor2d(normals(N * C, 1, 3), [N, C]));
 
-  it('gives the value and gradient of tf.losses.softmaxCrossEntropy for one-hot labels', () => {
+  it('gives the value and gradient of tf.losses.softmaxCrossEntropy for one-hot labels, with and without label smoothing', () => {
     tf.tidy(() => {
       const logits = z();
       const y = oneHot();
@@ -80,6 +80,9 @@ eachBackend('sigmax/tfjs softmaxCrossEntropy', () => {
       const ours = tf.grad((x: tf.Tensor) => L.softmaxCrossEntropy(y, x))(logits);
       const theirs = tf.grad((x: tf.Tensor) => tf.losses.softmaxCrossEntropy(y, x))(logits);
       assertClose(ours, theirs);
+      const smoothed = tf.grad((x: tf.Tensor) => L.softmaxCrossEntropy(y, x, { labelSmoothing: 0.2 }))(logits);
+      assertClose(smoothed, tf.grad((x: tf.Tensor) => tf.losses.softmaxCrossEntropy(y, x, undefined, 0.2))(logits));
+      assertClose(L.softmaxCrossEntropy(y, logits, { labelSmoothing: 0.2 }), tf.losses.softmaxCrossEntropy(y, logits, undefined, 0.2));
     });
   });
 
