@@ -424,7 +424,7 @@ export function walkNested(fn: string, name: string, x: readonly unknown[], shap
       const v: unknown = onFirst && i === 0 ? firsts[depth] : a[i];
       const at = `${path}[${i}]`;
       if (Array.isArray(v) === last) {
-        fail(fn, 'SHAPE_MISMATCH', `${name} is ragged: ${at} is ${last ? 'an array' : describe(v)} but ${first(depth + 1)} is ${last ? 'not' : 'an array'}`);
+        fail(fn, 'SHAPE_MISMATCH', `${name} is ragged: ${at} is ${last ? 'an array' : typeof v === 'number' ? 'a number' : describe(v)} but ${first(depth + 1)} is ${last ? 'not' : 'an array'}`);
       }
       if (last) leaf(v, at);
       else walk(v as readonly unknown[], depth + 1, at, onFirst && i === 0);
