@@ -33,7 +33,13 @@ export function fail(fn: string, code: SigmaxErrorCode, message: string): never 
 /** Formats a value for an error message: strings quoted, arrays shown as shapes. */
 export function show(v: unknown): string {
   if (typeof v === 'string') return `'${v}'`;
-  if (Array.isArray(v)) return `[${v.join(', ')}]`;
   if (typeof v === 'number' && Object.is(v, -0)) return '-0';
-  return String(v);
+  // a message must never throw: an object without a string form (Object.create(null), a hostile
+  // toString or Symbol.toPrimitive) is shown by its tag instead
+  try {
+    if (Array.isArray(v)) return `[${v.map((e) => (typeof e === 'string' ? e : show(e))).join(', ')}]`;
+    return String(v);
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
 }

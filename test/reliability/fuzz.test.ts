@@ -512,8 +512,8 @@ const AXIS_KINDS = new Set(['softmax', 'softmax-backward', 'reduce', 'jvp', 'jac
 const hasAxis = (op: Op) => AXIS_KINDS.has(op.kind) || op.name === 'crossEntropy' || op.name === 'nllLoss' || op.name === 'klDivergence';
 const isIndexLoss = (op: Op) => op.name === 'crossEntropy' || op.name === 'nllLoss';
 
-/** Values of wrong type for any option (KNOWN: a null-prototype object is left out, see the todo test below). */
-const WRONG_TYPES: unknown[] = ['1', true, null, {}, [], [1], () => 1, 1n, Symbol('s'), new Float32Array(1)];
+/** Values of wrong type for any option, including an object without a string form (the error message must not throw). */
+const WRONG_TYPES: unknown[] = ['1', true, null, {}, [], [1], () => 1, 1n, Symbol('s'), new Float32Array(1), Object.create(null)];
 
 interface Built {
   label: string;
@@ -877,6 +877,8 @@ function foreignFor(slot: string, op: Op, n: number, dt: Dt): unknown[] {
     { data: new Int32Array(n), shape: [n] },
     { data: 'x', shape: [1] },
     { data: null, shape: null },
+    Object.create(null),
+    { data: new F(n), shape: [Object.create(null)] },
   ];
   if (slot === 'shape') return [String(n), [n, 'a'], [NaN], [-1], [n + 0.5], null, 7, { length: 1, 0: n }, [[n]], Array.from({ length: 65 }, () => 1), [1n]];
   // a tensor-like out is used for its data alone: those with float data of the right size are not foreign there
@@ -962,10 +964,9 @@ eachBackend('the public API under fuzzing', () => {
   });
 });
 
-// KNOWN: a null-prototype object (no valueOf/toString) as an option value, a shape element or a
-// target element makes the error message builder (show() in src/core/errors.ts) throw a TypeError
-// instead of the SigmaxError; left out of WRONG_TYPES and the foreign objects until fixed.
-it('an option value, shape element or target element without a string form gives a SigmaxError', { todo: 'KNOWN: show() throws a TypeError for Object.create(null)' }, () => {
+// A null-prototype object (no valueOf/toString) used to make the error message builder (show() in
+// src/core/errors.ts) throw a TypeError instead of the SigmaxError.
+it('an option value, shape element or target element without a string form gives a SigmaxError', () => {
   const bare = Object.create(null) as unknown;
   const isSx = (e: unknown) => e instanceof sx.SigmaxError;
   assert.throws(() => sx.softmax([1, 2], { temperature: bare as number }), isSx);
