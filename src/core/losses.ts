@@ -305,6 +305,21 @@ export function isProbabilityTarget(target: unknown, inputSize?: number): boolea
   return false;
 }
 
+/**
+ * A plain copy of (nested) arrays, each length and element read once, so that deciding what a
+ * number[] target is and then reading it see the same values (a Proxy or getter cannot change in
+ * between). Deeper than MAX_RANK the arrays are left as they are (nestedShape refuses them).
+ */
+export function copyNested(x: readonly unknown[], depth = 0): unknown[] {
+  const n = x.length;
+  const out = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) {
+    const v: unknown = x[i];
+    out[i] = Array.isArray(v) && depth < MAX_RANK ? copyNested(v, depth + 1) : v;
+  }
+  return out;
+}
+
 /** Whether nested number arrays of `size` leaves hold a value that is not an integer (NaN and ±∞ included); false for another size. */
 function hasFraction(x: readonly unknown[], size: number): boolean {
   let leaves = 0;

@@ -15,6 +15,7 @@ import {
   type ReductionOptions,
   type WithGradOptions,
   checkOptions,
+  copyNested,
   isProbabilityTarget,
   parseReduction,
   prepareOutputs,
@@ -89,6 +90,8 @@ function run(
   const layout = layoutOf(x.shape, axis);
   const rowsShape = reducedShape(x.shape, axis);
   const classWeight = readClassWeight(fn, opts?.weight, layout.size);
+  // A number[] target is read once, into a copy, before it is classified (indices or probabilities) and read.
+  if (Array.isArray(target)) target = copyNested(target);
   let index: ArrayLike<number> | null = null;
   let probs = null;
   let weightSum: number;
