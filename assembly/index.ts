@@ -4,6 +4,7 @@
 // WasmExports interface of src/backend/wasm/exports.ts.
 export { sigmoidF32, sigmoidBackwardF32, logSigmoidF32, softplusF32, logSigmoidBackwardF32, softplusBackwardF32, sigmoidF64 } from './ops/activations';
 export { softmaxF32, logSoftmaxF32, logSumExpF32, softmaxBackwardF32 } from './ops/softmax';
+export { softmaxBlockStatsF32, softmaxBlockScaleF32, logSoftmaxBlockShiftF32 } from './ops/softmax';
 export { softmaxF64, logSoftmaxF64, logSumExpF64 } from './ops/softmaxF64';
 export { crossEntropyF32, crossEntropySoftF32, crossEntropyF64 } from './ops/crossEntropy';
 export { bceWithLogitsF32 } from './ops/binaryCrossEntropy';

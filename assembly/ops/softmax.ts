@@ -344,3 +344,81 @@ export function softmaxBackwardF32(dy: usize, y: usize, out: usize, rows: i32, n
     }
   }
 }
+
+// Long rows on many threads: a row of n is cut into blocks of `block` elements (the last one
+// shorter) at boundaries that do not depend on the thread count. Item i of a call is block
+// i % nb of row i / nb (nb = ⌈n / block⌉), so rows back to back form one list of items that the
+// threads share out; the calling thread merges the items' statistics in block order.
+
+/** The start (element offset in the rows) and the length of item `i`'s block. */
+// @ts-ignore: decorator
+@inline
+function blockAt(i: i32, n: i32, block: i32): i64 {
+  const nb = (n + block - 1) / block;
+  const r = i / nb;
+  const b = i - r * nb;
+  const start = <i64>r * <i64>n + <i64>b * <i64>block;
+  const len = min(block, n - b * block);
+  return (start << 32) | <i64>len;
+}
+
+/**
+ * Statistics of blocks [first, first + count) of rows of n float32s at x (shape: rows × n, cut
+ * into blocks as above): at stats + 32·i the f64s [m_b, S'_b, k_b, 0] with m_b the block's max
+ * (NaN with a NaN, ±∞ as rowMax), S'_b = Σ e^(x − m_b)·2^100 over the entries below m_b and k_b
+ * the count of entries equal to m_b (both 0 unless m_b is finite). When e ≠ 0, e^(x − m_b)·2^100
+ * of every entry of a finite block is stored as float64 at e (n per row, same element offsets).
+ */
+export function softmaxBlockStatsF32(x: usize, e: usize, stats: usize, first: i32, count: i32, n: i32, block: i32): void {
+  for (let i = first; i < first + count; i++) {
+    const at = blockAt(i, n, block);
+    const start = <usize>(at >>> 32);
+    const len = <i32>(at & 0xffffffff);
+    const xb = x + (start << 2);
+    const m = rowMax(xb, len);
+    let sp: f64 = 0;
+    let k: f64 = 0;
+    if (m == m && abs(m) != Infinity) {
+      sp = e ? expStoreRest(xb, e + (start << 3), len, m) : expSumRest(xb, len, m);
+      k = <f64>MAX_COUNT;
+    }
+    const s = stats + (<usize>i << 5);
+    store<f64>(s, <f64>m);
+    store<f64>(s, sp, 8);
+    store<f64>(s, k, 16);
+    store<f64>(s, 0, 24);
+  }
+}
+
+/**
+ * The output pass of softmax (and of a cross-entropy gradient) over blocks [first, first + count)
+ * (shape as softmaxBlockStatsF32): with the f64 pair [c, v] at params + 16·i, out = e·c rounded
+ * once to float32, or every entry v when c is NaN (a row or block with no finite e).
+ */
+export function softmaxBlockScaleF32(e: usize, out: usize, params: usize, first: i32, count: i32, n: i32, block: i32): void {
+  for (let i = first; i < first + count; i++) {
+    const at = blockAt(i, n, block);
+    const start = <usize>(at >>> 32);
+    const len = <i32>(at & 0xffffffff);
+    const c = load<f64>(params + (<usize>i << 4));
+    if (c != c) fillRow(out + (start << 2), len, <f32>load<f64>(params + (<usize>i << 4), 8));
+    else scaleRow(e + (start << 3), out + (start << 2), len, c);
+  }
+}
+
+/**
+ * The output pass of log-softmax over blocks [first, first + count) (shape as
+ * softmaxBlockStatsF32): with the f64 pair [m, l] at params + 16·i, out = (x − m) − l in float64
+ * rounded once, or every entry l when m is NaN (a row whose max is not finite).
+ */
+export function logSoftmaxBlockShiftF32(x: usize, out: usize, params: usize, first: i32, count: i32, n: i32, block: i32): void {
+  for (let i = first; i < first + count; i++) {
+    const at = blockAt(i, n, block);
+    const start = <usize>(at >>> 32);
+    const len = <i32>(at & 0xffffffff);
+    const m = load<f64>(params + (<usize>i << 4));
+    const l = load<f64>(params + (<usize>i << 4), 8);
+    if (m != m) fillRow(out + (start << 2), len, <f32>l);
+    else shiftRow(x + (start << 2), out + (start << 2), len, m, l);
+  }
+}

@@ -63,6 +63,13 @@ export interface Staged {
   readonly scratch?: number;
   /** The call for `rows` rows whose first row is at the byte offsets `at` (inputs, then outputs), with its scratch and the fixed regions. */
   part(rows: number, at: readonly number[], scratch: number, fixed: readonly number[]): Part;
+  /**
+   * Runs a chunk itself instead of part() over row ranges (the long-row block path, long.ts), given
+   * the chunk's offsets, its scratch (chunkScratch bytes per row of the chunk) and the fixed regions.
+   */
+  chunk?(rt: Runtime, rows: number, at: readonly number[], scratch: number, fixed: readonly number[]): void;
+  /** Scratch bytes per row of a chunk, for chunk(). */
+  readonly chunkScratch?: number;
   /** After each chunk, on the calling thread, with the chunk's offsets and the fixed regions': e.g. a sum of per-row losses in row order. */
   afterChunk?(rt: Runtime, rows: number, at: readonly number[], fixed: readonly number[]): void;
 }
@@ -81,6 +88,20 @@ export function split(rows: number, n: number, group: number, threads: number): 
     if (b > a) out.push([a, b - a]);
   }
   return out;
+}
+
+/**
+ * Runs `items` independent items of `size` elements each as parts over the threads, whole items
+ * per part (part(first, count)): how items fall to threads never changes what an item computes.
+ */
+export function runItems(rt: Runtime, items: number, size: number, part: (first: number, count: number) => Part): void {
+  const t = Math.max(1, Math.min(rt.threads, items, Math.floor((items * size) / THREAD_MIN)));
+  const parts: Part[] = new Array(t);
+  for (let k = 0; k < t; k++) {
+    const a = Math.floor((items * k) / t);
+    parts[k] = part(a, Math.floor((items * (k + 1)) / t) - a);
+  }
+  rt.run(parts);
 }
 
 /** Rows per chunk: cache-sized when anything is staged on one thread, else up to CHUNK elements; whole groups. */
@@ -136,7 +157,7 @@ export function staged(s: Staged): void {
   const sizes: number[] = new Array(count + fixed.length + 1);
   for (let k = 0; k < count; k++) sizes[k] = home[k] < 0 ? per * streams[k].perRow * BYTES[streams[k].elem] : 0;
   for (let k = 0; k < fixed.length; k++) sizes[count + k] = fixed[k].bytes;
-  sizes[count + fixed.length] = scratch * rt.threads;
+  sizes[count + fixed.length] = s.chunk ? per * (s.chunkScratch ?? 0) : scratch * rt.threads;
   const blk = h.take(sizes);
   try {
     const fixedAt = blk.offs.slice(count, count + fixed.length);
@@ -147,6 +168,11 @@ export function staged(s: Staged): void {
       const rows = Math.min(per, s.rows - r0);
       for (let k = 0; k < count; k++) at[k] = home[k] >= 0 ? home[k] + r0 * streams[k].perRow * 4 : blk.offs[k];
       for (let k = 0; k < nIn; k++) if (home[k] < 0) copyIn(rt, streams[k], at[k], r0, rows);
+      if (s.chunk) {
+        s.chunk(rt, rows, at, scratchAt, fixedAt);
+        for (let k = nIn; k < count; k++) if (home[k] < 0) copyOut(rt, streams[k], at[k], r0, rows);
+        continue;
+      }
       const ranges = split(rows, s.n, s.group, rt.threads);
       const parts: Part[] = new Array(ranges.length);
       for (let p = 0; p < ranges.length; p++) {
