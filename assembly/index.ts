@@ -10,6 +10,7 @@ export { crossEntropyF32, crossEntropySoftF32, crossEntropyF64 } from './ops/cro
 export { bceWithLogitsF32 } from './ops/binaryCrossEntropy';
 export { klDivergenceF32 } from './ops/klDivergence';
 export { ddSumF64 } from './ops/sum';
+export { gemmF32, gemmF64, gemmScratch } from './ops/gemm';
 
 /** The end of the module's static data (its math tables): the JS side keeps its own control block above it. */
 export function dataEnd(): usize {

@@ -8,6 +8,7 @@ import * as sm from '../reference/softmax.js';
 import * as ce from '../reference/crossEntropy.js';
 import * as bce from '../reference/binaryCrossEntropy.js';
 import * as kl from '../reference/klDivergence.js';
+import { gemm } from '../reference/gemm.js';
 
 const reference: Kernels = {
   name: 'js',
@@ -32,6 +33,7 @@ const reference: Kernels = {
   binaryCrossEntropy: bce.binaryCrossEntropy,
   binaryCrossEntropyWithLogits: bce.binaryCrossEntropyWithLogits,
   klDivergence: kl.klDivergence,
+  gemm: (g) => gemm(g.M, g.N, g.K, g.a, g.b, g.c, g.cOff, g.ldc, g.accumulate),
 };
 
 /** Each reference kernel, recorded as `js:<name>` for sigmax/debug's traceKernels. */

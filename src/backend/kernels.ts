@@ -72,6 +72,38 @@ export interface DDSum {
   lo: number;
 }
 
+/**
+ * A strided matrix: element (i, j) is data[offset + i·rowStride + j·colStride]. Transposing a
+ * view swaps its strides; no data moves.
+ */
+export interface MatView {
+  readonly data: FloatArray;
+  readonly offset: number;
+  readonly rowStride: number;
+  readonly colStride: number;
+}
+
+/** Arguments of gemm: C (+)= A·B with A an M×K view, B a K×N view, C row-major from cOff with leading dimension ldc. */
+export interface GemmArgs {
+  readonly M: number;
+  readonly N: number;
+  readonly K: number;
+  readonly a: MatView;
+  readonly b: MatView;
+  readonly c: FloatArray;
+  readonly cOff: number;
+  readonly ldc: number;
+  /** Add the product to C's previous values instead of overwriting them. */
+  readonly accumulate: boolean;
+  /**
+   * 'f64': every sum in float64 (float32·float32 products are exact there), each element of C
+   * rounded once to C's dtype. 'f32': the caller accepts float32 sums (float32 a, b and c; the
+   * wasm backend then sums in float32 with fused multiply-adds where it has them; the reference
+   * still sums in float64).
+   */
+  readonly precision: 'f64' | 'f32';
+}
+
 export interface Kernels extends StatsKernels {
   readonly name: 'js' | 'wasm';
 
@@ -101,6 +133,9 @@ export interface Kernels extends StatsKernels {
   binaryCrossEntropy(a: BinaryLossArgs): DDSum;
   binaryCrossEntropyWithLogits(a: BinaryLossArgs): DDSum;
   klDivergence(a: KlDivergenceArgs): DDSum;
+
+  /** Matrix product C (+)= A·B (see GemmArgs); NaN and ±∞ propagate as IEEE arithmetic says. */
+  gemm(a: GemmArgs): void;
 }
 
 /**

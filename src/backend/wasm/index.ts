@@ -12,6 +12,7 @@ import { softmaxFamily } from './ops/softmax.js';
 import { crossEntropyFamily } from './ops/crossEntropy.js';
 import { binaryCrossEntropyFamily } from './ops/binaryCrossEntropy.js';
 import { klDivergenceFamily } from './ops/klDivergence.js';
+import { gemmFamily } from './ops/gemm.js';
 import { chooseRelaxed, wasmSimdSupported } from './loader.js';
 import { existingRuntime, getRuntime, setRuntimeThreads } from './runtime.js';
 
@@ -29,6 +30,7 @@ export function createWasmKernels(): Kernels {
     ...crossEntropyFamily,
     ...binaryCrossEntropyFamily,
     ...klDivergenceFamily,
+    ...gemmFamily,
   };
 }
 
