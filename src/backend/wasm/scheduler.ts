@@ -64,10 +64,10 @@ export interface Staged {
   /** The call for `rows` rows whose first row is at the byte offsets `at` (inputs, then outputs), with its scratch and the fixed regions. */
   part(rows: number, at: readonly number[], scratch: number, fixed: readonly number[]): Part;
   /**
-   * Runs a chunk itself instead of part() over row ranges (the long-row block path, long.ts), given
-   * the chunk's offsets, its scratch (chunkScratch bytes per row of the chunk) and the fixed regions.
+   * Runs a chunk itself instead of part() over row ranges (the long-row block path, ops/longRows.ts),
+   * given its first row r0, its offsets, its scratch (chunkScratch bytes per row) and the fixed regions.
    */
-  chunk?(rt: Runtime, rows: number, at: readonly number[], scratch: number, fixed: readonly number[]): void;
+  chunk?(rt: Runtime, r0: number, rows: number, at: readonly number[], scratch: number, fixed: readonly number[]): void;
   /** Scratch bytes per row of a chunk, for chunk(). */
   readonly chunkScratch?: number;
   /** After each chunk, on the calling thread, with the chunk's offsets and the fixed regions': e.g. a sum of per-row losses in row order. */
@@ -169,7 +169,7 @@ export function staged(s: Staged): void {
       for (let k = 0; k < count; k++) at[k] = home[k] >= 0 ? home[k] + r0 * streams[k].perRow * 4 : blk.offs[k];
       for (let k = 0; k < nIn; k++) if (home[k] < 0) copyIn(rt, streams[k], at[k], r0, rows);
       if (s.chunk) {
-        s.chunk(rt, rows, at, scratchAt, fixedAt);
+        s.chunk(rt, r0, rows, at, scratchAt, fixedAt);
         for (let k = nIn; k < count; k++) if (home[k] < 0) copyOut(rt, streams[k], at[k], r0, rows);
         continue;
       }

@@ -42,7 +42,7 @@ function longRows(op: LongOp, x: Float32Array, out: FloatArray, l: Layout, z: bo
     outputs: [{ data: out, elem: 'f32', perRow: op === 'logSumExp' ? 1 : n }],
     // e (float64, softmax only), then 4 f64 of statistics and 2 of output parameters per block
     chunkScratch: (keepE ? n * 8 : 0) + nb * 48,
-    chunk: (rt, rows, [xo, oo], sc) => {
+    chunk: (rt, _r0, rows, [xo, oo], sc) => {
       const items = rows * nb;
       const stats = sc + (keepE ? rows * n * 8 : 0);
       const params = stats + items * 32;
