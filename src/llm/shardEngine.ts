@@ -4,7 +4,8 @@
 // tile of logits; the single-process op has one shard, the vocabulary-parallel pool one per worker.
 
 import type { FloatArray } from '../core/tensor.js';
-import { gemm } from './matmul.js';
+import { kernels } from '../backend/index.js';
+import type { MatView } from '../backend/kernels.js';
 import type { SoftmaxStats } from './softmaxStats.js';
 import {
   type RowCoefs, type RowParams, type RowTotals, type Slice,
@@ -80,24 +81,37 @@ class Scratch {
   }
 }
 
+/**
+ * C (+)= A·B through the backend's gemm, every sum in float64 (float32 products are exact there):
+ * the wasm kernels on the 'wasm' backend, the JavaScript reference on 'js'.
+ */
+function gemm(M: number, N: number, K: number, a: MatView, b: MatView, c: FloatArray, cOff: number, ldc: number, accumulate: boolean): void {
+  kernels().gemm({ M, N, K, a, b, c, cOff, ldc, accumulate, precision: 'f64' });
+}
+
 function slice(s: Shard, v0: number, vc: number): Slice {
   return { c0: s.classOffset + v0, vc, classWeight: s.classWeight, target: s.target, ignoreIndex: s.ignoreIndex, smooth: s.eps > 0 };
 }
 
 /**
  * z = cap(hidden[n0 : n0+tn] · weight[v0 : v0+vc]ᵀ + bias) into the tile (tn × vc, float64), the
- * uncapped values kept in raw under a soft cap. The hidden block is copied to float64 first so
- * that the micro-kernel reads one array type per operand.
+ * uncapped values kept in raw under a soft cap. For the JavaScript reference the hidden block is
+ * copied to float64 first, so that its micro-kernel reads one array type per operand; the wasm
+ * kernels promote float32 operands themselves when they pack them.
  */
 function tileLogits(s: Shard, x: Scratch, n0: number, tn: number, v0: number, vc: number): void {
   const D = s.D;
   const h = s.hidden;
-  const hb = x.hblk;
   const tile = x.tile;
-  for (let i = 0, k = n0 * D; i < tn * D; i++, k++) hb[i] = h[k];
+  let hv: MatView = { data: h, offset: n0 * D, rowStride: D, colStride: 1 };
+  if (kernels().name === 'js') {
+    const hb = x.hblk;
+    for (let i = 0, k = n0 * D; i < tn * D; i++, k++) hb[i] = h[k];
+    hv = { data: hb, offset: 0, rowStride: D, colStride: 1 };
+  }
   gemm(
     tn, vc, D,
-    { data: hb, offset: 0, rowStride: D, colStride: 1 },
+    hv,
     { data: s.weight, offset: s.wOff + v0 * D, rowStride: 1, colStride: D },
     tile, 0, vc, false,
   );

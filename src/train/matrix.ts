@@ -2,6 +2,9 @@
 // products a dense layer needs. Products write into caller-owned buffers and allocate nothing;
 // zero inputs are skipped, so one-hot and bag-of-words rows cost what they hold.
 
+import { kernels } from '../backend/index.js';
+import type { MatView } from '../backend/kernels.js';
+
 /** A row-major matrix of `rows` × `cols` doubles. */
 export interface DenseMatrix {
   readonly kind: 'dense';
@@ -128,10 +131,36 @@ export function range(n: number): Int32Array {
 }
 
 // Shapes below: x [·, k] (rows picked by `rows`, B of them), W [k, n] row-major, b [n], out/G [B, n].
+// Dense products over consecutive rows go through the backend's gemm (float64 sums: the wasm
+// SIMD kernels, or the JavaScript reference under setBackend('js')); sparse or scattered rows, and
+// products too small to pay for the call, use the loops below, which skip zero inputs.
+
+/** Fewest multiply-adds for which a dense product goes through the backend's gemm. */
+const GEMM_MIN = 1 << 14;
+
+/** The first of `rows` when they are consecutive (r0, r0 + 1, …), else −1. */
+function consecutive(rows: ArrayLike<number>): number {
+  const r0 = rows.length > 0 ? rows[0] : 0;
+  for (let r = 1; r < rows.length; r++) if (rows[r] !== r0 + r) return -1;
+  return r0;
+}
+
+/** The dense x's rows as a B × k view when they are consecutive and the product is large enough for gemm, else null. */
+function denseRows(x: Matrix, rows: ArrayLike<number>, n: number): MatView | null {
+  if (x.kind !== 'dense' || rows.length * x.cols * n < GEMM_MIN) return null;
+  const r0 = consecutive(rows);
+  return r0 < 0 ? null : { data: x.data, offset: r0 * x.cols, rowStride: x.cols, colStride: 1 };
+}
 
 /** out = x[rows] · W + b. */
 export function affineRows(x: Matrix, rows: ArrayLike<number>, W: Float64Array, b: Float64Array, n: number, out: Float64Array): void {
   const B = rows.length;
+  const xv = denseRows(x, rows, n);
+  if (xv !== null) {
+    for (let r = 0; r < B; r++) out.set(b.subarray(0, n), r * n);
+    kernels().gemm({ M: B, N: n, K: x.cols, a: xv, b: { data: W, offset: 0, rowStride: n, colStride: 1 }, c: out, cOff: 0, ldc: n, accumulate: true, precision: 'f64' });
+    return;
+  }
   for (let r = 0; r < B; r++) {
     const o = r * n;
     for (let j = 0; j < n; j++) out[o + j] = b[j];
@@ -156,6 +185,13 @@ export function affineRows(x: Matrix, rows: ArrayLike<number>, W: Float64Array, 
 
 /** dW += x[rows]ᵀ · G. */
 export function addInputGrad(x: Matrix, rows: ArrayLike<number>, G: Float64Array, n: number, dW: Float64Array): void {
+  const xv = denseRows(x, rows, n);
+  if (xv !== null) {
+    // xᵀ: swap the strides of the rows' view
+    const xt: MatView = { data: xv.data, offset: xv.offset, rowStride: 1, colStride: x.cols };
+    kernels().gemm({ M: x.cols, N: n, K: rows.length, a: xt, b: { data: G, offset: 0, rowStride: n, colStride: 1 }, c: dW, cOff: 0, ldc: n, accumulate: true, precision: 'f64' });
+    return;
+  }
   for (let r = 0; r < rows.length; r++) {
     const g0 = r * n;
     const row = rows[r];
@@ -184,6 +220,10 @@ export function addBiasGrad(G: Float64Array, B: number, n: number, db: Float64Ar
 
 /** dX [B, k] = G [B, n] · Wᵀ (the gradient flowing back into a dense layer's input). */
 export function backpropInput(G: Float64Array, B: number, W: Float64Array, k: number, n: number, dX: Float64Array): void {
+  if (B * k * n >= GEMM_MIN) {
+    kernels().gemm({ M: B, N: k, K: n, a: { data: G, offset: 0, rowStride: n, colStride: 1 }, b: { data: W, offset: 0, rowStride: 1, colStride: n }, c: dX, cOff: 0, ldc: k, accumulate: false, precision: 'f64' });
+    return;
+  }
   for (let r = 0; r < B; r++) {
     const g0 = r * n;
     for (let i = 0; i < k; i++) {
