@@ -1,6 +1,6 @@
 // sigmax/llm: the large-vocabulary ops. Fused linear cross-entropy without materialised logits,
 // mergeable softmax statistics, a vocabulary-parallel pool over worker threads (Node), token
-// sampling, and the matrix product they share. Math: docs/math.md#large-vocabularies.
+// sampling and the decoding chain (processLogits, createSampler), and the matrix product they share. Math: docs/math.md#large-vocabularies.
 
 export {
   linearCrossEntropy,
@@ -17,4 +17,7 @@ export {
 } from './softmaxStats.js';
 export { createVocabParallelPool, type VocabParallelPool, type VocabParallelOptions } from './vocabParallel.js';
 export { sample, samplingSet, logProbs, createRng, type SampleOptions, type Rng } from './sample.js';
+export { processLogits, createSampler, type Sampler, type SampleStep, type History } from './decode.js';
+export { LLAMA_CPP_ORDER, HF_ORDER, type DecodeOptions, type LogProbOptions, type TokenIds } from './chain/options.js';
+export type { StageName } from './chain/types.js';
 export { matmul, type MatmulOptions } from './matmul.js';

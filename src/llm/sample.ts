@@ -11,6 +11,9 @@ import { logSoftmax, type SoftmaxOptions } from '../ops/softmax.js';
 import { type Rng, Xoshiro128 } from '../core/rng.js';
 import { SamplerScratch } from './sampleScratch.js';
 import { ROW_ALL_NEG_INF, ROW_NAN, keptPositions, sampleRow, scanRow } from './selection.js';
+import { type DecodeOptions, type LogProbOptions, LOGPROB_KEYS, readChainOptions } from './chain/options.js';
+import { Chain } from './chain/run.js';
+import { type History, type SampleStep, drawRows, readHistory, resolveRng, readLogProbOptions, readRows } from './decode.js';
 
 export type { Rng } from '../core/rng.js';
 
@@ -26,7 +29,13 @@ export function createRng(seed: number): Rng {
   return { nextUint32: () => g.nextUint32(), nextFloat: () => g.nextFloat() };
 }
 
-export interface SampleOptions {
+/**
+ * sample's options: the historic four filters and seed/rng/axis/out below, and every option of
+ * the decoding chain (DecodeOptions: penalties, DRY, typical, top-n-σ, cutoffs, XTC, mirostat,
+ * dynamic temperature, `order`, …) with the log-probability options. sample's default order is
+ * 'hf' (HF_ORDER: temperature first, then top-k, top-p, min-p), the order it has always used.
+ */
+export interface SampleOptions extends Omit<DecodeOptions, 'temperature' | 'topK' | 'topP' | 'minP' | 'seed' | 'rng' | 'axis'>, LogProbOptions {
   /** Divides the logits: p ∝ e^(z/T). A finite number ≥ 0; 0 (or below 2^−1024) picks the argmax (greedy). Default 1. */
   temperature?: number;
   /** Keep only the k largest logits (ties: lower index first). 0 (default) keeps all. */
@@ -43,7 +52,12 @@ export interface SampleOptions {
   axis?: number;
   /** Preallocated token indices, one per row (tensor input). */
   out?: Int32Array;
+  /** The row's token history (or one per row), for the penalties, no-repeat n-grams and DRY. */
+  history?: History;
 }
+
+/** The options sample has always had: given only these, sample runs its original engine (selection.ts), token for token as before. */
+const LEGACY_KEYS = new Set(['temperature', 'topK', 'topP', 'minP', 'seed', 'rng', 'axis', 'out']);
 
 /**
  * The sampler's scratch, made on the first call and reused: its arrays grow to the largest row
@@ -56,7 +70,7 @@ const getScratch = (): SamplerScratch => (scratch ??= new SamplerScratch());
 let defaultRng: Rng | null = null;
 
 function readSampleOptions(fn: string, opts: SampleOptions | undefined) {
-  checkOptions(fn, opts, ['temperature', 'topK', 'topP', 'minP', 'seed', 'rng', 'axis', 'out']);
+  checkOptions(fn, opts, [...LEGACY_KEYS]);
   let T = numberOption(fn, 'temperature', opts?.temperature, 1, (t) => t >= 0 && t < Infinity, 'a finite number ≥ 0');
   // Below 2^−1024, 1/T overflows: every distribution is then a point mass on the max (greedy).
   if (!(1 / T < Infinity)) T = 0;
@@ -96,11 +110,18 @@ function readSampleOptions(fn: string, opts: SampleOptions | undefined) {
  * (rows along `axis`). temperature 0 gives the argmax (first on ties). −∞ logits are never drawn;
  * if any logit is +∞ the draw is uniform among the +∞ ones. A row with NaN, or with every logit −∞,
  * throws INVALID_INPUT naming the row.
+ * Any other option (the decoding chain's, `order`, `history`, the log-probability options) runs
+ * the chain of createSampler for one step instead, in the 'hf' order unless `order` says
+ * otherwise, with the same draw rule (one u per row, walked over the kept ids in increasing
+ * order; XTC draws its coin first). With `logProbs: true` or `topLogProbs`, the result is a
+ * SampleStep (tokens and log-probabilities) whatever the input form.
  */
+export function sample(logits: Input, opts: SampleOptions & ({ logProbs: true } | { topLogProbs: number })): SampleStep;
 export function sample(logits: FloatArray | readonly number[], opts?: SampleOptions): number;
 export function sample(logits: Input, opts?: SampleOptions): Int32Array;
-export function sample(logits: Input, opts?: SampleOptions): number | Int32Array {
+export function sample(logits: Input, opts?: SampleOptions): number | Int32Array | SampleStep {
   const fn = 'sample';
+  if (opts !== undefined && opts !== null && typeof opts === 'object' && Object.keys(opts).some((k) => !LEGACY_KEYS.has(k) && (opts as Record<string, unknown>)[k] !== undefined)) return sampleChain(fn, logits, opts);
   const o = readSampleOptions(fn, opts);
   const a = readArg(fn, 'logits', logits);
   if (a.shape.length === 0) fail(fn, 'SHAPE_MISMATCH', 'logits must have a vocabulary axis (rank ≥ 1), got a 0-d tensor');
@@ -123,6 +144,21 @@ export function sample(logits: Input, opts?: SampleOptions): number | Int32Array
   }
   out.set(res);
   return a.kind === 'tensor' ? out : out[0];
+}
+
+/** sample through the decoding chain (createSampler's step, stateless, 'hf' order by default). */
+function sampleChain(fn: string, logits: Input, opts: SampleOptions): number | Int32Array | SampleStep {
+  const { out, history, ...rest } = opts;
+  const c = readChainOptions(fn, rest as DecodeOptions, 'hf', [...LOGPROB_KEYS]);
+  const lp = readLogProbOptions(fn, opts);
+  const r = readRows(fn, logits, c.axis);
+  if (out !== undefined && (!(out instanceof Int32Array) || out.length !== r.rows)) fail(fn, 'SHAPE_MISMATCH', `out must be an Int32Array of ${r.rows} elements (one per row)`);
+  const hist = readHistory(fn, history, r.rows);
+  const rng = opts.rng !== undefined || opts.seed !== undefined ? resolveRng(fn, rest as DecodeOptions) : (defaultRng ??= createRng(Math.floor(Math.random() * 2 ** 53)));
+  const res = drawRows(fn, new Chain(c), c, r, (row) => hist?.[row] ?? [], [], rng, lp);
+  if (out !== undefined) out.set(res.tokens);
+  if (opts.logProbs === true || opts.topLogProbs !== undefined) return res;
+  return r.kind === 'tensor' ? (out ?? res.tokens) : res.tokens[0];
 }
 
 /**

@@ -1,0 +1,24 @@
+// Min-p (Nguyen et al. 2024; llama.cpp's min_p, HF's MinPLogitsWarper): keeps the tokens at
+// least minP times as probable as the most probable one, from the backend's softmax.
+
+import type { ChainConfig } from './options.js';
+import type { Row } from './row.js';
+import type { Stage } from './types.js';
+
+/** Keeps p_i ≥ minP·p_max (HF's exact comparison on the probabilities); at least minKeep. */
+export function minPStage(c: ChainConfig): Stage {
+  const { minP, minKeep } = c;
+  return {
+    name: 'minP',
+    active: minP > 0,
+    apply(row: Row): void {
+      const p = row.probs();
+      const n = row.n;
+      let pmax = 0;
+      for (let i = 0; i < n; i++) if (p[i] > pmax) pmax = p[i];
+      const cut = minP * pmax;
+      for (let i = 0; i < n; i++) row.mark[i] = p[i] >= cut ? 1 : 0;
+      row.keepMarked(minKeep);
+    },
+  };
+}

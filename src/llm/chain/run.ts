@@ -1,0 +1,119 @@
+// The chain runner: builds the stages of an order from checked options, runs them over one row,
+// and draws the token (one uniform per row, walked over the kept ids in increasing order), then
+// feeds the draw back to mirostat's μ. Used by processLogits, createSampler and sample.
+
+import type { FloatArray } from '../../core/tensor.js';
+import type { ChainConfig } from './options.js';
+import { Row } from './row.js';
+import type { Stage, StageName, StepContext } from './types.js';
+import { logitBiasStage } from './logitBias.js';
+import { penaltiesStage } from './penalties.js';
+import { noRepeatNgramStage } from './noRepeatNgram.js';
+import { dryStage } from './dry.js';
+import { topNSigmaStage } from './topNSigma.js';
+import { topKStage } from './topK.js';
+import { typicalStage } from './typical.js';
+import { topPStage } from './topP.js';
+import { minPStage } from './minP.js';
+import { epsilonStage, etaStage } from './cutoffs.js';
+import { xtcStage } from './xtc.js';
+import { temperatureStage } from './temperature.js';
+import { mirostatStage } from './mirostat.js';
+
+const MAKE: Record<StageName, (c: ChainConfig) => Stage> = {
+  logitBias: logitBiasStage,
+  penalties: penaltiesStage,
+  noRepeatNgram: noRepeatNgramStage,
+  dry: dryStage,
+  topNSigma: topNSigmaStage,
+  topK: topKStage,
+  typicalP: typicalStage,
+  topP: topPStage,
+  minP: minPStage,
+  epsilonCutoff: epsilonStage,
+  etaCutoff: etaStage,
+  xtc: xtcStage,
+  temperature: temperatureStage,
+  mirostat: mirostatStage,
+};
+
+/** loadRow's results besides a loaded row. */
+export const LOAD_OK = 0;
+export const LOAD_NAN = 1;
+export const LOAD_ALL_NEG_INF = 2;
+
+export class Chain {
+  readonly stages: Stage[];
+  readonly row = new Row();
+  /** Whether mirostat runs (the draw then updates μ). */
+  readonly mirostat: boolean;
+
+  constructor(readonly config: ChainConfig) {
+    this.stages = config.order.map((name) => MAKE[name](config)).filter((s) => s.active);
+    this.mirostat = this.stages.some((s) => s.name === 'mirostat');
+  }
+
+  /**
+   * Loads x[base + c·stride], c < V, into the row. A row holding +∞ becomes 0 at its +∞ entries
+   * and −∞ elsewhere (each +∞ logit infinitely more probable than any finite one: uniform among
+   * them, as `sample` has always drawn). Returns LOAD_NAN or LOAD_ALL_NEG_INF for those rows.
+   */
+  load(x: FloatArray, base: number, stride: number, V: number): number {
+    const row = this.row;
+    row.load(x, base, stride, V);
+    const z = row.z;
+    let m = -Infinity;
+    for (let i = 0; i < V; i++) {
+      const v = z[i];
+      if (v !== v) return LOAD_NAN;
+      if (v > m) m = v;
+    }
+    if (m === -Infinity) return LOAD_ALL_NEG_INF;
+    if (m === Infinity) for (let i = 0; i < V; i++) z[i] = z[i] === Infinity ? 0 : -Infinity;
+    return LOAD_OK;
+  }
+
+  /** Runs the stages over the loaded row; false when no candidate is left finite (everything banned). */
+  process(ctx: StepContext): boolean {
+    const row = this.row;
+    for (const s of this.stages) {
+      if (row.max() === -Infinity) return false;
+      s.apply(row, ctx);
+    }
+    return row.max() > -Infinity;
+  }
+
+  /**
+   * The token drawn from softmax of the processed row: u = rng.nextFloat() (none for a greedy
+   * row), target u·Σp, the first id in increasing order whose running mass exceeds it. Updates μ
+   * when mirostat runs.
+   */
+  draw(ctx: StepContext): number {
+    const row = this.row;
+    if (row.greedy) return row.ids[0];
+    const p = row.probs();
+    const n = row.n;
+    let sum = 0;
+    let comp = 0;
+    for (let i = 0; i < n; i++) {
+      const y = p[i] - comp;
+      const t = sum + y;
+      comp = t - sum - y;
+      sum = t;
+    }
+    const target = ctx.rng.nextFloat() * sum;
+    let acc = 0;
+    let pick = -1;
+    for (let i = 0; i < n; i++) {
+      if (p[i] === 0) continue;
+      acc += p[i];
+      pick = i;
+      if (acc > target) break;
+    }
+    if (this.mirostat) {
+      const { tau, mEta } = this.config;
+      ctx.mu -= mEta * (-Math.log2(p[pick]) - tau);
+    }
+    return row.ids[pick];
+  }
+}
