@@ -133,7 +133,17 @@ function run(
   let tot = { hi: 0, lo: 0 };
   if (sizeOf(x.shape) === 0) res.loss?.data.fill(0);
   else tot = nll ? kernels().nllLoss(args) : kernels().crossEntropy(args);
-  const loss = reduction === 'none' ? (res.loss?.wrap() ?? null) : reduce(reduction, emptyZero, tot, weightSum, count);
+  let meanDivisor = weightSum;
+  if (reduction === 'mean' && index !== null && count > 0 && (tot.hi === Infinity || weightSum === Infinity)) {
+    // A mean whose sums overflow although it is finite: Σ w_t past 1.8e308 (weights near the float64
+    // limit) or Σ loss past it (logits 1e308 apart). Scaling every class weight by 2^-128 scales both
+    // sums alike, leaving the mean and every gradient (w_t / Σ w) unchanged; the call is redone.
+    const scaled = Float64Array.from(classWeight ?? new Float64Array(layout.size).fill(1), (w) => w * 2 ** -128);
+    const r = readIndexTarget(fn, index, rowsShape, layout.size, ignoreIndex, scaled);
+    tot = (nll ? kernels().nllLoss : kernels().crossEntropy)({ ...args, classWeight: scaled, ...readGradOutput(fn, reduction, opts?.gradOutput, rowsShape, r.weightSum) });
+    meanDivisor = r.weightSum;
+  }
+  const loss = reduction === 'none' ? (res.loss?.wrap() ?? null) : reduce(reduction, emptyZero, tot, meanDivisor, count);
   return { loss, grad: res.grad?.wrap() ?? null, weightSum };
 }
 

@@ -25,3 +25,26 @@ describe('cross-entropy with probability targets near the top of the double rang
     });
   }
 });
+
+describe('a cross-entropy mean whose sums overflow although the mean is finite', () => {
+  for (const backend of ['js', 'wasm'] as const) {
+    it(`gives the mean and the gradients where Σ w_t passes the double range (${backend})`, () => {
+      sx.setBackend(backend);
+      const w = new Float64Array([1e308, 1e308]);
+      const r = sx.crossEntropyWithGrad({ data: new Float64Array(4), shape: [2, 2] }, [0, 1], { weight: w });
+      assert.equal(r.loss, Math.LN2);
+      assert.deepEqual(Array.from(r.grad.data), [-0.25, 0.25, 0.25, -0.25]);
+      assert.equal(sx.nllLoss({ data: new Float64Array([-1, -2, -3, -4]), shape: [2, 2] }, [0, 1], { weight: w }), 2.5);
+    });
+
+    it(`gives the mean where Σ loss passes the double range (${backend})`, () => {
+      sx.setBackend(backend);
+      // two rows each of loss 1e308 + 5e307 (the target 1.5e308 below the max): their sum is +∞, their mean is not
+      const r = sx.crossEntropyWithGrad({ data: new Float64Array([1e308, -5e307, 1e308, -5e307]), shape: [2, 2] }, [1, 1]);
+      assert.equal(r.loss, 1.5e308);
+      assert.deepEqual(Array.from(r.grad.data), [0.5, -0.5, 0.5, -0.5]);
+      assert.equal(sx.crossEntropy({ data: new Float64Array([1e308, -5e307, 1e308, -5e307]), shape: [2, 2] }, [1, 1], { reduction: 'sum' }), Infinity);
+    });
+  }
+  it('restores the default backend', () => sx.setBackend('auto'));
+});
