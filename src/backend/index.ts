@@ -6,7 +6,9 @@ import { fail, show } from '../core/errors.js';
 import type { Kernels } from './kernels.js';
 import { jsKernels } from './js.js';
 import { aliasSafe } from './aliasing.js';
-import { createWasmKernels, setWasmThreads, wasmSimdSupported } from './wasm/index.js';
+import { createWasmKernels, wasmSimdSupported } from './wasm/index.js';
+import { existingRuntime, setRuntimeThreads } from './wasm/runtime.js';
+import { MAX_WORKERS, threadsSupported } from './wasm/pool.js';
 
 export type BackendName = 'auto' | 'js' | 'wasm';
 
@@ -14,10 +16,13 @@ let wasmKernels: Kernels | null = null;
 /** The reference kernels as ops call them (with the aliasing rule; wasm's fallbacks call jsKernels directly). */
 const jsBackend = aliasSafe(jsKernels);
 let active: Kernels | null = null;
-let threads = 1;
+let threads: number | 'auto' = 'auto';
 
 function wasm(): Kernels | null {
-  if (wasmKernels === null && wasmSimdSupported()) wasmKernels = aliasSafe(createWasmKernels());
+  if (wasmKernels === null && wasmSimdSupported()) {
+    setRuntimeThreads(threadsInEffect(), threads === 'auto');
+    wasmKernels = aliasSafe(createWasmKernels());
+  }
   return wasmKernels;
 }
 
@@ -56,28 +61,43 @@ export function getBackend(): 'js' | 'wasm' {
 }
 
 /**
- * Sets how many threads the 'wasm' backend may split large inputs across (whole rows per
- * thread; calls under 65536 elements stay on one). Results are the same bits whatever the count.
- * Threads need SharedArrayBuffer and workers: worker_threads in Node, Web Workers in a page that
- * is cross-origin isolated (served with COOP: same-origin and COEP: require-corp; until its
- * workers have started, calls run on the calling thread); elsewhere, and on the 'js' backend,
- * everything runs on the calling thread. Worker threads never keep a process alive. A count
- * above the machine's cores (os.availableParallelism(), navigator.hardwareConcurrency) is capped
- * at the cores, with a one-line console warning the first time: more threads than cores only
- * cost start-up time and contention.
+ * Most threads 'auto' takes: the kernels are memory-bound, and past about 8 threads one call's
+ * rows no longer run faster while every extra worker costs memory and start-up time.
  */
-export function setThreads(n: number): void {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
+export const AUTO_THREADS_MAX = 8;
+
+/**
+ * Sets how many threads the 'wasm' backend may split large inputs across. 'auto', the default,
+ * takes the machine's cores (os.availableParallelism(), navigator.hardwareConcurrency), at most
+ * AUTO_THREADS_MAX = 8; setThreads(1) keeps every call on the calling thread. A call is split
+ * only where each thread gets at least 65536 elements (below that, waking a worker costs more
+ * than it saves), whole rows per thread, and rows of 65536 elements and more in fixed blocks of
+ * 16384, so that one long row uses every thread too. Results are the same bits whatever the
+ * count. The workers start with the first call large enough to be split (until they are up,
+ * calls run on the calling thread) and never keep a process alive. Threads need
+ * SharedArrayBuffer and workers: worker_threads in Node, Web Workers in a page that is
+ * cross-origin isolated (served with COOP: same-origin and COEP: require-corp); elsewhere, and
+ * on the 'js' backend, everything runs on the calling thread. An explicit count above the cores
+ * is capped at the cores, with a one-line console warning the first time: more threads than
+ * cores only cost start-up time and contention.
+ */
+export function setThreads(n: number | 'auto'): void {
+  if (n !== 'auto' && (typeof n !== 'number' || !Number.isInteger(n) || n < 1)) {
     fail('setThreads', 'INVALID_OPTION', `n must be a positive integer, got ${show(n)}`);
   }
   const c = cores();
-  if (c !== null && n > c) {
+  if (n !== 'auto' && c !== null && n > c) {
     if (!warnedCap) console.warn(`sigmax: setThreads(${n}) capped at ${c}, the cores this machine has`);
     warnedCap = true;
     n = c;
   }
   threads = n;
-  setWasmThreads(n);
+  setRuntimeThreads(threadsInEffect(), n === 'auto');
+}
+
+/** The count 'auto' or the last setThreads(n) stands for. */
+function threadsInEffect(): number {
+  return threads === 'auto' ? Math.min(cores() ?? 1, AUTO_THREADS_MAX) : threads;
 }
 
 let warnedCap = false;
@@ -90,7 +110,13 @@ function cores(): number | null {
   return typeof c === 'number' && Number.isInteger(c) && c >= 1 ? c : null;
 }
 
-/** The thread count set by setThreads (1 by default). */
+/**
+ * The threads calls may use now: the count setThreads asked for ('auto' resolved from the cores),
+ * or 1 where threads are unavailable (no SharedArrayBuffer or workers) or the backend is 'js'.
+ */
 export function getThreads(): number {
-  return threads;
+  if ((active?.name ?? (wasmSimdSupported() ? 'wasm' : 'js')) !== 'wasm') return 1;
+  const rt = existingRuntime();
+  if (rt !== null) return rt.threads;
+  return typeof SharedArrayBuffer === 'function' && threadsSupported() ? Math.min(threadsInEffect(), MAX_WORKERS + 1) : 1;
 }

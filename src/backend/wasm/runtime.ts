@@ -1,6 +1,7 @@
 // The one running instance of the kernels: the heap, the module instantiated over its memory, and
 // the worker pool of setThreads(n > 1). run() executes a call's parts (the first on this thread,
-// the others on the workers) and records the kernel for sigmax/debug. Created on first use.
+// the others on the workers) and records the kernel for sigmax/debug. Created on first use; the
+// pool is started by the first call split into several parts (threads cost nothing until then).
 
 import { Heap } from './heap.js';
 import { type Instance, chooseRelaxed, instantiate } from './loader.js';
@@ -35,19 +36,25 @@ export class Runtime {
     return this.threadCount;
   }
 
+  /** The pool's size, started workers and parts run; a pool not started yet shows its size with nothing ready. */
   get poolInfo(): { size: number; ready: number; runs: number[] } | null {
     const p = this.pool;
-    return p ? { size: p.size, ready: p.ready(), runs: p.runs() } : null;
+    if (p === null) return this.threadCount > 1 ? { size: this.threadCount - 1, ready: 0, runs: new Array<number>(this.threadCount - 1).fill(0) } : null;
+    return { size: p.size, ready: p.ready(), runs: p.runs() };
   }
 
-  /** Uses n threads (n − 1 workers over the shared memory; at most MAX_WORKERS + 1); 1 closes the pool. */
-  setThreads(n: number): void {
+  /**
+   * Uses n threads (n − 1 workers over the shared memory; at most MAX_WORKERS + 1), started now,
+   * or with `lazy` by the first call that splits (setThreads('auto')); 1 closes the pool.
+   */
+  setThreads(n: number, lazy = false): void {
     const t = this.heap.shared && threadsSupported() ? Math.min(n, MAX_WORKERS + 1) : 1;
-    if (t === this.threadCount && (t === 1 || this.pool !== null)) return;
-    const pool = t > 1 ? new Pool(this.inst.module, this.heap.memory, t - 1) : null;
-    this.pool?.close();
-    this.pool = pool;
-    this.threadCount = t;
+    if (t !== this.threadCount) {
+      this.pool?.close();
+      this.pool = null;
+      this.threadCount = t;
+    }
+    if (!lazy && t > 1 && this.pool === null) this.pool = new Pool(this.inst.module, this.heap.memory, t - 1);
   }
 
   /** Switches between the relaxed and the plain build over the same memory (arrays living in it stay valid). */
@@ -66,6 +73,8 @@ export class Runtime {
     traceKernel(`wasm:${parts[0].fn}`);
     const ex = this.inst.exports as unknown as Record<string, (...a: readonly number[]) => unknown>;
     const call = (p: Part) => void ex[p.fn](...p.args);
+    // the first split call starts the workers; it (and any call before they are ready) runs here
+    if (this.pool === null && parts.length > 1) this.pool = new Pool(this.inst.module, this.heap.memory, this.threadCount - 1);
     if (this.pool === null || parts.length === 1) parts.forEach(call);
     else this.pool.run(parts as Part[], call);
   }
@@ -73,12 +82,13 @@ export class Runtime {
 
 let runtime: Runtime | null = null;
 let wantThreads = 1;
+let wantLazy = false;
 
 /** The runtime, created on first use with the thread count asked for so far. */
 export function getRuntime(): Runtime {
   if (runtime === null) {
     runtime = new Runtime();
-    runtime.setThreads(wantThreads);
+    runtime.setThreads(wantThreads, wantLazy);
   }
   return runtime;
 }
@@ -88,8 +98,9 @@ export function existingRuntime(): Runtime | null {
   return runtime;
 }
 
-/** Threads for the wasm backend (applied now if the runtime exists, else when it is created). */
-export function setRuntimeThreads(n: number): void {
+/** Threads for the wasm backend (applied now if the runtime exists, else when it is created); lazy: workers start with the first split call. */
+export function setRuntimeThreads(n: number, lazy = false): void {
   wantThreads = n;
-  runtime?.setThreads(n);
+  wantLazy = lazy;
+  runtime?.setThreads(n, lazy);
 }
