@@ -1,0 +1,104 @@
+// Long float32 rows (2^16 elements and more) take the block path: fixed blocks of 2^14 elements,
+// per-block statistics merged in block order on the calling thread. The same bits for 1, 2 and 3
+// threads, around the block boundaries and with −∞, NaN and +∞ in one block; within the wasm
+// bound of the exact reference; traceKernels names the block kernels.
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { crossEntropyWithGrad, logSoftmax, logSumExp, setBackend, setThreads, softmax, tensor } from '../../src/index.js';
+import { threadsSupported } from '../../src/backend/wasm/pool.js';
+import { setWasmThreads, wasmPoolInfo } from '../../src/backend/wasm/index.js';
+import { traceKernels } from '../../src/debug/index.js';
+import { WASM_F32_BOUND } from '../helpers/backends.js';
+
+const BLOCK = 1 << 14;
+
+function waitReady(n: number): void {
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  for (let t = 0; (wasmPoolInfo()?.ready ?? 0) < n - 1; t += 10) {
+    if (t > 20_000) throw new Error('workers did not start within 20 s');
+    Atomics.wait(cell, 0, 0, 10);
+  }
+}
+
+/** Distance in float32 steps (0 for the same value, Infinity where one is NaN and the other not). */
+function ulps(a: number, b: number): number {
+  if (Object.is(a, b) || a === b) return 0;
+  if (a !== a || b !== b || !Number.isFinite(a) || !Number.isFinite(b)) return Infinity;
+  const f = new Float32Array([a, b]);
+  const i = new Int32Array(f.buffer);
+  const key = (v: number) => (v < 0 ? -(v & 0x7fffffff) : v);
+  return Math.abs(key(i[0]) - key(i[1]));
+}
+
+/** Rows of n: row 0 plain, row 1 with −∞ in its second block, row 2 with NaN, row 3 with +∞, row 4 all −∞. */
+function rowsOf(n: number): Float32Array {
+  const x = Float32Array.from({ length: 5 * n }, (_, i) => Math.sin(i * 0.37) * 12 + (i % 1009 === 0 ? 30 : 0));
+  x[n + BLOCK + 3] = -Infinity;
+  x[2 * n + BLOCK + 5] = NaN;
+  x[3 * n + 7] = Infinity;
+  x.fill(-Infinity, 4 * n, 5 * n);
+  return x;
+}
+
+function everything(x: Float32Array, n: number): Float32Array[] {
+  const xt = tensor(x, [5, n]);
+  const t = Int32Array.from([3, BLOCK + 1, 0, n - 1, 2]);
+  const g = crossEntropyWithGrad(tensor(x.subarray(0, 2 * n), [2, n]), t.subarray(0, 2), { reduction: 'none' });
+  const h = crossEntropyWithGrad(xt, Int32Array.from([3, -100, 0, n - 1, 2]), { reduction: 'sum' });
+  return [softmax(xt).data, logSoftmax(xt).data, logSumExp(xt).data, softmax(xt, { allMasked: 'zero' }).data, logSoftmax(xt, { allMasked: 'zero' }).data, g.loss.data, g.grad.data, h.grad.data, Float32Array.of(h.loss)];
+}
+
+describe('long rows on the block path', () => {
+  after(() => {
+    setThreads(1);
+    setBackend('auto');
+  });
+
+  it('give the same bits with 1, 2 and 3 threads around the block boundaries', { skip: threadsSupported() ? false : 'no worker threads' }, () => {
+    setBackend('wasm');
+    for (const n of [4 * BLOCK, 5 * BLOCK - 1, 5 * BLOCK, 5 * BLOCK + 1, 151936]) {
+      const x = rowsOf(n);
+      setThreads(1);
+      const one = everything(x, n);
+      for (const k of [2, 3]) {
+        setWasmThreads(k);
+        waitReady(k);
+        const many = everything(x, n);
+        one.forEach((a, j) => {
+          for (let i = 0; i < a.length; i++) if (!Object.is(a[i], many[j][i])) assert.fail(`n = ${n}, output ${j}[${i}]: ${a[i]} with 1 thread, ${many[j][i]} with ${k}`);
+        });
+      }
+    }
+    setThreads(1);
+  });
+
+  it("stay within the wasm bound of the exact reference, with PyTorch's special values", () => {
+    const n = 5 * BLOCK + 1;
+    const x = rowsOf(n);
+    setBackend('js');
+    const want = everything(x, n);
+    setBackend('wasm');
+    setThreads(1);
+    const got = everything(x, n);
+    want.forEach((a, j) => {
+      for (let i = 0; i < a.length; i++) {
+        const d = ulps(got[j][i], a[i]);
+        if (d > WASM_F32_BOUND) assert.fail(`output ${j}[${i}]: ${got[j][i]} against the reference's ${a[i]} (${d} ulp)`);
+      }
+    });
+    // the special rows as PyTorch: NaN for a NaN or +∞ row, NaN for an all −∞ row's softmax, −∞ for its logSumExp
+    const p = got[0];
+    assert.ok(Number.isNaN(p[2 * n]) && Number.isNaN(p[3 * n]) && Number.isNaN(p[4 * n]));
+    assert.equal(p[n + BLOCK + 3], 0);
+    assert.deepEqual(Array.from(got[2].subarray(2)), [NaN, Infinity, -Infinity]);
+  });
+
+  it('run the block kernels for one long row', () => {
+    setBackend('wasm');
+    const x = tensor(Float32Array.from({ length: 151936 }, (_, i) => Math.cos(i)), [1, 151936]);
+    assert.deepEqual(traceKernels(() => softmax(x)).kernels, ['wasm:softmaxBlockStatsF32', 'wasm:softmaxBlockScaleF32']);
+    assert.deepEqual(traceKernels(() => logSoftmax(x)).kernels, ['wasm:softmaxBlockStatsF32', 'wasm:logSoftmaxBlockShiftF32']);
+    assert.deepEqual(traceKernels(() => logSumExp(x)).kernels, ['wasm:softmaxBlockStatsF32']);
+    assert.deepEqual(traceKernels(() => crossEntropyWithGrad(x, Int32Array.of(7))).kernels, ['wasm:softmaxBlockStatsF32', 'wasm:softmaxBlockScaleF32']);
+  });
+});
