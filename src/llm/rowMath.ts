@@ -8,7 +8,7 @@ import { kernels } from '../backend/index.js';
 import type { RowCoefs } from '../backend/kernels.js';
 import { R, ddAdd } from '../reference/dd.js';
 import { expNeg } from './expNeg.js';
-import { MERGED, type SoftmaxStats, mergeParts, weightSum } from './softmaxStats.js';
+import { type SoftmaxStats, mergeParts, storeMerged, weightSum } from './softmaxStats.js';
 
 export type { RowCoefs } from '../backend/kernels.js';
 
@@ -158,15 +158,7 @@ export function mergeTileStats(tile: Float64Array, tn: number, sl: Slice, n0: nu
       st.max[r], st.sumExp[r], st.sumExpLo[r], gap ? st.gap![r] : 0, gap ? st.gapLo![r] : 0, gap ? st.gapWeight![r] : 0, gap ? st.gapWeightLo?.[r] ?? 0 : 0,
       ts.max[i], ts.sumExp[i], ts.sumExpLo[i], sl.smooth ? ts.gap[i] : 0, sl.smooth ? ts.gapLo[i] : 0, gw, gwLo,
     );
-    st.max[r] = MERGED.max;
-    st.sumExp[r] = MERGED.sh;
-    st.sumExpLo[r] = MERGED.sl;
-    if (gap) {
-      st.gap![r] = MERGED.gh;
-      st.gapLo![r] = MERGED.gl;
-      st.gapWeight![r] = MERGED.wh;
-      if (st.gapWeightLo !== undefined) st.gapWeightLo[r] = MERGED.wl;
-    }
+    storeMerged(st, r, gap);
   }
 }
 

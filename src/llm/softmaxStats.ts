@@ -232,6 +232,11 @@ export function mergeRow(out: SoftmaxStats, a: SoftmaxStats, b: SoftmaxStats, r:
     a.max[r], a.sumExp[r], a.sumExpLo[r], gap ? a.gap![r] : 0, gap ? a.gapLo![r] : 0, gap ? a.gapWeight![r] : 0, gap ? a.gapWeightLo?.[r] ?? 0 : 0,
     b.max[r], b.sumExp[r], b.sumExpLo[r], gap ? b.gap![r] : 0, gap ? b.gapLo![r] : 0, gap ? b.gapWeight![r] : 0, gap ? b.gapWeightLo?.[r] ?? 0 : 0,
   );
+  storeMerged(out, r, gap);
+}
+
+/** Stores the last mergeParts result (MERGED) as row r of `out`; `gap`: the label-smoothing sums too. */
+export function storeMerged(out: SoftmaxStats, r: number, gap: boolean): void {
   out.max[r] = MERGED.max;
   out.sumExp[r] = MERGED.sh;
   out.sumExpLo[r] = MERGED.sl;

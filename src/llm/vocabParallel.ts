@@ -14,6 +14,7 @@ import { type RowCoefs, type RowTotals, coefsBytes, coefsOnBuffer, lossRows } fr
 import { mergeSoftmaxStats } from './softmaxStats.js';
 import { statsBytes, statsOnBuffer } from './statsBuffer.js';
 import type { Job, WorkerInit } from './vocabParallelWorker.js';
+import { workerModuleUrl } from '../core/workerUrl.js';
 
 /** The part of node:worker_threads' Worker the pool uses (kept local so no Node types leak out). */
 interface NodeWorker {
@@ -59,18 +60,7 @@ export interface VocabParallelPool {
  * with type stripping).
  */
 function defaultWorkerUrl(): URL {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new URL('./vocabParallelWorker.js', here);
-  const ts = new URL('./vocabParallelWorker.ts', here);
-  let loader: string | undefined;
-  try {
-    loader = (import.meta as { resolve?: (s: string) => string }).resolve?.('tsx/esm/api');
-  } catch {
-    loader = undefined;
-  }
-  if (loader === undefined) return ts;
-  const code = `import { register } from ${JSON.stringify(loader)};\nregister();\nawait import(${JSON.stringify(ts.href)});\n`;
-  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
+  return workerModuleUrl(import.meta.url, 'vocabParallelWorker');
 }
 
 /**

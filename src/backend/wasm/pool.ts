@@ -11,6 +11,7 @@
 
 import { EXPORT_NAMES, type ExportName, MAX_PARAMS } from './exports.js';
 import { type PoolLayout, type WorkerInit, serve } from './workerLoop.js';
+import { workerModuleUrl } from '../../core/workerUrl.js';
 
 /**
  * Byte offset of the control block inside the reserved first page of the memory, above the
@@ -39,30 +40,14 @@ const RUNS = READY + MAX_WORKERS;
 const LAYOUT: PoolLayout = { ctrl: CTRL, words: RUNS + MAX_WORKERS, args: ARGS, slot: SLOT, gen: GEN, done: DONE, err: ERR, ready: READY, runs: RUNS };
 
 /**
- * The worker module for Node, Bun and Deno. A variable rather than a literal inside
- * `new URL(…, import.meta.url)`, so that bundlers do not copy the file as an asset for this
- * branch; the browser branch's literal `new Worker(new URL('./worker.js', import.meta.url))` is
- * the form Vite bundles as a worker chunk.
- */
-const WORKER_FILE = './worker.js';
-
-/**
- * worker.js next to this module. Run from the TypeScript sources (tests under tsx), a worker does
- * not inherit tsx's loader, so it starts from a two-line module that registers tsx first.
+ * worker.js next to this module, for Node, Bun and Deno (src/core/workerUrl.ts: under tsx, the .ts
+ * source behind a loader). Built from a name rather than a literal inside `new URL(…,
+ * import.meta.url)`, so that bundlers do not copy the file as an asset for this branch; the
+ * browser branch's literal `new Worker(new URL('./worker.js', import.meta.url))` is the form Vite
+ * bundles as a worker chunk.
  */
 function nodeWorkerUrl(): URL {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new URL(WORKER_FILE, here);
-  const ts = new URL('./worker.ts', here);
-  let loader: string | undefined;
-  try {
-    loader = (import.meta as { resolve?: (s: string) => string }).resolve?.('tsx/esm/api');
-  } catch {
-    loader = undefined;
-  }
-  if (loader === undefined) return ts;
-  const code = `import { register } from ${JSON.stringify(loader)};\nregister();\nawait import(${JSON.stringify(ts.href)});\n`;
-  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
+  return workerModuleUrl(import.meta.url, 'worker');
 }
 
 /** The worker inline, from serve's own source: for a bundle that did not keep worker.js next to it. */
