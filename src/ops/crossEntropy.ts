@@ -24,6 +24,7 @@ import {
   readIndexTarget,
   reduce,
 } from '../core/losses.js';
+import { overlaps } from '../core/alias.js';
 
 /**
  * A target: class indices (a number for 1-D logits, a number[] of integers — nested to any depth —,
@@ -112,7 +113,20 @@ function run(
     weightSum = r.weightSum;
     count = r.count;
   }
-  const scaling = readGradOutput(fn, reduction, opts?.gradOutput, rowsShape, weightSum);
+  // A mean whose sums overflow although it is finite — Σ w_t past 1.8e308 (weights near the float64
+  // limit), or Σ loss past it (logits 1e308 apart) — is computed with every class weight scaled by
+  // 2^-128: both sums scale alike, the mean and every gradient (w_t / Σ w) stay the same. An
+  // overflowing Σ w_t is known before the kernel runs; an overflowing Σ loss only after, and then
+  // the call is redone (unless the gradient was written over the logits: there the first pass stands).
+  const scaledWeights = () => Float64Array.from(classWeight ?? new Float64Array(layout.size).fill(1), (w) => w * 2 ** -128);
+  const rescalable = reduction === 'mean' && index !== null && count > 0;
+  let weights = classWeight;
+  let meanDivisor = weightSum;
+  if (rescalable && weightSum === Infinity) {
+    weights = scaledWeights();
+    meanDivisor = readIndexTarget(fn, index as ArrayLike<number>, rowsShape, layout.size, ignoreIndex, weights).weightSum;
+  }
+  const scaling = readGradOutput(fn, reduction, opts?.gradOutput, rowsShape, meanDivisor);
   const lossTarget: Out | undefined = wantGrad ? opts?.lossOut : opts?.out;
   const res = prepareOutputs(fn, x, dtype, rowsShape, reduction, wantLoss, wantGrad, lossTarget, wantGrad ? opts?.out : undefined);
   const args = {
@@ -120,28 +134,24 @@ function run(
     layout,
     index,
     probs,
-    classWeight,
+    classWeight: weights,
     ignoreIndex,
     labelSmoothing: eps,
     lossOut: res.loss?.data ?? null,
     grad: res.grad?.data ?? null,
     ...scaling,
   };
+  const kernel = nll ? kernels().nllLoss : kernels().crossEntropy;
   // An empty input has no classes to sum (or only empty rows): every item's loss is 0 (its target
   // was validated as ignored or is an empty probability row) and the kernels are not run over
   // rows that may be countless.
   let tot = { hi: 0, lo: 0 };
   if (sizeOf(x.shape) === 0) res.loss?.data.fill(0);
-  else tot = nll ? kernels().nllLoss(args) : kernels().crossEntropy(args);
-  let meanDivisor = weightSum;
-  if (reduction === 'mean' && index !== null && count > 0 && (tot.hi === Infinity || weightSum === Infinity)) {
-    // A mean whose sums overflow although it is finite: Σ w_t past 1.8e308 (weights near the float64
-    // limit) or Σ loss past it (logits 1e308 apart). Scaling every class weight by 2^-128 scales both
-    // sums alike, leaving the mean and every gradient (w_t / Σ w) unchanged; the call is redone.
-    const scaled = Float64Array.from(classWeight ?? new Float64Array(layout.size).fill(1), (w) => w * 2 ** -128);
-    const r = readIndexTarget(fn, index, rowsShape, layout.size, ignoreIndex, scaled);
-    tot = (nll ? kernels().nllLoss : kernels().crossEntropy)({ ...args, classWeight: scaled, ...readGradOutput(fn, reduction, opts?.gradOutput, rowsShape, r.weightSum) });
-    meanDivisor = r.weightSum;
+  else tot = kernel(args);
+  if (rescalable && tot.hi === Infinity && weights === classWeight && !overlaps(res.grad?.data, x.data)) {
+    weights = scaledWeights();
+    meanDivisor = readIndexTarget(fn, index as ArrayLike<number>, rowsShape, layout.size, ignoreIndex, weights).weightSum;
+    tot = kernel({ ...args, classWeight: weights, ...readGradOutput(fn, reduction, opts?.gradOutput, rowsShape, meanDivisor) });
   }
   const loss = reduction === 'none' ? (res.loss?.wrap() ?? null) : reduce(reduction, emptyZero, tot, meanDivisor, count);
   return { loss, grad: res.grad?.wrap() ?? null, weightSum };

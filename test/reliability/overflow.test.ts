@@ -37,6 +37,13 @@ describe('a cross-entropy mean whose sums overflow although the mean is finite',
       assert.equal(sx.nllLoss({ data: new Float64Array([-1, -2, -3, -4]), shape: [2, 2] }, [0, 1], { weight: w }), 2.5);
     });
 
+    it(`gives the same gradients when they are written over the logits and Σ w_t overflows (${backend})`, () => {
+      sx.setBackend(backend);
+      const x = new Float64Array(4);
+      sx.crossEntropyWithGrad({ data: x, shape: [2, 2] }, [0, 1], { weight: new Float64Array([1e308, 1e308]), out: x });
+      assert.deepEqual(Array.from(x), [-0.25, 0.25, 0.25, -0.25]);
+    });
+
     it(`gives the mean where Σ loss passes the double range (${backend})`, () => {
       sx.setBackend(backend);
       // two rows each of loss 1e308 + 5e307 (the target 1.5e308 below the max): their sum is +∞, their mean is not
