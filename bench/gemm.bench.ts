@@ -14,6 +14,7 @@ import { setBackend, setThreads, tensor } from '../src/index.js';
 import { kernels } from '../src/backend/index.js';
 import { setWasmThreads, wasmPoolInfo, wasmRelaxed } from '../src/backend/wasm/index.js';
 import { linearCrossEntropy } from '../src/llm/index.js';
+import { uniform } from '../src/core/rng.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(path.join(here, 'package.json'));
@@ -30,11 +31,8 @@ const say = (s: string) => {
 
 function rand(n: number, seed: number, scale = 1): Float32Array {
   const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = (s / 2 ** 32 - 0.5) * scale;
-  }
+  const r = uniform(seed);
+  for (let i = 0; i < n; i++) a[i] = (r() - 0.5) * scale;
   return a;
 }
 

@@ -11,11 +11,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { R, TAIL, expDD } from '../src/reference/dd.js';
+import { uniform } from '../src/core/rng.js';
 
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd'); // Node 20; a no-op where it is on
 const N = Number(process.argv[2] ?? 1e7);
-let seed = 12345;
-const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+const rand = uniform(12345);
 const ds = new Float64Array(N);
 for (let i = 0; i < N; i++) {
   const k = i % 4;

@@ -3,6 +3,7 @@
 // The ops, their titles and byte counts are the `bench` cases of the op manifest (src/ops/manifest.ts).
 
 import { type BenchOpName, type BenchSpec, ALL_OPS, OPS } from '../../src/ops/manifest.js';
+import { uniform } from '../../src/core/rng.js';
 
 export type Op = BenchOpName;
 
@@ -62,24 +63,13 @@ export function bytesMoved(c: Pick<Case, 'op' | 'rows' | 'cols'>): number {
 
 // ---- inputs -------------------------------------------------------------------------------
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const POOL_SIZE = 1 << 22;
 let pool: Float32Array | null = null;
 
 /** 4M logits, triangular on [−10, 10] (std 4.1): generated once, then copied from at random offsets. */
 function logitPool(): Float32Array {
   if (pool) return pool;
-  const rnd = mulberry32(0x5161a);
+  const rnd = uniform(0x5161a);
   pool = new Float32Array(POOL_SIZE);
   for (let i = 0; i < POOL_SIZE; i++) pool[i] = 10 * (rnd() + rnd() - 1);
   return pool;
@@ -92,7 +82,7 @@ function logitPool(): Float32Array {
  */
 export function makeInput(rows: number, cols: number, op: Op): { x: Float32Array; target: Int32Array } {
   const p = logitPool();
-  const rnd = mulberry32(rows * 7919 + cols);
+  const rnd = uniform(rows * 7919 + cols);
   const n = rows * cols;
   const x = new Float32Array(n);
   const chunk = Math.min(cols, 1 << 16);

@@ -11,20 +11,12 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { createLosses } from '../../src/tfjs/index.js';
 import { SigmaxError, crossEntropyWithGrad, tensor } from '../../src/index.js';
 import { eachBackend } from '../helpers/backends.js';
+import { uniform } from '../../src/core/rng.js';
 
 const EPS32 = 2 ** -23;
 
-/** A seeded uniform generator (mulberry32), so every run sees the same data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded generator, so every run sees the same data. */
+const rng = uniform;
 
 function normals(n: number, std: number, seed: number): Float32Array {
   const r = rng(seed);

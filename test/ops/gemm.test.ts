@@ -12,16 +12,14 @@ import { traceKernels } from '../../src/debug/index.js';
 import { setWasmThreads, wasmPoolInfo } from '../../src/backend/wasm/index.js';
 import { threadsSupported } from '../../src/backend/wasm/pool.js';
 import { eachBackend } from '../helpers/backends.js';
+import { uniform } from '../../src/core/rng.js';
 
 type Arr = Float32Array | Float64Array;
 
 /** A deterministic pseudo-random matrix in [−1, 1). */
 function fill<T extends Arr>(a: T, seed: number): T {
-  let s = seed >>> 0;
-  for (let i = 0; i < a.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 31 - 1;
-  }
+  const r = uniform(seed);
+  for (let i = 0; i < a.length; i++) a[i] = 2 * r() - 1;
   return a;
 }
 

@@ -6,6 +6,7 @@ import { Chart, axis, colors, decadeSplits, inPlot, keepAll, logTickValues, rend
 import { byId, show } from '../dom.js';
 import { onLang, t } from '../i18n.js';
 import { CLASSES, type Dataset, type DatasetKind, Model, type ModelKind, makeDataset } from '../model.js';
+import { uniform } from '../../../src/core/rng.js';
 
 const CLASS_RGB: [number, number, number][] = [
   [37, 99, 235],
@@ -250,7 +251,7 @@ export function initTrain(): void {
   });
   resetBtn.addEventListener('click', () => reset(false));
   newBtn.addEventListener('click', () => {
-    seed = (seed * 1103515245 + 12345) >>> 0;
+    seed = Math.floor(uniform(seed)() * 2 ** 32); // the next data set's seed, from the shared generator
     reset(true);
   });
   dataSel.addEventListener('change', () => reset(true));
