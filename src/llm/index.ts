@@ -21,3 +21,6 @@ export { processLogits, createSampler, type Sampler, type SampleStep, type Histo
 export { LLAMA_CPP_ORDER, HF_ORDER, type DecodeOptions, type LogProbOptions, type TokenIds } from './chain/options.js';
 export type { StageName } from './chain/types.js';
 export { matmul, type MatmulOptions } from './matmul.js';
+export { sigmaxLogitsProcessor, type TransformersProcessorOptions, type SigmaxProcessorState, type LogitsProcessorClass, type TransformersTensorLike } from './adapters/transformersjs.js';
+export { WebLlmLogitProcessor, type WebLlmProcessorOptions, type WebLlmLogitProcessorLike } from './adapters/webllm.js';
+export { createOrtDecoder, type OrtDecoder, type OrtTensorLike } from './adapters/onnxruntime.js';
