@@ -23,6 +23,8 @@ export interface BarSpec {
   xLabel: string;
   /** A category to mark (the true class). */
   highlight?: number;
+  /** Slanted category labels, for words that would overlap written level. */
+  slant?: boolean;
   ariaLabel: string;
 }
 
@@ -66,7 +68,7 @@ export class BarChart {
     const W = Math.max(240, this.host.clientWidth);
     const H = this.height(W);
     this.host.style.height = `${H}px`;
-    const m = { left: 52, right: 10, top: 22, bottom: 42 };
+    const m = { left: 52, right: 10, top: 22, bottom: spec.slant ? 84 : 42 };
     const pw = W - m.left - m.right;
     const ph = H - m.top - m.bottom;
     const [y0, y1] = spec.domain;
@@ -92,7 +94,12 @@ export class BarChart {
       if (i === spec.highlight) {
         root.append(svg('rect', { x: gx + 2, y: m.top, width: group - 4, height: ph, class: 'hl' }));
       }
-      root.append(text(gx + group / 2, m.top + ph + 16, spec.categories[i], { class: i === spec.highlight ? 'cat cat-hl' : 'cat', 'text-anchor': 'middle' }));
+      const cls = i === spec.highlight ? 'cat cat-hl' : 'cat';
+      if (spec.slant) {
+        const cx = gx + group / 2 + 4;
+        const cy = m.top + ph + 12;
+        root.append(text(cx, cy, spec.categories[i], { class: cls, 'text-anchor': 'end', transform: `rotate(-40 ${cx} ${cy})` }));
+      } else root.append(text(gx + group / 2, m.top + ph + 16, spec.categories[i], { class: cls, 'text-anchor': 'middle' }));
       spec.series.forEach((s, k) => {
         const v = s.values[i];
         const bx = gx + group / 2 - (ns * barW) / 2 + k * barW;

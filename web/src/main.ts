@@ -1,5 +1,5 @@
 // The explorer's entry point: chooses sigmax's backend once, fills in the page text, wires the
-// language switch and starts the six sections.
+// language switch and starts the seven sections.
 
 import 'katex/dist/katex.min.css';
 import './styles.css';
@@ -8,6 +8,7 @@ import { getLang, onLang, setLang, t } from './i18n.js';
 import { initCrossEntropy } from './sections/crossEntropy.js';
 import { initGradcheck } from './sections/gradcheck.js';
 import { initPrecision } from './sections/precision.js';
+import { initSampling } from './sections/sampling.js';
 import { initSigmoid } from './sections/sigmoid.js';
 import { initSoftmax } from './sections/softmax.js';
 import { initTrain } from './sections/train.js';
@@ -39,4 +40,5 @@ initCrossEntropy();
 initGradcheck();
 initTrain();
 initPrecision();
+initSampling();
 document.body.dataset.ready = 'true';
