@@ -10,6 +10,7 @@ import { expNeg } from './expNeg.js';
 import type { SamplerScratch } from './sampleScratch.js';
 import { gatherTopK } from './topK.js';
 import { topPSet } from './topP.js';
+import { drawF32 } from './chain/draw.js';
 
 /** sampleRow's result for a row holding NaN. */
 export const ROW_NAN = -2;
@@ -204,6 +205,9 @@ export function sampleRow(s: SamplerScratch, x: FloatArray, base: number, stride
   if (T === 0) return argmaxRow(x, base, stride, n, m);
   s.grow(n);
   const u = rng.nextFloat();
+  // An unfiltered contiguous float32 row at T = 1: the wasm kernel's block sums and one block's
+  // exps (chain/draw.ts) instead of an exp per entry in JavaScript.
+  if (T === 1 && topP >= 1 && minP === 0 && !(topK > 0 && topK < n) && stride === 1 && x instanceof Float32Array) return drawF32(x.subarray(base, base + n), n, u);
   if (topK > 0 && topK < n && gatherTopK(s, x, base, stride, n, topK)) return s.pos[drawRow(s, s.xs, 0, 1, topK, m, T, topP, minP, u)];
   return drawRow(s, x, base, stride, n, m, T, topP, minP, u);
 }

@@ -33,7 +33,7 @@ function ddGe(ah: number, al: number, bh: number, bl: number): boolean {
  * and leaves that mass in s.selH/s.selL. Stable three-way partitions around a median-of-3 pivot:
  * expected linear time. If the whole bucket falls short (rounding), all of it is kept.
  */
-function selectMass(s: SamplerScratch, n: number, x: FloatArray, base: number, stride: number, needH: number, needL: number): void {
+export function selectMass(s: SamplerScratch, n: number, x: FloatArray, base: number, stride: number, needH: number, needL: number): void {
   const E = s.e;
   const keep = s.keep;
   const bucket = s.bucket;

@@ -11,24 +11,38 @@ function keepAbove(row: Row, p: Float64Array, cut: number, minKeep: number): voi
   row.keepMarked(minKeep);
 }
 
-/** Epsilon: removes p < ε. */
+/** Epsilon: removes p < ε (float32 rows: z_i ≥ log ε + lse, lse from one pass of the softmax kernel). */
 export function epsilonStage(c: ChainConfig): Stage {
   return {
     name: 'epsilonCutoff',
     active: c.epsilon > 0,
     apply(row: Row): void {
+      if (row.f32) {
+        row.keepAtLeast(Math.log(c.epsilon) + row.lseFrom(row.softmax32()), c.minKeep);
+        return;
+      }
       keepAbove(row, row.probs(), c.epsilon, c.minKeep);
     },
   };
 }
 
-/** Eta: removes p < min(η, √η·e^(−H)), H = −Σ p log p (terms with p = 0 count 0). */
+/**
+ * Eta: removes p < min(η, √η·e^(−H)), H = −Σ p log p (terms with p = 0 count 0). Float32 rows:
+ * one softmax kernel pass gives p and lse, H = Σ p_i (lse − z_i), then z_i ≥ log(cut) + lse.
+ */
 export function etaStage(c: ChainConfig): Stage {
   const eta = c.eta;
   return {
     name: 'etaCutoff',
     active: eta > 0,
     apply(row: Row): void {
+      if (row.f32) {
+        const p32 = row.softmax32();
+        const lse = row.lseFrom(p32);
+        const H = row.entropyFrom(p32, lse);
+        row.keepAtLeast(Math.log(Math.min(eta, Math.sqrt(eta) * Math.exp(-H))) + lse, c.minKeep);
+        return;
+      }
       const n = row.n;
       const lp = row.logProbs();
       let H = 0;

@@ -5,13 +5,21 @@ import type { ChainConfig } from './options.js';
 import type { Row } from './row.js';
 import type { Stage } from './types.js';
 
-/** Keeps p_i ≥ minP·p_max (HF's exact comparison on the probabilities); at least minKeep. */
+/**
+ * Keeps p_i ≥ minP·p_max (HF's exact comparison on the probabilities); at least minKeep. Float32
+ * rows decide on the logits: p_i ≥ minP·p_max ⇔ z_i ≥ z_max + log minP, the log taken once, so
+ * no exponential runs and equal logits always get the same decision.
+ */
 export function minPStage(c: ChainConfig): Stage {
   const { minP, minKeep } = c;
   return {
     name: 'minP',
     active: minP > 0,
     apply(row: Row): void {
+      if (row.f32) {
+        row.keepAtLeast(row.max() + Math.log(minP), minKeep);
+        return;
+      }
       const p = row.probs();
       const n = row.n;
       let pmax = 0;

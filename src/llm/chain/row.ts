@@ -1,8 +1,11 @@
 // The working row of the decoding chain: the tokens still kept (ids increasing) and their
-// processed logits in float64, with the helpers every stage shares — id lookup, compaction,
-// probabilities from the backend's softmax kernel, and top-k by (logit desc, id asc).
-// Stages read and write only this object and their own state, so rows never share anything.
+// processed logits — float32 when the caller's logits are float32 (one float32 scratch copy, so
+// the wasm kernels read it directly), float64 otherwise — with the helpers every stage shares:
+// id lookup, compaction, probabilities from the backend's softmax kernel, thresholds on the
+// logits, and top-k by (logit desc, id asc). Stages read and write only this object and their
+// own state, so rows never share anything.
 
+import type { FloatArray } from '../../core/tensor.js';
 import { kernels } from '../../backend/index.js';
 import { SamplerScratch } from '../sampleScratch.js';
 import { gatherTopK } from '../topK.js';
@@ -13,9 +16,18 @@ export class Row {
   V = 0;
   n = 0;
   ids = new Int32Array(0);
-  z = new Float64Array(0);
+  /** The candidates' logits: z32 for a float32 input row, z64 otherwise. */
+  z: FloatArray = new Float64Array(0);
+  /** True when z is the float32 scratch (the input was float32): stages take their float32 paths. */
+  f32 = false;
   /** Probabilities or log-probabilities of the candidates (probs/logProbs fill it). */
   p = new Float64Array(0);
+  /** The float32 probabilities of softmax32. */
+  p32 = new Float32Array(0);
+  private z64 = new Float64Array(0);
+  private z32 = new Float32Array(0);
+  /** Whether ids[0 : V) still holds 0..V−1 from an earlier load (compaction overwrites it). */
+  private identity = false;
   /** A per-candidate keep mark for compaction. */
   mark = new Uint8Array(0);
   /** True while ids is 0..V−1 (no filter has removed a position), so id lookup is direct. */
@@ -26,19 +38,25 @@ export class Row {
   readonly scratch = new SamplerScratch();
 
   /** Loads x[base + c·stride], c < V, as the candidates (all of them). */
-  load(x: ArrayLike<number>, base: number, stride: number, V: number): void {
+  load(x: FloatArray, base: number, stride: number, V: number): void {
     if (this.ids.length < V) {
       this.ids = new Int32Array(V);
-      this.z = new Float64Array(V);
+      this.z64 = new Float64Array(V);
+      this.z32 = new Float32Array(V);
       this.p = new Float64Array(V);
+      this.p32 = new Float32Array(V);
       this.mark = new Uint8Array(V);
+      this.identity = false;
     }
     const ids = this.ids;
-    const z = this.z;
-    for (let c = 0, k = base; c < V; c++, k += stride) {
-      ids[c] = c;
-      z[c] = x[k];
+    if (!this.identity || this.V < V) {
+      for (let c = 0; c < V; c++) ids[c] = c;
+      this.identity = true;
     }
+    this.f32 = x instanceof Float32Array;
+    const z = (this.z = this.f32 ? this.z32 : this.z64);
+    if (stride === 1 && this.f32) this.z32.set(x.subarray(base, base + V));
+    else for (let c = 0, k = base; c < V; c++, k += stride) z[c] = x[k];
     this.V = V;
     this.n = V;
     this.dense = true;
@@ -77,9 +95,13 @@ export class Row {
     return c;
   }
 
-  /** p[0 : n) ← softmax(z[0 : n)) through the active backend's kernel (needs a finite max). */
+  /** p[0 : n) ← softmax(z[0 : n)) through the active backend's kernel (needs a finite max); widened from float32 for a float32 row. */
   probs(): Float64Array {
     const n = this.n;
+    if (this.f32) {
+      this.p.set(this.softmax32().subarray(0, n));
+      return this.p;
+    }
     kernels().softmax(this.z.subarray(0, n), this.p.subarray(0, n), { outer: 1, size: n, inner: 1 }, 1, false);
     return this.p;
   }
@@ -87,8 +109,74 @@ export class Row {
   /** p[0 : n) ← logSoftmax(z[0 : n)) through the active backend's kernel (needs a finite max). */
   logProbs(): Float64Array {
     const n = this.n;
+    if (this.f32) {
+      kernels().logSoftmax(this.z.subarray(0, n), this.p32.subarray(0, n), { outer: 1, size: n, inner: 1 }, 1, false);
+      this.p.set(this.p32.subarray(0, n));
+      return this.p;
+    }
     kernels().logSoftmax(this.z.subarray(0, n), this.p.subarray(0, n), { outer: 1, size: n, inner: 1 }, 1, false);
     return this.p;
+  }
+
+  /** Float32 rows: p32[0 : n) ← softmax(z[0 : n)), one pass of the wasm kernel (within 2 ulp; needs a finite max). */
+  softmax32(): Float32Array {
+    const n = this.n;
+    kernels().softmax(this.z.subarray(0, n), this.p32.subarray(0, n), { outer: 1, size: n, inner: 1 }, 1, false);
+    return this.p32;
+  }
+
+  /**
+   * log Σ e^z over the candidates from p = softmax32()'s output: lse = z_a − log p_a at the
+   * first argmax a, where p_a ≥ 1/n is within 2 ulp, so lse is within about 2^−22 absolute
+   * whatever the logits' magnitude (a float32 log-sum-exp would round at |lse|·2^−24).
+   */
+  lseFrom(p: Float32Array): number {
+    const z = this.z;
+    let a = 0;
+    for (let i = 1; i < this.n; i++) if (z[i] > z[a]) a = i;
+    return z[a] - Math.log(p[a]);
+  }
+
+  /**
+   * Float32 rows: the entropy H = Σ p_i·(lse − z_i) = −Σ p_i log p_i of the candidates, from
+   * p = softmax32()'s output and its lse, in one float64 pass (terms with p_i = 0 count 0).
+   */
+  entropyFrom(p: Float32Array, lse: number): number {
+    const z = this.z;
+    let h = 0;
+    for (let i = 0; i < this.n; i++) {
+      const q = p[i];
+      if (q > 0) h += q * (lse - z[i]);
+    }
+    return h;
+  }
+
+  /**
+   * Keeps the candidates with z_i ≥ thr (an exact comparison of each logit with a threshold
+   * derived once; −∞ never passes a finite threshold), or the minKeep largest when fewer pass.
+   */
+  keepAtLeast(thr: number, minKeep: number): void {
+    const z = this.z;
+    const n = this.n;
+    let kept = 0;
+    for (let i = 0; i < n; i++) if (z[i] >= thr) kept++;
+    if (kept < minKeep) {
+      this.keepTopK(minKeep);
+      return;
+    }
+    if (kept === n) return;
+    const ids = this.ids;
+    let w = 0;
+    for (let i = 0; i < n; i++) {
+      const v = z[i];
+      if (v >= thr) {
+        ids[w] = ids[i];
+        z[w++] = v;
+      }
+    }
+    this.n = w;
+    this.dense = false;
+    this.identity = false;
   }
 
   /** Keeps the candidates with mark[i] = 1 (order preserved). */
@@ -100,7 +188,10 @@ export class Row {
       ids[w] = ids[i];
       z[w++] = z[i];
     }
-    if (w !== this.n) this.dense = false;
+    if (w !== this.n) {
+      this.dense = false;
+      this.identity = false;
+    }
     this.n = w;
   }
 
@@ -124,6 +215,7 @@ export class Row {
     }
     this.n = k;
     this.dense = false;
+    this.identity = false;
   }
 
   /**

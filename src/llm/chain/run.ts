@@ -5,6 +5,7 @@
 import type { FloatArray } from '../../core/tensor.js';
 import type { ChainConfig } from './options.js';
 import { Row } from './row.js';
+import { DRAWN, drawF32 } from './draw.js';
 import type { Stage, StageName, StepContext } from './types.js';
 import { logitBiasStage } from './logitBias.js';
 import { penaltiesStage } from './penalties.js';
@@ -86,11 +87,18 @@ export class Chain {
   /**
    * The token drawn from softmax of the processed row: u = rng.nextFloat() (none for a greedy
    * row), target u·Σp, the first id in increasing order whose running mass exceeds it. Updates μ
-   * when mirostat runs.
+   * when mirostat runs. Float32 rows draw through drawF32 (the same rule; the mass of each block
+   * of 1024 candidates from the wasm logSumExp kernel, within 2 ulp).
    */
   draw(ctx: StepContext): number {
     const row = this.row;
     if (row.greedy) return row.ids[0];
+    if (row.f32) {
+      // Float32 rows: no probability vector; the kernel's block sums and one block's exps (draw.ts).
+      const pick = drawF32(row.z as Float32Array, row.n, ctx.rng.nextFloat());
+      if (this.mirostat) ctx.mu -= this.config.mEta * (-Math.log2(DRAWN.p) - this.config.tau);
+      return row.ids[pick];
+    }
     const p = row.probs();
     const n = row.n;
     let sum = 0;

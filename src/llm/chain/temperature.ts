@@ -21,6 +21,8 @@ function keepArgmax(row: Row): void {
  * T = 0: greedy (above). Dynamic (range δ > 0, with ≥ 2 finite candidates): with H the entropy
  * of softmax(z) and n the finite candidates, T' = T_min + (T_max − T_min)·(H/log n)^exponent,
  * T_min = max(0, T − δ), T_max = T + δ, then z ← z/T' (T' = 0: greedy). Plain: z ← z/T.
+ * A float32 row divides in place (each quotient rounded to float32, as processLogits returns it)
+ * and takes H from one softmax kernel pass (H = Σ p_i (lse − z_i)).
  */
 export function temperatureStage(c: ChainConfig): Stage {
   const { T, dynRange, dynExp } = c;
@@ -32,9 +34,14 @@ export function temperatureStage(c: ChainConfig): Stage {
       if (dynRange > 0) {
         const live = row.live();
         if (live < 2) return;
-        const lp = row.logProbs();
         let H = 0;
-        for (let i = 0; i < row.n; i++) if (lp[i] !== -Infinity) H -= Math.exp(lp[i]) * lp[i];
+        if (row.f32) {
+          const p32 = row.softmax32();
+          H = row.entropyFrom(p32, row.lseFrom(p32));
+        } else {
+          const lp = row.logProbs();
+          for (let i = 0; i < row.n; i++) if (lp[i] !== -Infinity) H -= Math.exp(lp[i]) * lp[i];
+        }
         const lo = Math.max(0, T - dynRange);
         const hi = T + dynRange;
         t = lo + (hi - lo) * Math.pow(H / Math.log(live), dynExp);

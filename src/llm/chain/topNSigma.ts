@@ -30,9 +30,7 @@ export function topNSigmaStage(c: ChainConfig): Stage {
       const mean = sum / count;
       let acc = 0;
       for (let i = 0; i < n; i++) if (z[i] !== -Infinity) acc += (z[i] - mean) * (z[i] - mean);
-      const cut = max - nSigma * Math.sqrt(acc / count);
-      for (let i = 0; i < n; i++) row.mark[i] = z[i] >= cut ? 1 : 0;
-      row.keepMarked(c.minKeep);
+      row.keepAtLeast(max - nSigma * Math.sqrt(acc / count), c.minKeep);
     },
   };
 }

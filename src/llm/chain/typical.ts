@@ -43,6 +43,9 @@ function weightedQuantile(k: Float64Array, w: Float64Array, n: number, target: n
   return Infinity;
 }
 
+/** Bins of typical's score histogram (float32 rows). */
+const NB = 4096;
+
 function swap(k: Float64Array, w: Float64Array, a: number, b: number): void {
   const t = k[a];
   k[a] = k[b];
@@ -64,6 +67,58 @@ export function typicalStage(c: ChainConfig): Stage {
   let keys = new Float64Array(0);
   let ws = new Float64Array(0);
   let score = new Float64Array(0);
+  let bin = new Uint16Array(0);
+  const binMass = new Float64Array(NB);
+  /**
+   * Float32 rows: with p and lse from one softmax kernel pass and c = lse − H, the score is
+   * s_i = |z_i − c|. A histogram of s (NB bins, mass per bin summed in float64) finds the bin
+   * where the cumulative mass reaches typicalP; the weighted quickselect runs on that bin only,
+   * with the target less the bins below. Same τ as the quickselect over the whole row, up to the
+   * order of the float64 mass sums.
+   */
+  const applyF32 = (row: Row): void => {
+    const n = row.n;
+    const z = row.z;
+    const p32 = row.softmax32();
+    const lse = row.lseFrom(p32);
+    const center = lse - row.entropyFrom(p32, lse);
+    let smax = 0;
+    for (let i = 0; i < n; i++) {
+      const v = z[i];
+      if (v === -Infinity) continue;
+      const d = Math.abs(v - center);
+      if (d > smax) smax = d;
+    }
+    // Scores map to [0, NB); the largest lands in the last bin.
+    const scale = smax > 0 ? (NB - 1) / smax : 0;
+    binMass.fill(0);
+    for (let i = 0; i < n; i++) {
+      const v = z[i];
+      const b = v === -Infinity ? NB - 1 : (Math.abs(v - center) * scale) | 0;
+      bin[i] = b;
+      binMass[b] += p32[i];
+    }
+    let below = 0;
+    let bStar = 0;
+    while (bStar < NB - 1 && below + binMass[bStar] < mass) below += binMass[bStar++];
+    let nb = 0;
+    for (let i = 0; i < n; i++) {
+      if (bin[i] !== bStar || z[i] === -Infinity) continue;
+      keys[nb] = Math.abs(z[i] - center);
+      ws[nb++] = p32[i];
+    }
+    const tau = weightedQuantile(keys, ws, nb, mass - below);
+    let kept = 0;
+    for (let i = 0; i < n; i++) if (Math.abs(z[i] - center) <= tau) kept++;
+    if (kept < c.minKeep) {
+      // Rare (minKeep above the typical set): the minKeep lowest scores over the whole row.
+      for (let i = 0; i < n; i++) score[i] = keys[i] = Math.abs(z[i] - center);
+      ws.fill(1, 0, n);
+      const t = weightedQuantile(keys, ws, n, Math.min(c.minKeep, n));
+      for (let i = 0; i < n; i++) row.mark[i] = score[i] <= t ? 1 : 0;
+    } else for (let i = 0; i < n; i++) row.mark[i] = Math.abs(z[i] - center) <= tau ? 1 : 0;
+    row.compact();
+  };
   return {
     name: 'typicalP',
     active: mass < 1,
@@ -73,6 +128,11 @@ export function typicalStage(c: ChainConfig): Stage {
         keys = new Float64Array(n);
         ws = new Float64Array(n);
         score = new Float64Array(n);
+        bin = new Uint16Array(n);
+      }
+      if (row.f32) {
+        applyF32(row);
+        return;
       }
       const lp = row.logProbs();
       let H = 0;

@@ -6,11 +6,28 @@ import type { ChainConfig } from './options.js';
 import type { Row } from './row.js';
 import type { Stage, StepContext } from './types.js';
 
+/** XTC on a float32 row: the candidates with z ≥ cut, all but the smallest (ties: the highest id stays) removed. */
+function applyF32(row: Row, cut: number, minKeep: number): void {
+  const z = row.z;
+  const n = row.n;
+  let count = 0;
+  let last = -1;
+  for (let i = 0; i < n; i++) {
+    if (!(z[i] >= cut)) continue;
+    count++;
+    if (last < 0 || z[i] <= z[last]) last = i;
+  }
+  if (count < 2 || n - (count - 1) < minKeep) return;
+  for (let i = 0; i < n; i++) row.mark[i] = z[i] >= cut && i !== last ? 0 : 1;
+  row.compact();
+}
+
 /**
  * When xtcProbability > 0, xtcThreshold ≤ 0.5 and ≥ 2 candidates are finite: draws u from the
  * generator (the one random number XTC uses); if u ≤ xtcProbability and c ≥ 2 tokens have
  * p ≥ xtcThreshold, removes all of them but the least probable (ties in rank by id: the
  * highest id among the least probable stays), unless fewer than minKeep candidates would remain.
+ * Float32 rows compare the logits with log(threshold) + lse (one softmax kernel pass for lse).
  */
 export function xtcStage(c: ChainConfig): Stage {
   const { xtcP, xtcThreshold: thr, minKeep } = c;
@@ -20,6 +37,10 @@ export function xtcStage(c: ChainConfig): Stage {
     apply(row: Row, ctx: StepContext): void {
       if (row.live() < 2) return;
       if (ctx.rng.nextFloat() > xtcP) return;
+      if (row.f32) {
+        applyF32(row, Math.log(thr) + row.lseFrom(row.softmax32()), minKeep);
+        return;
+      }
       const p = row.probs();
       const n = row.n;
       let count = 0;
