@@ -1,6 +1,6 @@
 // sigmax/llm's adapters against the real npm packages, with synthetic logits from the seeded
 // generator and a fake model step (no model download): transformers.js' LogitsProcessorList and
-// generate() on a PreTrainedModel whose forward returns those logits, web-llm's LogitProcessor
+// generate() on a PreTrainedModel whose forward returns those logits (fakeLm.ts), web-llm's LogitProcessor
 // type and MLCEngine's call sequence, onnxruntime-common's Tensor in a decode loop.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,61 +11,14 @@ import * as sx from '../../src/index.js';
 import { createOrtDecoder, createSampler, processLogits, sigmaxLogitsProcessor, WebLlmLogitProcessor, type DecodeOptions, type Sampler } from '../../src/llm/index.js';
 import { uniform } from '../../src/core/rng.js';
 import { float16FromBits, toFloat16Bits } from '../../src/core/float16.js';
+import { FakeLM, type HfTensorLike, synth } from './fakeLm.js';
 
-const { Tensor: HfTensor, LogitsProcessorList, LogitsProcessor, PreTrainedModel } = transformers;
+const { Tensor: HfTensor, LogitsProcessorList, LogitsProcessor } = transformers;
 const V = 64;
 const code = (c: string) => (e: unknown) => e instanceof sx.SigmaxError && e.code === c;
 
-/** n synthetic logits, uniform in [−3, 3), from the shared generator. */
-function synth(u: () => number, n: number): Float32Array {
-  return Float32Array.from({ length: n }, () => 6 * u() - 3);
-}
-
 const finite = (z: ArrayLike<number>) => Array.from(z).filter((v) => v > -Infinity).length;
 const argmax = (z: ArrayLike<number>) => Array.from(z).indexOf(Math.max(...Array.from(z)));
-
-interface HfTensorLike {
-  data: Float32Array;
-  dims: number[];
-  tolist(): bigint[][];
-}
-
-/**
- * A causal LM with no weights: forward returns [batch, seq, V] logits from a seeded generator and
- * records each step's last position, so a test can replay exactly what generate() saw.
- */
-class FakeLM extends (PreTrainedModel as unknown as new (config: object, sessions: object, configs: object) => {
-  can_generate: boolean;
-  generate(options: Record<string, unknown>): Promise<HfTensorLike>;
-}) {
-  readonly seen: Float32Array[] = [];
-  private readonly u: () => number;
-
-  constructor(seed: number) {
-    super({ model_type: 'fake-lm' }, {}, {});
-    // The config names no registered architecture, so generate() must be told this model has a head.
-    this.can_generate = true;
-    this.u = uniform(seed);
-  }
-
-  prepare_inputs_for_generation(_ids: unknown, inputs: Record<string, unknown>): Record<string, unknown> {
-    return inputs;
-  }
-
-  _update_model_kwargs_for_generation({ generated_input_ids, model_inputs }: { generated_input_ids: bigint[][]; model_inputs: Record<string, unknown> }): Record<string, unknown> {
-    model_inputs.input_ids = new HfTensor('int64', generated_input_ids.flat(), [generated_input_ids.length, 1]);
-    return model_inputs;
-  }
-
-  async forward(inputs: { input_ids: { dims: number[] } }): Promise<{ logits: unknown }> {
-    const [B, S] = inputs.input_ids.dims;
-    const data = synth(this.u, B * S * V);
-    const last = new Float32Array(B * V);
-    for (let b = 0; b < B; b++) last.set(data.subarray((b * S + S - 1) * V, (b * S + S) * V), b * V);
-    this.seen.push(last);
-    return { logits: new HfTensor('float32', data, [B, S, V]) };
-  }
-}
 
 const prompt = () => new HfTensor('int64', [5n, 9n, 5n, 17n, 2n, 2n], [2, 3]);
 const promptRows = [[5, 9, 5], [17, 2, 2]];
@@ -123,7 +76,7 @@ describe('transformers.js: sigmaxLogitsProcessor', () => {
 
   it('generate() on a fake model, in draw mode, yields the tokens createSampler draws from the same logits, histories and seed', async () => {
     const o: DecodeOptions = { ...opts, seed: 7 };
-    const model = new FakeLM(21);
+    const model = new FakeLM(21, V);
     const list = new LogitsProcessorList();
     list.push(sigmaxLogitsProcessor(transformers, o));
     const out = await model.generate({ input_ids: prompt(), max_new_tokens: 8, logits_processor: list });
@@ -141,7 +94,7 @@ describe('transformers.js: sigmaxLogitsProcessor', () => {
       list.push(proc);
       return (await model.generate({ input_ids: prompt(), max_new_tokens: 6, logits_processor: list })).tolist().map((r) => r.map(Number));
     };
-    const [m1, m2, m3] = [new FakeLM(31), new FakeLM(32), new FakeLM(32)];
+    const [m1, m2, m3] = [new FakeLM(31, V), new FakeLM(32, V), new FakeLM(32, V)];
     const first = await run(m1);
     const carried = await run(m2);
     proc.reset();
@@ -162,7 +115,7 @@ describe('transformers.js: sigmaxLogitsProcessor', () => {
 
   it('generate() in filter mode with do_sample lets transformers.js draw only tokens the chain kept', async () => {
     const o: DecodeOptions = { topP: 0.3, repetitionPenalty: 1.5 };
-    const model = new FakeLM(41);
+    const model = new FakeLM(41, V);
     const list = new LogitsProcessorList();
     list.push(sigmaxLogitsProcessor(transformers, { ...o, draw: false }));
     const out = await model.generate({ input_ids: prompt(), max_new_tokens: 10, do_sample: true, top_k: 0, temperature: 1, logits_processor: list });
