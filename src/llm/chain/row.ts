@@ -10,6 +10,39 @@ import { kernels } from '../../backend/index.js';
 import { SamplerScratch } from '../sampleScratch.js';
 import { gatherTopK } from '../topK.js';
 
+/** Max of z[0 : n) in four independent lanes (NaN propagates through Math.max); one per element type so each loop stays monomorphic. */
+function max32(z: Float32Array, n: number): number {
+  let m0 = -Infinity;
+  let m1 = -Infinity;
+  let m2 = -Infinity;
+  let m3 = -Infinity;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    m0 = Math.max(m0, z[i]);
+    m1 = Math.max(m1, z[i + 1]);
+    m2 = Math.max(m2, z[i + 2]);
+    m3 = Math.max(m3, z[i + 3]);
+  }
+  for (; i < n; i++) m0 = Math.max(m0, z[i]);
+  return Math.max(Math.max(m0, m1), Math.max(m2, m3));
+}
+
+function max64(z: Float64Array, n: number): number {
+  let m0 = -Infinity;
+  let m1 = -Infinity;
+  let m2 = -Infinity;
+  let m3 = -Infinity;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    m0 = Math.max(m0, z[i]);
+    m1 = Math.max(m1, z[i + 1]);
+    m2 = Math.max(m2, z[i + 2]);
+    m3 = Math.max(m3, z[i + 3]);
+  }
+  for (; i < n; i++) m0 = Math.max(m0, z[i]);
+  return Math.max(Math.max(m0, m1), Math.max(m2, m3));
+}
+
 /** One row being processed: n candidates, ids[0 : n) increasing, z[i] the logit of ids[i] (−∞: removed). */
 export class Row {
   /** Vocabulary size (the row's length). */
@@ -79,12 +112,9 @@ export class Row {
     return -1;
   }
 
-  /** The largest candidate logit (−∞ when none is finite). */
+  /** The largest candidate logit (−∞ when none is finite; NaN when one is NaN). */
   max(): number {
-    const z = this.z;
-    let m = -Infinity;
-    for (let i = 0; i < this.n; i++) if (z[i] > m) m = z[i];
-    return m;
+    return this.f32 ? max32(this.z as Float32Array, this.n) : max64(this.z as Float64Array, this.n);
   }
 
   /** Number of candidates with a finite logit (or +∞). */
@@ -159,20 +189,21 @@ export class Row {
     const z = this.z;
     const n = this.n;
     let kept = 0;
-    for (let i = 0; i < n; i++) if (z[i] >= thr) kept++;
+    for (let i = 0; i < n; i++) kept += z[i] >= thr ? 1 : 0;
     if (kept < minKeep) {
       this.keepTopK(minKeep);
       return;
     }
     if (kept === n) return;
     const ids = this.ids;
+    // Branch-free: every candidate is written at w, and w moves on only for a kept one (a kept
+    // set that is a random half of the row would otherwise mispredict every other branch).
     let w = 0;
     for (let i = 0; i < n; i++) {
       const v = z[i];
-      if (v >= thr) {
-        ids[w] = ids[i];
-        z[w++] = v;
-      }
+      ids[w] = ids[i];
+      z[w] = v;
+      w += v >= thr ? 1 : 0;
     }
     this.n = w;
     this.dense = false;
@@ -184,9 +215,9 @@ export class Row {
     const { ids, z, mark } = this;
     let w = 0;
     for (let i = 0; i < this.n; i++) {
-      if (mark[i] === 0) continue;
       ids[w] = ids[i];
-      z[w++] = z[i];
+      z[w] = z[i];
+      w += mark[i];
     }
     if (w !== this.n) {
       this.dense = false;
@@ -225,7 +256,8 @@ export class Row {
    */
   keepMarked(minKeep: number): void {
     let kept = 0;
-    for (let i = 0; i < this.n; i++) kept += this.mark[i];
+    const mark = this.mark;
+    for (let i = 0; i < this.n; i++) kept += mark[i];
     if (kept < minKeep) this.keepTopK(minKeep);
     else this.compact();
   }

@@ -63,12 +63,8 @@ export class Chain {
     const row = this.row;
     row.load(x, base, stride, V);
     const z = row.z;
-    let m = -Infinity;
-    for (let i = 0; i < V; i++) {
-      const v = z[i];
-      if (v !== v) return LOAD_NAN;
-      if (v > m) m = v;
-    }
+    const m = row.max();
+    if (m !== m) return LOAD_NAN;
     if (m === -Infinity) return LOAD_ALL_NEG_INF;
     if (m === Infinity) for (let i = 0; i < V; i++) z[i] = z[i] === Infinity ? 0 : -Infinity;
     return LOAD_OK;
@@ -77,11 +73,12 @@ export class Chain {
   /** Runs the stages over the loaded row; false when no candidate is left finite (everything banned). */
   process(ctx: StepContext): boolean {
     const row = this.row;
+    // The loaded row has a finite (or +∞-turned-0) max, so the check runs after each stage only.
     for (const s of this.stages) {
-      if (row.max() === -Infinity) return false;
       s.apply(row, ctx);
+      if (row.max() === -Infinity) return false;
     }
-    return row.max() > -Infinity;
+    return true;
   }
 
   /**

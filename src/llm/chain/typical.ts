@@ -93,8 +93,9 @@ export function typicalStage(c: ChainConfig): Stage {
     const scale = smax > 0 ? (NB - 1) / smax : 0;
     binMass.fill(0);
     for (let i = 0; i < n; i++) {
-      const v = z[i];
-      const b = v === -Infinity ? NB - 1 : (Math.abs(v - center) * scale) | 0;
+      const d = Math.abs(z[i] - center);
+      score[i] = d;
+      const b = Math.min(d * scale, NB - 1) | 0;
       bin[i] = b;
       binMass[b] += p32[i];
     }
@@ -103,20 +104,21 @@ export function typicalStage(c: ChainConfig): Stage {
     while (bStar < NB - 1 && below + binMass[bStar] < mass) below += binMass[bStar++];
     let nb = 0;
     for (let i = 0; i < n; i++) {
-      if (bin[i] !== bStar || z[i] === -Infinity) continue;
-      keys[nb] = Math.abs(z[i] - center);
+      if (bin[i] !== bStar || p32[i] === 0) continue;
+      keys[nb] = score[i];
       ws[nb++] = p32[i];
     }
-    const tau = weightedQuantile(keys, ws, nb, mass - below);
+    let tau = weightedQuantile(keys, ws, nb, mass - below);
     let kept = 0;
-    for (let i = 0; i < n; i++) if (Math.abs(z[i] - center) <= tau) kept++;
+    for (let i = 0; i < n; i++) kept += score[i] <= tau ? 1 : 0;
     if (kept < c.minKeep) {
       // Rare (minKeep above the typical set): the minKeep lowest scores over the whole row.
-      for (let i = 0; i < n; i++) score[i] = keys[i] = Math.abs(z[i] - center);
+      keys.set(score.subarray(0, n));
       ws.fill(1, 0, n);
-      const t = weightedQuantile(keys, ws, n, Math.min(c.minKeep, n));
-      for (let i = 0; i < n; i++) row.mark[i] = score[i] <= t ? 1 : 0;
-    } else for (let i = 0; i < n; i++) row.mark[i] = Math.abs(z[i] - center) <= tau ? 1 : 0;
+      tau = weightedQuantile(keys, ws, n, Math.min(c.minKeep, n));
+    }
+    const mark = row.mark;
+    for (let i = 0; i < n; i++) mark[i] = score[i] <= tau ? 1 : 0;
     row.compact();
   };
   return {
