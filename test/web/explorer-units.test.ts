@@ -7,6 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { logSigmoid, logSoftmax, logSumExp, setBackend, sigmoid, sigmoidBackward, softmax } from '../../src/index.js';
+import { processLogits } from '../../src/llm/index.js';
+import { activeStages, contexts, decodeOptions, defaultControls } from '../../web/src/decoding.js';
 import { fmt, fmtUlps, parseNumbers, ulp32, ulp64 } from '../../web/src/format.js';
 import * as N from '../../web/src/naive.js';
 import * as R from '../../web/src/reference.js';
@@ -36,7 +38,7 @@ describe('explorer text', () => {
 
   test('the Chinese text is Chinese', () => {
     const han = /[\u4e00-\u9fff]/;
-    for (const key of ['intro.h', 'intro.p', 'sig.lead', 'sm.lead', 'ce.lead', 'gc.lead', 'tr.lead', 'pr.lead'] as Key[]) {
+    for (const key of ['intro.h', 'intro.p', 'sig.lead', 'sm.lead', 'ce.lead', 'gc.lead', 'tr.lead', 'pr.lead', 'sp.lead', 'sp.chain.lead'] as Key[]) {
       assert.match(strings.zh[key], han, key);
     }
   });
@@ -124,6 +126,40 @@ describe('explorer reference (256-bit) and naive formulas', () => {
     assert.equal(N.logSumExp([1000, 999], N.round64), Infinity);
     assert.equal(N.logOfSoftmax([0, -800], N.round64)[1], -Infinity);
     assert.ok(R.ulpError(N.oneMinusSigmoid(40, N.round64), R.sigmoid(-40), false) > 1e15);
+  });
+});
+
+describe('explorer sampling data and options', () => {
+  test('each context has one word per logit in both languages, ids in order of probability', () => {
+    for (const c of contexts) {
+      assert.equal(c.words.en.length, c.logits.length, c.id);
+      assert.equal(c.words.zh.length, c.logits.length, c.id);
+      assert.equal(new Set(c.words.en).size, c.logits.length, `${c.id}: distinct English words`);
+      assert.equal(new Set(c.words.zh).size, c.logits.length, `${c.id}: distinct Chinese words`);
+      for (let i = 1; i < c.logits.length; i++) assert.ok(c.logits[i] < c.logits[i - 1], `${c.id}: logit ${i} below logit ${i - 1}`);
+    }
+  });
+
+  test('the stages follow the chosen order and only the non-neutral settings reach the options', () => {
+    assert.deepEqual(activeStages(defaultControls), ['topK', 'topP', 'minP', 'temperature']);
+    const hf = { ...defaultControls, order: 'hf' as const, presencePenalty: 0.5, typicalP: 0.9 };
+    assert.deepEqual(activeStages(hf), ['penalties', 'temperature', 'topK', 'topP', 'minP', 'typicalP']);
+    assert.deepEqual(decodeOptions(defaultControls), { temperature: 0.8, topK: 10, topP: 0.95, minP: 0.05, order: 'llama.cpp' });
+    assert.deepEqual(decodeOptions(hf, ['penalties', 'temperature']), { temperature: 0.8, topK: 10, topP: 0.95, minP: 0.05, typicalP: 0.9, presencePenalty: 0.5, order: ['penalties', 'temperature'] });
+    const off = { ...defaultControls, temperature: 1, topK: 0, topP: 1, minP: 0 };
+    assert.deepEqual(activeStages(off), []);
+    assert.deepEqual(decodeOptions(off), { order: 'llama.cpp' });
+  });
+
+  test('the full chain equals its last prefix, as the page’s last column assumes', () => {
+    for (const order of ['llama.cpp', 'hf'] as const) {
+      const c = { ...defaultControls, order, repetitionPenalty: 1.3, typicalP: 0.8 };
+      const stages = activeStages(c);
+      for (const ctx of contexts) {
+        const z = Float64Array.from(ctx.logits);
+        assert.deepEqual(processLogits(z, decodeOptions(c, stages), [0, 1, 1]), processLogits(z, decodeOptions(c), [0, 1, 1]), `${ctx.id}, ${order}`);
+      }
+    }
   });
 });
 

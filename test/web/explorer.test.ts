@@ -29,6 +29,8 @@ import {
   softmaxJacobian,
   tensor,
 } from '../../src/index.js';
+import { createSampler, processLogits } from '../../src/llm/index.js';
+import { type Controls, DRAWS, activeStages, contexts, decodeOptions } from '../../web/src/decoding.js';
 import { fmt, parseNumbers, ulp64 } from '../../web/src/format.js';
 import * as R from '../../web/src/reference.js';
 import { strings } from '../../web/src/strings.js';
@@ -36,7 +38,7 @@ import { strings } from '../../web/src/strings.js';
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ARTIFACTS = path.join(ROOT, 'test/web/artifacts');
-const SECTIONS = ['sigmoid', 'softmax', 'cross-entropy', 'check', 'train', 'precision'];
+const SECTIONS = ['sigmoid', 'softmax', 'cross-entropy', 'check', 'train', 'precision', 'sampling'];
 const ARGS = [
   '--headless',
   '--no-sandbox',
@@ -148,7 +150,7 @@ if (!existsSync(CHROMIUM)) {
       for (const dir of [outDir, profile]) if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
-    test('loads all six sections with typeset formulas and charts, and no errors', async () => {
+    test('loads all seven sections with typeset formulas and charts, and no errors', async () => {
       assert.equal(await page.textContent('h1'), strings.en['intro.h']);
       for (const id of SECTIONS) assert.equal(await page.locator(`#${id}`).count(), 1, id);
       assert.ok((await page.locator('.katex').count()) > 40, 'KaTeX formulas');
@@ -367,6 +369,207 @@ if (!existsSync(CHROMIUM)) {
       assert.ok((await value('tr-loss')) < 0.5 * initial2);
       await page.selectOption('[data-testid="tr-data"]', 'spirals');
       await page.selectOption('[data-testid="tr-model"]', 'mlp');
+    });
+
+    /** The sampling section's controls as the page holds them (the outputs carry the exact values). */
+    async function samplingControls(): Promise<Controls> {
+      const knob = (k: string) => value(`sp-${k}-out`);
+      return {
+        order: (await page.inputValue('[data-testid="sp-order"]')) === 'hf' ? 'hf' : 'llama.cpp',
+        temperature: await knob('temperature'),
+        topK: await knob('topK'),
+        topP: await knob('topP'),
+        minP: await knob('minP'),
+        typicalP: await knob('typicalP'),
+        repetitionPenalty: await knob('repetitionPenalty'),
+        presencePenalty: await knob('presencePenalty'),
+        frequencyPenalty: await knob('frequencyPenalty'),
+      };
+    }
+    async function samplingHistory(): Promise<number[]> {
+      const v = (await page.getAttribute('[data-testid="sp-history"]', 'data-value')) ?? '';
+      return v === '' ? [] : v.split(',').map(Number);
+    }
+    async function samplingLogits(): Promise<Float64Array> {
+      return Float64Array.from(contexts[Number(await page.inputValue('[data-testid="sp-context"]'))].logits);
+    }
+    const finiteIds = (z: ArrayLike<number>) => Array.from(z, (v, i) => (v > -Infinity ? i : -1)).filter((i) => i >= 0);
+    /** Every stage column and the final bars against processLogits, called here for the same options. */
+    async function expectChainShown(): Promise<{ c: Controls; stages: string[]; kept: number[][] }> {
+      const c = await samplingControls();
+      const history = await samplingHistory();
+      const z = await samplingLogits();
+      const stages = activeStages(c);
+      assert.equal(await page.getAttribute('#sp-table table', 'data-stages'), stages.join(','), 'the columns are the enabled stages in order');
+      const kept: number[][] = [];
+      for (let k = 0; k < stages.length; k++) {
+        const out = processLogits(z, decodeOptions(c, stages.slice(0, k + 1)), history) as Float64Array;
+        const p = softmax(out);
+        const states = await page.$$eval(`#sp-table td[data-stage][data-testid^="sp-p-${k}-"]`, (tds) => tds.map((td) => (td as HTMLElement).dataset.state ?? ''));
+        assert.equal(states.length, z.length);
+        const shownKept = states.flatMap((st, i) => (st === 'kept' ? [i] : []));
+        assert.deepEqual(shownKept, finiteIds(out), `tokens kept after ${stages.slice(0, k + 1).join(' → ')}`);
+        for (const i of shownKept) assert.equal(await value(`sp-p-${k}-${i}`), p[i], `p′ of token ${i} after stage ${k + 1}`);
+        const before = k === 0 ? finiteIds(z) : kept[k - 1];
+        states.forEach((st, i) => assert.equal(st, !before.includes(i) ? 'gone' : out[i] > -Infinity ? 'kept' : 'cut', `state of token ${i} at stage ${k + 1}`));
+        kept.push(finiteIds(out));
+      }
+      const final = softmax(processLogits(z, decodeOptions(c), history) as Float64Array);
+      for (let i = 0; i < z.length; i++) assert.equal(await value(`sp-bar-final-${i}`), final[i], `final p′ of token ${i}`);
+      assert.equal(await page.getAttribute('[data-testid="sp-summary"]', 'data-kept'), finiteIds(processLogits(z, decodeOptions(c), history) as Float64Array).join(','));
+      return { c, stages, kept };
+    }
+    /** The page's draws against createSampler with the same options and seed, drawn here. */
+    async function expectDraws(seed: number): Promise<number[]> {
+      const shown = ((await page.getAttribute('[data-testid="sp-draws"]', 'data-tokens')) ?? '').split(',').map(Number);
+      assert.equal(await page.getAttribute('[data-testid="sp-draws"]', 'data-seed'), String(seed));
+      const c = await samplingControls();
+      const history = await samplingHistory();
+      const z = await samplingLogits();
+      const sampler = createSampler({ ...decodeOptions(c), seed });
+      const expected = Array.from({ length: DRAWS }, () => sampler.next(z, history)[0]);
+      assert.deepEqual(shown, expected, `the ${DRAWS} draws of seed ${seed}`);
+      for (let i = 0; i < z.length; i++) {
+        const count = expected.filter((t) => t === i).length;
+        assert.ok(Math.abs((await value(`sp-bar-draws-${i}`)) - count / DRAWS) < 1e-12, `share of token ${i}`);
+      }
+      return shown;
+    }
+
+    test('sampling: the top-k and top-p sliders keep exactly the tokens processLogits keeps, stage by stage', async () => {
+      await page.locator('#sampling').scrollIntoViewIfNeeded();
+      let { c, stages } = await expectChainShown();
+      assert.deepEqual(stages, ['topK', 'topP', 'minP', 'temperature'], 'llama.cpp’s order, filters before the temperature');
+      assert.equal(c.topK, 10);
+
+      await page.locator('[data-testid="sp-topK"]').fill('4');
+      let kept: number[][];
+      ({ c, kept } = await expectChainShown());
+      assert.equal(c.topK, 4);
+      assert.deepEqual(kept[0], [0, 1, 2, 3], 'top-4 of logits sorted by id');
+      assert.equal(await page.locator('#sp-table td[data-state="cut"][data-stage="topK"]').count(), 10);
+      assert.equal(await value('sp-count-0'), 4);
+
+      await page.locator('[data-testid="sp-topK"]').fill('0');
+      await page.locator('[data-testid="sp-topP"]').fill('0.5');
+      ({ c, stages, kept } = await expectChainShown());
+      assert.equal(c.topP, 0.5);
+      assert.equal(await text('sp-topK-out'), strings.en['sp.off']);
+      assert.deepEqual(stages, ['topP', 'minP', 'temperature']);
+      assert.ok((await value('sp-mass-0')) >= 0.5, 'top-p keeps at least p of the mass');
+      assert.deepEqual(kept[0], [0, 1], 'top-p 0.5 of the cat context: 0.346 + 0.19 ≥ 0.5');
+
+      // Greedy: T = 0 leaves one token, the most probable.
+      await page.locator('[data-testid="sp-temperature"]').fill('0');
+      ({ kept } = await expectChainShown());
+      assert.deepEqual(kept.at(-1), [0]);
+      assert.equal(await value('sp-bar-final-0'), 1);
+
+      // Another context, and typical-p, whose cut need not be a tail.
+      await page.locator('[data-testid="sp-temperature"]').fill('1');
+      await page.selectOption('[data-testid="sp-context"]', '1');
+      await page.locator('[data-testid="sp-typicalP"]').fill('0.6');
+      ({ stages } = await expectChainShown());
+      assert.deepEqual(stages, ['typicalP', 'topP', 'minP']);
+      assert.equal(await text('sp-vocab-0'), contexts[1].words.en[0]);
+      await page.locator('[data-testid="sp-typicalP"]').fill('1');
+      await page.locator('[data-testid="sp-topP"]').fill('0.95');
+      await page.locator('[data-testid="sp-topK"]').fill('10');
+      await page.locator('[data-testid="sp-temperature"]').fill('0.8');
+      await page.selectOption('[data-testid="sp-context"]', '0');
+      await expectChainShown();
+      assert.deepEqual(errors, []);
+    });
+
+    test('sampling: penalties act on the clicked history, and Hugging Face’s order puts the temperature first', async () => {
+      await page.click('[data-testid="sp-vocab-0"]');
+      await page.click('[data-testid="sp-vocab-0"]');
+      await page.click('[data-testid="sp-vocab-2"]');
+      assert.deepEqual(await samplingHistory(), [0, 0, 2]);
+      await page.locator('[data-testid="sp-repetitionPenalty"]').fill('1.5');
+      await page.locator('[data-testid="sp-frequencyPenalty"]').fill('0.5');
+      const { stages } = await expectChainShown();
+      assert.equal(stages[0], 'penalties');
+      const before = await value('sp-raw-p-0');
+      assert.ok((await value('sp-p-0-0')) < before, 'the penalties lower the repeated word');
+
+      // Clicking a word in the history removes it.
+      await page.click('#sp-history button >> nth=0');
+      assert.deepEqual(await samplingHistory(), [0, 2]);
+      await expectChainShown();
+
+      await page.selectOption('[data-testid="sp-order"]', 'hf');
+      const hf = await expectChainShown();
+      assert.deepEqual(hf.stages, ['penalties', 'temperature', 'topK', 'topP', 'minP']);
+      await page.selectOption('[data-testid="sp-order"]', 'llama.cpp');
+      await page.click('[data-testid="sp-clear"]');
+      await page.locator('[data-testid="sp-repetitionPenalty"]').fill('1');
+      await page.locator('[data-testid="sp-frequencyPenalty"]').fill('0');
+      assert.deepEqual(await samplingHistory(), []);
+      assert.deepEqual((await expectChainShown()).stages, ['topK', 'topP', 'minP', 'temperature']);
+    });
+
+    test('sampling: draws with a fixed seed are createSampler’s draws, and reproducible', async () => {
+      assert.equal(await page.getAttribute('[data-testid="sp-draws"]', 'data-tokens'), null, 'nothing drawn before the button');
+      await page.fill('[data-testid="sp-seed"]', '7');
+      await page.click('[data-testid="sp-draw"]');
+      const first = await expectDraws(7);
+      await page.click('[data-testid="sp-draw"]');
+      assert.deepEqual(await expectDraws(7), first, 'the same seed draws the same tokens');
+
+      await page.click('[data-testid="sp-next-seed"]');
+      assert.equal(await page.inputValue('[data-testid="sp-seed"]'), '8');
+      assert.notDeepEqual(await expectDraws(8), first);
+
+      // Drawn once, the draws follow the controls with the same seed.
+      await page.locator('[data-testid="sp-topK"]').fill('3');
+      const top3 = await expectDraws(8);
+      assert.ok(top3.every((id) => id < 3), 'top-3 draws only the three most probable words');
+      await page.locator('[data-testid="sp-topK"]').fill('10');
+
+      await page.fill('[data-testid="sp-seed"]', 'seven');
+      await page.click('[data-testid="sp-draw"]');
+      assert.equal(await page.getAttribute('[data-testid="sp-seed"]', 'aria-invalid'), 'true');
+      assert.equal(await text('sp-seed-err'), strings.en['sp.seedError']);
+      await page.fill('[data-testid="sp-seed"]', '7');
+      await page.click('[data-testid="sp-draw"]');
+      assert.deepEqual(await expectDraws(7), first);
+      assert.deepEqual(errors, []);
+    });
+
+    test('sampling: 中文 translates the words and labels, the numbers and draws stay', async () => {
+      const draws = await page.getAttribute('[data-testid="sp-draws"]', 'data-tokens');
+      const p0 = await value('sp-bar-final-0');
+      await page.click('button[data-lang="zh"]');
+      assert.equal(await page.textContent('#sampling h2 [data-i18n]'), strings.zh['sp.h']);
+      assert.equal(await text('sp-vocab-0'), contexts[0].words.zh[0]);
+      assert.equal(await text('sp-stage-0'), `1. ${strings.zh['sp.stage.topK']}k = 10`);
+      assert.equal(await page.getAttribute('[data-testid="sp-draws"]', 'data-tokens'), draws);
+      assert.equal(await value('sp-bar-final-0'), p0);
+      await expectChainShown();
+      assert.match(await text('sp-draws-summary'), /种子 7/);
+      await screenshots('desktop-zh', ['sampling']);
+      await page.click('button[data-lang="en"]');
+      assert.equal(await text('sp-vocab-0'), contexts[0].words.en[0]);
+      assert.equal(await text('sp-stage-0'), `1. ${strings.en['sp.stage.topK']}k = 10`);
+      assert.deepEqual(errors, []);
+    });
+
+    test('sampling: its controls are reachable with Tab and labelled', async () => {
+      await page.focus('[data-testid="sp-context"]');
+      await page.evaluate(() => {
+        const w = window as unknown as { spFocused: string[] };
+        w.spFocused = [];
+        document.addEventListener('focusin', (e) => w.spFocused.push((e.target as HTMLElement).dataset.testid ?? ''));
+      });
+      for (let i = 0; i < 40; i++) await page.keyboard.press('Tab');
+      const seen = new Set(await page.evaluate(() => (window as unknown as { spFocused: string[] }).spFocused));
+      for (const id of ['sp-order', 'sp-temperature', 'sp-topK', 'sp-topP', 'sp-minP', 'sp-typicalP', 'sp-seed', 'sp-draw', 'sp-next-seed', 'sp-repetitionPenalty', 'sp-presencePenalty', 'sp-frequencyPenalty', 'sp-vocab-0', 'sp-clear']) {
+        assert.ok(seen.has(id), `${id} is reachable with Tab`);
+      }
+      const unlabelled = await page.$$eval('#sampling input, #sampling select', (els) => els.filter((el) => (el as HTMLInputElement).labels?.length === 0 && !el.getAttribute('aria-label')).map((el) => el.id));
+      assert.deepEqual(unlabelled, []);
+      assert.ok(((await page.getAttribute('[data-testid="sp-vocab-0"]', 'aria-label')) ?? '').includes(contexts[0].words.en[0]));
     });
 
     test('keyboard: every control is reachable with Tab', async () => {

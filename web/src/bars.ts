@@ -68,7 +68,7 @@ export class BarChart {
     const W = Math.max(240, this.host.clientWidth);
     const H = this.height(W);
     this.host.style.height = `${H}px`;
-    const m = { left: 52, right: 10, top: 22, bottom: spec.slant ? 84 : 42 };
+    const m = { left: 52, right: 10, top: 22, bottom: spec.slant ? 90 : 42 };
     const pw = W - m.left - m.right;
     const ph = H - m.top - m.bottom;
     const [y0, y1] = spec.domain;
@@ -98,7 +98,9 @@ export class BarChart {
       if (spec.slant) {
         const cx = gx + group / 2 + 4;
         const cy = m.top + ph + 12;
-        root.append(text(cx, cy, spec.categories[i], { class: cls, 'text-anchor': 'end', transform: `rotate(-40 ${cx} ${cy})` }));
+        // Narrow groups (a phone) need a steeper slant for neighbours not to collide.
+        const angle = group < 40 ? -65 : -40;
+        root.append(text(cx, cy, spec.categories[i], { class: cls, 'text-anchor': 'end', transform: `rotate(${angle} ${cx} ${cy})` }));
       } else root.append(text(gx + group / 2, m.top + ph + 16, spec.categories[i], { class: cls, 'text-anchor': 'middle' }));
       spec.series.forEach((s, k) => {
         const v = s.values[i];

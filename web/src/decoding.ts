@@ -15,7 +15,8 @@ export interface Context {
 }
 
 // The logits are made up, shaped to show different regimes: a likely word with a long tail, a flat
-// field of near-equals, and one near-certain answer with a few jokes behind it.
+// field of near-equals, and one near-certain answer with a few jokes behind it. Ids run from the
+// most probable down, so the table's rows and the bars read as a sorted distribution.
 export const contexts: readonly Context[] = [
   {
     id: 'cat',
@@ -39,10 +40,10 @@ export const contexts: readonly Context[] = [
     id: 'sum',
     prompt: { en: '2 + 2 = …', zh: '2 + 2 = ……' },
     words: {
-      en: ['4', 'four', '5', '3', '22', '4.0', 'fish', '8', '0', '1', '?', '6', '2', '42'],
-      zh: ['4', '四', '5', '3', '22', '4.0', '鱼', '8', '0', '1', '？', '6', '2', '42'],
+      en: ['4', 'four', '5', '3', '22', '4.0', 'fish', '42', '8', '0', '1', '?', '6', '2'],
+      zh: ['4', '四', '5', '3', '22', '4.0', '鱼', '42', '8', '0', '1', '？', '6', '2'],
     },
-    logits: [9.0, 5.5, 4.0, 3.6, 3.2, 3.0, 2.6, 1.5, 1.2, 1.0, 0.8, 0.5, 0.2, 1.8],
+    logits: [9.0, 5.5, 4.0, 3.6, 3.2, 3.0, 2.6, 1.8, 1.5, 1.2, 1.0, 0.8, 0.5, 0.2],
   },
 ];
 
