@@ -25,7 +25,8 @@ export interface TransformersProcessorOptions extends Omit<DecodeOptions, 'axis'
    * true (default): sigmax draws each row's token (seeded, with mirostat's μ carried across
    * steps) and the logits come back 0 at that token and −∞ elsewhere, so transformers.js' greedy
    * or multinomial sampler can only pick it. false: the processed logits (−∞ where the chain
-   * removed a token), and transformers.js draws.
+   * removed a token), and transformers.js draws (mirostat then truncates with μ = 2τ every step,
+   * since the processor never learns which token was drawn).
    */
   draw?: boolean;
 }
