@@ -570,6 +570,8 @@ if (!existsSync(CHROMIUM)) {
       const unlabelled = await page.$$eval('#sampling input, #sampling select', (els) => els.filter((el) => (el as HTMLInputElement).labels?.length === 0 && !el.getAttribute('aria-label')).map((el) => el.id));
       assert.deepEqual(unlabelled, []);
       assert.ok(((await page.getAttribute('[data-testid="sp-vocab-0"]', 'aria-label')) ?? '').includes(contexts[0].words.en[0]));
+      // The section screenshots come next: no focus ring left on a chip.
+      await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     });
 
     test('keyboard: every control is reachable with Tab', async () => {
