@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { crossEntropyWithGrad, getBackend, tensor, type Tensor } from '../src/index.js';
+import { crossEntropyWithGrad, getBackend, setThreads, tensor, type Tensor } from '../src/index.js';
 import { createRng, linearCrossEntropy, matmul, sample } from '../src/llm/index.js';
 import { uniform } from '../src/core/rng.js';
 
@@ -179,6 +179,8 @@ function samplingSection(samp: ReturnType<typeof benchSampling>, note: string): 
 const ALL_VARIANTS = ['unfused', 'fused', 'fused-two-pass'] as const;
 const vArg = process.argv.indexOf('--variants');
 const VARIANTS = (vArg >= 0 ? process.argv[vArg + 1].split(',') : [...ALL_VARIANTS]) as Config['variant'][];
+// single-threaded, as LLM-RESULTS.md reports (the library's default is 'auto')
+setThreads(1);
 for (const v of VARIANTS) if (!(ALL_VARIANTS as readonly string[]).includes(v)) throw new Error(`unknown variant '${v}' (expected ${ALL_VARIANTS.join(', ')})`);
 
 function main(): void {
