@@ -92,3 +92,31 @@ function drawExact(z: Float32Array, lo: number, hi: number, f: number, share: nu
   DRAWN.p = (share * e[pick - lo]) / sum;
   return pick;
 }
+
+/**
+ * The index i < n drawn from probabilities (or any positive multiple of them) p[0 : n) with the
+ * uniform u ∈ [0, 1): the first i whose running mass exceeds u·Σp, zeros skipped; the last
+ * positive entry if rounding leaves the target unreached. Σp in float64 (Kahan). DRAWN.p ← p_i/Σp.
+ */
+export function drawP32(p: Float32Array, n: number, u: number): number {
+  let sum = 0;
+  let comp = 0;
+  for (let i = 0; i < n; i++) {
+    const y = p[i] - comp;
+    const t = sum + y;
+    comp = t - sum - y;
+    sum = t;
+  }
+  const target = u * sum;
+  let acc = 0;
+  let pick = -1;
+  for (let i = 0; i < n; i++) {
+    const v = p[i];
+    if (v === 0) continue;
+    acc += v;
+    pick = i;
+    if (acc > target) break;
+  }
+  DRAWN.p = p[pick] / sum;
+  return pick;
+}

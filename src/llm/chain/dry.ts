@@ -31,6 +31,8 @@ export function dryStage(c: ChainConfig): Stage {
     name: 'dry',
     active: mult > 0 && lastN !== 0,
     apply(row: Row, ctx: StepContext): void {
+      // This stage writes logits in place: the row's cached statistics go stale.
+      row.changed();
       const h = ctx.history;
       const start = windowStart(h.length, lastN);
       const N = h.length - start;

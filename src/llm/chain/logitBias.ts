@@ -15,6 +15,8 @@ export function logitBiasStage(c: ChainConfig): Stage {
     name: 'logitBias',
     active: bias.length > 0 || banned.length > 0 || allowed !== null,
     apply(row: Row): void {
+      // This stage writes logits in place: the row's cached statistics go stale.
+      row.changed();
       const z = row.z;
       for (const [id, b] of bias) {
         const i = row.indexOf(id);

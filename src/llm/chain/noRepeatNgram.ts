@@ -16,6 +16,8 @@ export function noRepeatNgramStage(c: ChainConfig): Stage {
     name: 'noRepeatNgram',
     active: n > 0,
     apply(row: Row, ctx: StepContext): void {
+      // This stage writes logits in place: the row's cached statistics go stale.
+      row.changed();
       const h = ctx.history;
       const L = h.length;
       if (L + 1 < n) return;

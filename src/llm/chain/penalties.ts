@@ -19,6 +19,8 @@ export function penaltiesStage(c: ChainConfig): Stage {
     name: 'penalties',
     active: lastN !== 0 && (repetition !== 1 || frequency !== 0 || presence !== 0),
     apply(row: Row, ctx: StepContext): void {
+      // This stage writes logits in place: the row's cached statistics go stale.
+      row.changed();
       const h = ctx.history;
       counts.clear();
       for (let i = windowStart(h.length, lastN); i < h.length; i++) counts.set(h[i], (counts.get(h[i]) ?? 0) + 1);

@@ -43,6 +43,11 @@ function max64(z: Float64Array, n: number): number {
   return Math.max(Math.max(m0, m1), Math.max(m2, m3));
 }
 
+/** pState values (see Row.pState). */
+export const P_NONE = 0;
+export const P_SOFTMAX = 1;
+export const P_SCALED = 2;
+
 /** One row being processed: n candidates, ids[0 : n) increasing, z[i] the logit of ids[i] (−∞: removed). */
 export class Row {
   /** Vocabulary size (the row's length). */
@@ -57,6 +62,17 @@ export class Row {
   p = new Float64Array(0);
   /** The float32 probabilities of softmax32. */
   p32 = new Float32Array(0);
+  /**
+   * What p32[0 : n) holds for the current candidates: P_NONE, P_SOFTMAX (softmax32 of them, so
+   * lse and entropy follow from it) or P_SCALED (softmax32 of a superset, carried through
+   * compaction: proportional to their probabilities, which is all the draw needs).
+   */
+  pState = P_NONE;
+  /** The candidates' max and lse while maxOk/lseOk: each computed once per row state, not once per stage that asks. */
+  private mx = 0;
+  private maxOk = false;
+  private lseV = 0;
+  private lseOk = false;
   private z64 = new Float64Array(0);
   private z32 = new Float32Array(0);
   /** Whether ids[0 : V) still holds 0..V−1 from an earlier load (compaction overwrites it). */
@@ -94,6 +110,24 @@ export class Row {
     this.n = V;
     this.dense = true;
     this.greedy = false;
+    this.changed();
+  }
+
+  /**
+   * Forgets the cached statistics (max, lse, p32). Every writer of z calls it: a stage that
+   * changes logits in place, and load. Compaction keeps what stays true (see keepAtLeast/compact).
+   */
+  changed(): void {
+    this.maxOk = false;
+    this.lseOk = false;
+    this.pState = P_NONE;
+  }
+
+  /** After a compaction that removed candidates: lse and normalisation no longer hold; p32 stays proportional when it was. */
+  private shrunk(keptMax: boolean): void {
+    this.lseOk = false;
+    if (!keptMax) this.maxOk = false;
+    if (this.pState !== P_NONE) this.pState = P_SCALED;
   }
 
   /** The candidate index of token `id`, or −1 when it is no longer a candidate (binary search once filtered). */
@@ -114,7 +148,10 @@ export class Row {
 
   /** The largest candidate logit (−∞ when none is finite; NaN when one is NaN). */
   max(): number {
-    return this.f32 ? max32(this.z as Float32Array, this.n) : max64(this.z as Float64Array, this.n);
+    if (this.maxOk) return this.mx;
+    this.mx = this.f32 ? max32(this.z as Float32Array, this.n) : max64(this.z as Float64Array, this.n);
+    this.maxOk = true;
+    return this.mx;
   }
 
   /** Number of candidates with a finite logit (or +∞). */
@@ -140,6 +177,8 @@ export class Row {
   logProbs(): Float64Array {
     const n = this.n;
     if (this.f32) {
+      // p32 is the staging buffer here: it no longer holds probabilities.
+      this.pState = P_NONE;
       kernels().logSoftmax(this.z.subarray(0, n), this.p32.subarray(0, n), { outer: 1, size: n, inner: 1 }, 1, false);
       this.p.set(this.p32.subarray(0, n));
       return this.p;
@@ -150,8 +189,10 @@ export class Row {
 
   /** Float32 rows: p32[0 : n) ← softmax(z[0 : n)), one pass of the wasm kernel (within 2 ulp; needs a finite max). */
   softmax32(): Float32Array {
+    if (this.pState === P_SOFTMAX) return this.p32;
     const n = this.n;
     kernels().softmax(this.z.subarray(0, n), this.p32.subarray(0, n), { outer: 1, size: n, inner: 1 }, 1, false);
+    this.pState = P_SOFTMAX;
     return this.p32;
   }
 
@@ -161,10 +202,15 @@ export class Row {
    * whatever the logits' magnitude (a float32 log-sum-exp would round at |lse|·2^−24).
    */
   lseFrom(p: Float32Array): number {
+    if (this.lseOk) return this.lseV;
+    // The first argmax: the first entry equal to the (cached) max — a scan that stops there.
     const z = this.z;
+    const m = this.max();
     let a = 0;
-    for (let i = 1; i < this.n; i++) if (z[i] > z[a]) a = i;
-    return z[a] - Math.log(p[a]);
+    while (a < this.n - 1 && z[a] !== m) a++;
+    this.lseV = z[a] - Math.log(p[a]);
+    this.lseOk = true;
+    return this.lseV;
   }
 
   /**
@@ -199,29 +245,66 @@ export class Row {
     // Branch-free: every candidate is written at w, and w moves on only for a kept one (a kept
     // set that is a random half of the row would otherwise mispredict every other branch).
     let w = 0;
-    for (let i = 0; i < n; i++) {
-      const v = z[i];
-      ids[w] = ids[i];
-      z[w] = v;
-      w += v >= thr ? 1 : 0;
+    if (this.pState !== P_NONE) {
+      const p = this.p32;
+      for (let i = 0; i < n; i++) {
+        const v = z[i];
+        ids[w] = ids[i];
+        z[w] = v;
+        p[w] = p[i];
+        w += v >= thr ? 1 : 0;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const v = z[i];
+        ids[w] = ids[i];
+        z[w] = v;
+        w += v >= thr ? 1 : 0;
+      }
     }
     this.n = w;
     this.dense = false;
     this.identity = false;
+    // A threshold at or below the max keeps the max.
+    this.shrunk(w > 0 && this.maxOk && thr <= this.mx);
   }
 
   /** Keeps the candidates with mark[i] = 1 (order preserved). */
   compact(): void {
     const { ids, z, mark } = this;
     let w = 0;
-    for (let i = 0; i < this.n; i++) {
-      ids[w] = ids[i];
-      z[w] = z[i];
-      w += mark[i];
+    if (this.pState !== P_NONE) {
+      const p = this.p32;
+      for (let i = 0; i < this.n; i++) {
+        ids[w] = ids[i];
+        z[w] = z[i];
+        p[w] = p[i];
+        w += mark[i];
+      }
+    } else {
+      for (let i = 0; i < this.n; i++) {
+        ids[w] = ids[i];
+        z[w] = z[i];
+        w += mark[i];
+      }
     }
     if (w !== this.n) {
       this.dense = false;
       this.identity = false;
+      this.shrunk(false);
+    }
+    this.n = w;
+  }
+
+  /**
+   * Records a compaction a stage did itself (ids, z and, when pState says so, p32 moved to
+   * [0 : w)): topPF32 compacts in its last pass over the row instead of marking first.
+   */
+  setKept(w: number, keptMax: boolean): void {
+    if (w !== this.n) {
+      this.dense = false;
+      this.identity = false;
+      this.shrunk(keptMax);
     }
     this.n = w;
   }
@@ -244,9 +327,15 @@ export class Row {
       ids[i] = ids[pos[i]];
       z[i] = xs[i];
     }
+    // pos increases (ids stay increasing), so the in-place gather of p32 reads before it writes.
+    if (this.pState !== P_NONE) {
+      const p = this.p32;
+      for (let i = 0; i < k; i++) p[i] = p[pos[i]];
+    }
     this.n = k;
     this.dense = false;
     this.identity = false;
+    this.shrunk(k > 0);
   }
 
   /**

@@ -4,8 +4,8 @@
 
 import type { FloatArray } from '../../core/tensor.js';
 import type { ChainConfig } from './options.js';
-import { Row } from './row.js';
-import { DRAWN, drawF32 } from './draw.js';
+import { P_NONE, Row } from './row.js';
+import { DRAWN, drawF32, drawP32 } from './draw.js';
 import type { Stage, StageName, StepContext } from './types.js';
 import { logitBiasStage } from './logitBias.js';
 import { penaltiesStage } from './penalties.js';
@@ -66,7 +66,10 @@ export class Chain {
     const m = row.max();
     if (m !== m) return LOAD_NAN;
     if (m === -Infinity) return LOAD_ALL_NEG_INF;
-    if (m === Infinity) for (let i = 0; i < V; i++) z[i] = z[i] === Infinity ? 0 : -Infinity;
+    if (m === Infinity) {
+      for (let i = 0; i < V; i++) z[i] = z[i] === Infinity ? 0 : -Infinity;
+      row.changed();
+    }
     return LOAD_OK;
   }
 
@@ -91,8 +94,10 @@ export class Chain {
     const row = this.row;
     if (row.greedy) return row.ids[0];
     if (row.f32) {
-      // Float32 rows: no probability vector; the kernel's block sums and one block's exps (draw.ts).
-      const pick = drawF32(row.z as Float32Array, row.n, ctx.rng.nextFloat());
+      // Float32 rows whose stages already computed softmax32 (and compacted it along with the
+      // candidates): walk those probabilities, no second pass of exps. Otherwise no probability
+      // vector: the kernel's block sums and one block's exps (draw.ts).
+      const pick = row.pState !== P_NONE ? drawP32(row.p32, row.n, ctx.rng.nextFloat()) : drawF32(row.z as Float32Array, row.n, ctx.rng.nextFloat());
       if (this.mirostat) ctx.mu -= this.config.mEta * (-Math.log2(DRAWN.p) - this.config.tau);
       return row.ids[pick];
     }

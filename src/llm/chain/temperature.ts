@@ -51,6 +51,7 @@ export function temperatureStage(c: ChainConfig): Stage {
         return;
       }
       const z = row.z;
+      row.changed();
       for (let i = 0; i < row.n; i++) z[i] /= t;
     },
   };

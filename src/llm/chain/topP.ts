@@ -2,46 +2,91 @@
 // and exps only where the decision needs them; the kept mass is ≥ p exactly.
 
 import { R, ddAdd, ddMulD } from '../../reference/dd.js';
-import { BINS_PER_UNIT, NBINS } from '../sampleScratch.js';
+import { BINS_PER_UNIT as BPU_IMPORT, NBINS as NBINS_IMPORT } from '../sampleScratch.js';
 import { selectMass, topPSet } from '../topP.js';
 import type { ChainConfig } from './options.js';
 import type { Row } from './row.js';
 import type { Stage } from './types.js';
 
+// Module-local copies: a transpiler that turns imports into getter calls (tsx's CommonJS output)
+// would otherwise call one per element in the binning loop, and that loop is the stage's cost.
+const BINS_PER_UNIT = BPU_IMPORT;
+const NBINS = NBINS_IMPORT;
+
 const binSum = new Float64Array(NBINS);
-const binComp = new Float64Array(NBINS);
+const binCnt = new Int32Array(NBINS);
+/** Per-exponent-group sums of one bin (exactBinSum). */
+const groupSum = new Float64Array(64);
+/** A view of p32's bits (the float32 exponent field picks the group). */
+let bits: Uint32Array = new Uint32Array(0);
+
+/**
+ * Σ p[c] over the c with BIN[c] = b, in double-double (R.hi, R.lo), exact up to the final
+ * double-double rounding: each float32 p goes to the float64 accumulator of its exponent group
+ * (4 binades), where < 2^25 values of 24-bit significands spanning 28 bits sum exactly in 53;
+ * the 64 groups then add in double-double. For the last bin, whose entries span any range.
+ */
+function exactBinSum(p: Float32Array, BIN: Uint16Array, n: number, b: number): void {
+  if (bits.buffer !== p.buffer) bits = new Uint32Array(p.buffer, p.byteOffset, p.length);
+  groupSum.fill(0);
+  for (let c = 0; c < n; c++) if (BIN[c] === b) groupSum[(bits[c] >>> 25) & 63] += p[c];
+  let h = 0;
+  let l = 0;
+  for (let g = 0; g < 64; g++) {
+    ddAdd(h, l, groupSum[g], 0);
+    h = R.hi;
+    l = R.lo;
+  }
+  R.hi = h;
+  R.lo = l;
+}
 
 /**
  * Top-p of a float32 row on the wasm kernel's probabilities: p = softmax(z) in one kernel pass
- * (within 2 ulp), a histogram of d = z_max − z (topP.ts's bins, 1/16 wide) whose per-bin masses
- * are Kahan sums of p, the bins' cumulative mass in double-double up to the first bin reaching
- * need = topP·Σp, and selectMass (largest logits first, ties by lower id) inside that bin for
- * the rest of need. So the kept set's mass, summed from the same p, is ≥ topP·Σp, and dropping
- * its least probable token takes it below.
+ * (within 2 ulp, shared with the draw through row.p32), then one pass that bins d = z_max − z
+ * (topP.ts's bins, 1/16 wide) and adds p to its bin's float64 sum. Those sums are exact: the p of
+ * one bin b < NBINS − 1 lie within a factor e^(1/16)·(1 + 2^−21) < 2 of each other, so their
+ * float32 significands add without rounding in 53 bits; the last bin, which spans any range, is
+ * summed exactly by exactBinSum when it is occupied. Both hold for rows below 2^25 entries (a
+ * vocabulary is far below; the binades and the count share the 53 bits). The bins' cumulative mass in double-double up to
+ * the first bin reaching need = topP·Σp, and selectMass (largest logits first, ties by lower id)
+ * inside that bin for the rest of need. So the kept set's mass, summed from the same p, is
+ * ≥ topP·Σp, and dropping its least probable token takes it below. The last pass compacts the
+ * row directly (ids, z and p32).
  */
 function topPF32(row: Row, topP: number, minKeep: number): void {
   const n = row.n;
-  const z = row.z;
+  const z = row.z as Float32Array;
   const s = row.scratch;
   s.grow(n);
-  const p = row.softmax32();
   const m = row.max();
+  const p = row.softmax32();
   const BIN = s.binIdx;
   binSum.fill(0);
-  binComp.fill(0);
+  binCnt.fill(0);
   for (let c = 0; c < n; c++) {
     // Math.min first: the scaled gap is +∞ for a −∞ logit, which `| 0` would turn into 0.
     const b = Math.min((m - z[c]) * BINS_PER_UNIT, NBINS - 1) | 0;
     BIN[c] = b;
-    const y = p[c] - binComp[b];
-    const t = binSum[b] + y;
-    binComp[b] = t - binSum[b] - y;
-    binSum[b] = t;
+    binSum[b] += p[c];
+    binCnt[b]++;
+  }
+  const binH = s.cumH;
+  const binL = s.cumL;
+  for (let b = 0; b < NBINS; b++) {
+    if (b === NBINS - 1 && binCnt[b] > 0) {
+      exactBinSum(p, BIN, n, b);
+      binH[b] = R.hi;
+      binL[b] = R.lo;
+    } else {
+      binH[b] = binSum[b];
+      binL[b] = 0;
+    }
   }
   let th = 0;
   let tl = 0;
   for (let b = 0; b < NBINS; b++) {
-    ddAdd(th, tl, binSum[b], -binComp[b]);
+    ddAdd(th, tl, binH[b], binL[b]);
     th = R.hi;
     tl = R.lo;
   }
@@ -51,11 +96,13 @@ function topPF32(row: Row, topP: number, minKeep: number): void {
   let ch = 0;
   let cl = 0;
   let bStar = 0;
+  let before = 0;
   for (; bStar < NBINS - 1; bStar++) {
-    ddAdd(ch, cl, binSum[bStar], -binComp[bStar]);
+    ddAdd(ch, cl, binH[bStar], binL[bStar]);
     if (R.hi > needH || (R.hi === needH && R.lo >= needL)) break;
     ch = R.hi;
     cl = R.lo;
+    before += binCnt[bStar];
   }
   const E = s.e;
   const KEEP = s.keep;
@@ -69,12 +116,31 @@ function topPF32(row: Row, topP: number, minKeep: number): void {
   }
   ddAdd(needH, needL, -ch, -cl);
   if (R.hi > 0 || (R.hi === 0 && R.lo > 0)) selectMass(s, nb, z, 0, 1, R.hi, R.lo);
-  const mark = row.mark;
+  let chosen = 0;
+  for (let i = 0; i < nb; i++) chosen += KEEP[BUCKET[i]];
+  if (before + chosen < minKeep) {
+    // Rare (minKeep above the nucleus): the minKeep most probable, a superset of the nucleus.
+    const mark = row.mark;
+    for (let c = 0; c < n; c++) {
+      const b = BIN[c];
+      mark[c] = b < bStar || (b === bStar && p[c] > 0 && KEEP[c] === 1) ? 1 : 0;
+    }
+    row.keepMarked(minKeep);
+    return;
+  }
+  // Compaction with the keep rule inline (no mark pass); KEEP is read only for the bucket's
+  // entries, the only ones whose mark selectMass set.
+  const ids = row.ids;
+  let w = 0;
   for (let c = 0; c < n; c++) {
     const b = BIN[c];
-    mark[c] = b < bStar || (b === bStar && p[c] > 0 && KEEP[c] === 1) ? 1 : 0;
+    ids[w] = ids[c];
+    z[w] = z[c];
+    p[w] = p[c];
+    w += b < bStar || (b === bStar && p[c] > 0 && KEEP[c] === 1) ? 1 : 0;
   }
-  row.keepMarked(minKeep);
+  // The nucleus holds the max (bin 0's largest logit is the first selectMass takes) when it is not empty.
+  row.setKept(w, w > 0);
 }
 
 /**
