@@ -97,8 +97,9 @@ function drawExact(z: Float32Array, lo: number, hi: number, f: number, share: nu
  * The index i < n drawn from probabilities (or any positive multiple of them) p[0 : n) with the
  * uniform u ∈ [0, 1): the first i whose running mass exceeds u·Σp, zeros skipped; the last
  * positive entry if rounding leaves the target unreached. Σp in float64 (Kahan). DRAWN.p ← p_i/Σp.
+ * Serves the float32 probabilities of the fast path and the float64 ones of the exact path alike.
  */
-export function drawP32(p: Float32Array, n: number, u: number): number {
+export function drawP(p: Float32Array | Float64Array, n: number, u: number): number {
   let sum = 0;
   let comp = 0;
   for (let i = 0; i < n; i++) {

@@ -5,7 +5,7 @@
 import type { FloatArray } from '../../core/tensor.js';
 import type { ChainConfig } from './options.js';
 import { P_NONE, Row } from './row.js';
-import { DRAWN, drawF32, drawP32 } from './draw.js';
+import { DRAWN, drawF32, drawP } from './draw.js';
 import type { Stage, StageName, StepContext } from './types.js';
 import { logitBiasStage } from './logitBias.js';
 import { penaltiesStage } from './penalties.js';
@@ -97,29 +97,12 @@ export class Chain {
       // Float32 rows whose stages already computed softmax32 (and compacted it along with the
       // candidates): walk those probabilities, no second pass of exps. Otherwise no probability
       // vector: the kernel's block sums and one block's exps (draw.ts).
-      const pick = row.pState !== P_NONE ? drawP32(row.p32, row.n, ctx.rng.nextFloat()) : drawF32(row.z as Float32Array, row.n, ctx.rng.nextFloat());
+      const pick = row.pState !== P_NONE ? drawP(row.p32, row.n, ctx.rng.nextFloat()) : drawF32(row.z as Float32Array, row.n, ctx.rng.nextFloat());
       if (this.mirostat) ctx.mu -= this.config.mEta * (-Math.log2(DRAWN.p) - this.config.tau);
       return row.ids[pick];
     }
     const p = row.probs();
-    const n = row.n;
-    let sum = 0;
-    let comp = 0;
-    for (let i = 0; i < n; i++) {
-      const y = p[i] - comp;
-      const t = sum + y;
-      comp = t - sum - y;
-      sum = t;
-    }
-    const target = ctx.rng.nextFloat() * sum;
-    let acc = 0;
-    let pick = -1;
-    for (let i = 0; i < n; i++) {
-      if (p[i] === 0) continue;
-      acc += p[i];
-      pick = i;
-      if (acc > target) break;
-    }
+    const pick = drawP(p, row.n, ctx.rng.nextFloat());
     if (this.mirostat) {
       const { tau, mEta } = this.config;
       ctx.mu -= mEta * (-Math.log2(p[pick]) - tau);

@@ -43,6 +43,20 @@ function weightedQuantile(k: Float64Array, w: Float64Array, n: number, target: n
   return Infinity;
 }
 
+/**
+ * The score threshold τ, lowered to keep at least minKeep tokens: where fewer than minKeep scores
+ * are ≤ τ (rare: minKeep above the typical set), the minKeep lowest scores over the whole row
+ * decide instead (keys and ws are scratch, overwritten).
+ */
+function atLeastMinKeep(tau: number, score: Float64Array, keys: Float64Array, ws: Float64Array, n: number, minKeep: number): number {
+  let kept = 0;
+  for (let i = 0; i < n; i++) kept += score[i] <= tau ? 1 : 0;
+  if (kept >= minKeep) return tau;
+  keys.set(score.subarray(0, n));
+  ws.fill(1, 0, n);
+  return weightedQuantile(keys, ws, n, Math.min(minKeep, n));
+}
+
 /** Bins of typical's score histogram (float32 rows). */
 const NB = 4096;
 
@@ -108,15 +122,7 @@ export function typicalStage(c: ChainConfig): Stage {
       keys[nb] = score[i];
       ws[nb++] = p32[i];
     }
-    let tau = weightedQuantile(keys, ws, nb, mass - below);
-    let kept = 0;
-    for (let i = 0; i < n; i++) kept += score[i] <= tau ? 1 : 0;
-    if (kept < c.minKeep) {
-      // Rare (minKeep above the typical set): the minKeep lowest scores over the whole row.
-      keys.set(score.subarray(0, n));
-      ws.fill(1, 0, n);
-      tau = weightedQuantile(keys, ws, n, Math.min(c.minKeep, n));
-    }
+    const tau = atLeastMinKeep(weightedQuantile(keys, ws, nb, mass - below), score, keys, ws, n, c.minKeep);
     const mark = row.mark;
     for (let i = 0; i < n; i++) mark[i] = score[i] <= tau ? 1 : 0;
     row.compact();
@@ -145,14 +151,7 @@ export function typicalStage(c: ChainConfig): Stage {
         keys[i] = s;
         ws[i] = lp[i] === -Infinity ? 0 : Math.exp(lp[i]);
       }
-      let tau = weightedQuantile(keys, ws, n, mass);
-      let kept = 0;
-      for (let i = 0; i < n; i++) kept += score[i] <= tau ? 1 : 0;
-      if (kept < c.minKeep) {
-        keys.set(score.subarray(0, n));
-        ws.fill(1, 0, n);
-        tau = weightedQuantile(keys, ws, n, Math.min(c.minKeep, n));
-      }
+      const tau = atLeastMinKeep(weightedQuantile(keys, ws, n, mass), score, keys, ws, n, c.minKeep);
       for (let i = 0; i < n; i++) row.mark[i] = score[i] <= tau ? 1 : 0;
       row.compact();
     },
