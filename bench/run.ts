@@ -203,7 +203,7 @@ for (const r of reports) {
   md.push(`- **${r.name}** (${r.system}): ${r.available ? r.info : `not measured: ${r.info}`}${res}${r.exit ? ` — child ${r.exit}` : ''}`);
 }
 md.push('');
-md.push('## Targets (issue 3), on the sigmax wasm backend', '');
+md.push('## Speed targets, on the sigmax wasm backend', '');
 md.push(
   'Absolute targets are read on sigmax\'s faster kernel call: with a preallocated `out` (input and output copied in and out of the wasm memory), or zero-copy with sigmax/wasm arrays that live in the wasm memory (both shown, and the allocating call beside them); "faster than" compares the user-facing calls (sigmax allocating vs the peer\'s tensor-in/array-out API) and the kernels (sigmax out/zero-copy vs the peer\'s op alone) and passes only if both are faster.',
   '',

@@ -1,5 +1,5 @@
-// Turns the measurements into bench/RESULTS.md: one table per op and shape, the targets of
-// issue 3 with PASS/MISS, and the accuracy of every system in float32 ulps.
+// Turns the measurements into bench/RESULTS.md: one table per op and shape,
+// the speed targets with PASS/MISS, and the accuracy of every system in float32 ulps.
 
 import { type Case, type Op, OP_TITLE, shapeName } from './cases.js';
 import type { CopyResult } from './copy.js';
@@ -98,7 +98,7 @@ export function caseTable(systems: SystemReport[], c: Case, copy: CopyResult | u
   return lines.join('\n');
 }
 
-/** The targets of issue 3, evaluated on sigmax's 'wasm' backend. */
+/** The speed targets, evaluated on sigmax's 'wasm' backend. */
 export function targets(systems: SystemReport[], cases: Case[], copies: Map<string, CopyResult>, copies2: Map<string, CopyResult>): Target[] {
   const out: Target[] = [];
   const sx = systems.find((s) => s.system === SIGMAX);

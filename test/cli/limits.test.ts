@@ -1,4 +1,4 @@
-// Bad sizes and output paths on the command line (issue 15, defect 10): every size argument has a
+// Bad sizes and output paths on the command line: every size argument has a
 // documented upper limit and every output path is checked before any work starts, each failure
 // one line on stderr with exit code 2 — never a stack trace, never a run that ends in an error.
 

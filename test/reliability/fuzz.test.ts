@@ -1,4 +1,4 @@
-// The public-API fuzz test of issue 15: every op of the manifest (src/ops/manifest.ts), on both
+// The public-API fuzz test: every op of the manifest (src/ops/manifest.ts), on both
 // backends, fed random shapes, dtypes, views, options, targets and foreign objects. The contract for
 // every case: a SigmaxError (never another error) or the result of a plain float64 computation,
 // inputs never mutated, `out` untouched when the call throws, and no hang (each test has a timeout).

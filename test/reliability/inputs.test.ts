@@ -1,4 +1,4 @@
-// Hostile and degenerate arguments to the public ops (issue 15, defects 7 and 8): Proxies and
+// Hostile and degenerate arguments to the public ops: Proxies and
 // typed arrays with lying own properties are read through the intrinsic getters or rejected with
 // a SigmaxError naming the argument, and zero-size tensors return at once with the right shape.
 

@@ -1,4 +1,4 @@
-// Hostile model files (issue 15, defect 5): loadModel checks the structure and every declared
+// Hostile model files: loadModel checks the structure and every declared
 // size against the numbers the file holds before it allocates anything, so a tiny file that
 // declares a huge model fails at once with a TypeError or RangeError and no big allocation.
 

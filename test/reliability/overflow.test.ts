@@ -1,4 +1,4 @@
-// No finite input overflows (issue 15, "also fix"): float64 cross-entropy with probability
+// No finite input overflows: float64 cross-entropy with probability
 // targets whose w_c·y_c or Y = Σ w_c·y_c exceed the double range, while the loss and gradient do
 // not, gives the correctly rounded values (expected values from mpmath at 300 bits).
 

@@ -1,4 +1,4 @@
-// The README's promises, each as a test named after it (issue 15, "done means"). Overlapping
+// The README's promises, each as a test named after it. Overlapping
 // outputs are covered by test/ops/aliasing.test.ts and one-line CLI errors by test/cli/cli.test.ts
 // and test/cli/limits.test.ts; the two below had no test that states them.
 
