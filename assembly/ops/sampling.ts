@@ -1,0 +1,263 @@
+// Row kernels of the decoding chain (src/llm/chain/) for float32 rows that live in the wasm
+// memory: the passes over a whole vocabulary that every filter shares — max, division by a
+// temperature, the entropy, the mass histogram of top-p and typical-p, the gather of one bin,
+// counting and compacting by a threshold, and the inverse-CDF draw. Each has a JavaScript twin
+// in src/llm/chain/rowKernels.ts that does the same arithmetic in the same order, so the js and
+// the wasm backends decide alike given the same probabilities. No relaxed SIMD here: the draws
+// of a seed must not depend on the machine. Pointers are byte offsets; ids are i32, bins u16.
+
+/** Max of z[0 : n); NaN when an entry is NaN (wasm's max, like Math.max, propagates NaN). */
+export function sampleMaxF32(z: usize, n: i32): f32 {
+  let m0 = f32x4.splat(-Infinity);
+  let m1 = m0;
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const q = z + (<usize>i << 2);
+    m0 = f32x4.max(m0, v128.load(q));
+    m1 = f32x4.max(m1, v128.load(q, 16));
+  }
+  m0 = f32x4.max(m0, m1);
+  let m = max(max(f32x4.extract_lane(m0, 0), f32x4.extract_lane(m0, 1)), max(f32x4.extract_lane(m0, 2), f32x4.extract_lane(m0, 3)));
+  for (; i < n; i++) m = max(m, load<f32>(z + (<usize>i << 2)));
+  return m;
+}
+
+/** The first i with z[i] = m (n − 1 when none). */
+export function sampleFirstEqF32(z: usize, n: i32, m: f32): i32 {
+  for (let i = 0; i < n - 1; i++) if (load<f32>(z + (<usize>i << 2)) == m) return i;
+  return n - 1;
+}
+
+/** z[i] ← z[i]/t, the quotient of the float64 division rounded to float32 (JavaScript's `z[i] /= t` on a Float32Array). */
+export function sampleDivF32(z: usize, n: i32, t: f64): void {
+  const tv = f64x2.splat(t);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const q = z + (<usize>i << 2);
+    const v = v128.load(q);
+    const lo = f64x2.div(f64x2.promote_low_f32x4(v), tv);
+    const hi = f64x2.div(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), tv);
+    v128.store(q, v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5));
+  }
+  for (; i < n; i++) {
+    const q = z + (<usize>i << 2);
+    store<f32>(q, <f32>(<f64>load<f32>(q) / t));
+  }
+}
+
+/**
+ * H = Σ_{p_i > 0} p_i·(lse − z_i) in float64, over four lanes (lane j sums the i ≡ j mod 4 in
+ * increasing i), returned as (lane 0 + lane 1) + (lane 2 + lane 3).
+ */
+export function sampleEntropyF32(z: usize, p: usize, n: i32, lse: f64): f64 {
+  const L = f64x2.splat(lse);
+  const zero = f64x2.splat(0);
+  let a01 = zero;
+  let a23 = zero;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const zv = v128.load(z + (<usize>i << 2));
+    const pv = v128.load(p + (<usize>i << 2));
+    const zh = v128.shuffle<f32>(zv, zv, 2, 3, 0, 1);
+    const ph = v128.shuffle<f32>(pv, pv, 2, 3, 0, 1);
+    const p01 = f64x2.promote_low_f32x4(pv);
+    const p23 = f64x2.promote_low_f32x4(ph);
+    const t01 = f64x2.mul(p01, f64x2.sub(L, f64x2.promote_low_f32x4(zv)));
+    const t23 = f64x2.mul(p23, f64x2.sub(L, f64x2.promote_low_f32x4(zh)));
+    a01 = f64x2.add(a01, v128.bitselect(t01, zero, f64x2.gt(p01, zero)));
+    a23 = f64x2.add(a23, v128.bitselect(t23, zero, f64x2.gt(p23, zero)));
+  }
+  let a0 = f64x2.extract_lane(a01, 0);
+  let a1 = f64x2.extract_lane(a01, 1);
+  let a2 = f64x2.extract_lane(a23, 0);
+  for (; i < n; i++) {
+    const q = <f64>load<f32>(p + (<usize>i << 2));
+    if (!(q > 0)) continue;
+    const t = q * (lse - <f64>load<f32>(z + (<usize>i << 2)));
+    // the tail has at most 3 entries: lanes 0, 1, 2
+    const j = i & 3;
+    if (j == 0) a0 += t;
+    else if (j == 1) a1 += t;
+    else a2 += t;
+  }
+  return a0 + a1 + (a2 + f64x2.extract_lane(a23, 1));
+}
+
+/** max |z_i − c| over the finite z_i (float64; 0 when none). */
+export function sampleAbsDevMaxF32(z: usize, n: i32, c: f64): f64 {
+  let m: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const v = load<f32>(z + (<usize>i << 2));
+    if (v == -Infinity) continue;
+    const d = abs(<f64>v - c);
+    if (d > m) m = d;
+  }
+  return m;
+}
+
+/**
+ * The mass histogram: for each i, d = c − z_i (ABS = 0; top-p with c the max) or |z_i − c|
+ * (ABS = 1; typical-p), b = trunc(min(d·scale, nb − 1)) (0 for NaN), stored at bin[i] (u16);
+ * mass[b] += p_i (float64, in increasing i) and cnt[b] += 1. mass and cnt are cleared first.
+ */
+export function sampleBinsF32(z: usize, p: usize, n: i32, c: f64, scale: f64, nb: i32, ABS: i32, bin: usize, mass: usize, cnt: usize): void {
+  memory.fill(mass, 0, <usize>nb << 3);
+  memory.fill(cnt, 0, <usize>nb << 2);
+  if (ABS) binLoop(z, p, n, c, scale, <f64>(nb - 1), true, bin, mass, cnt);
+  else binLoop(z, p, n, c, scale, <f64>(nb - 1), false, bin, mass, cnt);
+}
+
+// @ts-ignore: decorator
+@inline
+function binLoop(z: usize, p: usize, n: i32, c: f64, scale: f64, top: f64, ABS: bool, bin: usize, mass: usize, cnt: usize): void {
+  for (let i = 0; i < n; i++) {
+    const v = <f64>load<f32>(z + (<usize>i << 2));
+    const d = ABS ? abs(v - c) : c - v;
+    const x = min(d * scale, top);
+    const b = x == x ? <i32>x : 0;
+    store<u16>(bin + (<usize>i << 1), <u16>b);
+    const mq = mass + (<usize>b << 3);
+    store<f64>(mq, load<f64>(mq) + <f64>load<f32>(p + (<usize>i << 2)));
+    const cq = cnt + (<usize>b << 2);
+    store<i32>(cq, load<i32>(cq) + 1);
+  }
+}
+
+/** Writes the i with bin[i] = b and p_i > 0 to out (increasing; out holds n + 1 entries) and returns their count. */
+export function sampleGatherBinF32(bin: usize, p: usize, n: i32, b: i32, out: usize): i32 {
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    store<i32>(out + (<usize>k << 2), i);
+    k += i32(<i32>load<u16>(bin + (<usize>i << 1)) == b && load<f32>(p + (<usize>i << 2)) > 0);
+  }
+  return k;
+}
+
+/** How many i pass the threshold rule: z_i > t, or z_i = t and i ≤ ct (float64 comparisons of the float32 z). */
+export function sampleCountF32(z: usize, n: i32, t: f64, ct: i32): i32 {
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const v = <f64>load<f32>(z + (<usize>i << 2));
+    k += i32(v > t || (v == t && i <= ct));
+  }
+  return k;
+}
+
+/** How many i have |z_i − c| ≤ tau (float64). */
+export function sampleCountAbsF32(z: usize, n: i32, c: f64, tau: f64): i32 {
+  let k = 0;
+  for (let i = 0; i < n; i++) k += i32(abs(<f64>load<f32>(z + (<usize>i << 2)) - c) <= tau);
+  return k;
+}
+
+/**
+ * Compaction by the threshold rule of sampleCountF32: the kept entries move to [0, w) in order —
+ * ids (i itself when DENSE, the row still being 0..n−1), z, and p when CARRY. Returns w.
+ */
+export function sampleKeepF32(ids: usize, z: usize, p: usize, n: i32, t: f64, ct: i32, dense: i32, carry: i32): i32 {
+  if (dense) return carry ? keepLoop(ids, z, p, n, t, ct, 0, 0, false, true, true) : keepLoop(ids, z, p, n, t, ct, 0, 0, false, true, false);
+  return carry ? keepLoop(ids, z, p, n, t, ct, 0, 0, false, false, true) : keepLoop(ids, z, p, n, t, ct, 0, 0, false, false, false);
+}
+
+/** Compaction keeping |z_i − c| ≤ tau (float64), otherwise as sampleKeepF32. */
+export function sampleKeepAbsF32(ids: usize, z: usize, p: usize, n: i32, c: f64, tau: f64, dense: i32, carry: i32): i32 {
+  if (dense) return carry ? keepLoop(ids, z, p, n, 0, 0, c, tau, true, true, true) : keepLoop(ids, z, p, n, 0, 0, c, tau, true, true, false);
+  return carry ? keepLoop(ids, z, p, n, 0, 0, c, tau, true, false, true) : keepLoop(ids, z, p, n, 0, 0, c, tau, true, false, false);
+}
+
+// @ts-ignore: decorator
+@inline
+function keepLoop(ids: usize, z: usize, p: usize, n: i32, t: f64, ct: i32, c: f64, tau: f64, ABS: bool, DENSE: bool, CARRY: bool): i32 {
+  let w = 0;
+  for (let i = 0; i < n; i++) {
+    const v = load<f32>(z + (<usize>i << 2));
+    const vd = <f64>v;
+    const wq = <usize>w << 2;
+    store<i32>(ids + wq, DENSE ? i : load<i32>(ids + (<usize>i << 2)));
+    store<f32>(z + wq, v);
+    if (CARRY) store<f32>(p + wq, load<f32>(p + (<usize>i << 2)));
+    w += ABS ? i32(abs(vd - c) <= tau) : i32(vd > t || (vd == t && i <= ct));
+  }
+  return w;
+}
+
+/** Entries per block of the draw's block sums. */
+const DRAW_BLOCK = 1024;
+
+/** Σ p of the last sampleDrawF32 (its total mass). */
+let DRAW_SUM: f64 = 0;
+
+export function sampleDrawSum(): f64 {
+  return DRAW_SUM;
+}
+
+/**
+ * The inverse-CDF draw over p[0 : n) (any non-negative multiple of probabilities) with u ∈ [0, 1):
+ * each block of DRAW_BLOCK entries sums in four lanes as sampleEntropyF32 (lane j: i ≡ j mod 4,
+ * (l0 + l1) + (l2 + l3)), the total S is the blocks' sums added in order, the target is u·S; the
+ * walk adds whole blocks while they stay at or below the target, then the entries of the block
+ * that passes it one by one (zeros skipped): the first i whose running mass exceeds the target,
+ * or, where rounding leaves it unreached, the last positive entry. −1 when every p is 0.
+ */
+export function sampleDrawF32(p: usize, n: i32, u: f64, sums: usize): i32 {
+  const nb = (n + DRAW_BLOCK - 1) / DRAW_BLOCK;
+  let S: f64 = 0;
+  for (let b = 0; b < nb; b++) {
+    const lo = b * DRAW_BLOCK;
+    const hi = min(n, lo + DRAW_BLOCK);
+    const s = blockSum(p, lo, hi);
+    store<f64>(sums + (<usize>b << 3), s);
+    S += s;
+  }
+  DRAW_SUM = S;
+  const target = u * S;
+  let acc: f64 = 0;
+  let last = -1;
+  for (let b = 0; b < nb; b++) {
+    const s = load<f64>(sums + (<usize>b << 3));
+    if (s == 0) continue;
+    if (acc + s <= target) {
+      acc += s;
+      last = lastPositive(p, b * DRAW_BLOCK, min(n, (b + 1) * DRAW_BLOCK));
+      continue;
+    }
+    const hi = min(n, (b + 1) * DRAW_BLOCK);
+    for (let i = b * DRAW_BLOCK; i < hi; i++) {
+      const v = <f64>load<f32>(p + (<usize>i << 2));
+      if (v == 0) continue;
+      acc += v;
+      last = i;
+      if (acc > target) return i;
+    }
+  }
+  return last;
+}
+
+/** Σ p[lo : hi) in the four-lane order of sampleDrawF32 (lo a multiple of 4). */
+function blockSum(p: usize, lo: i32, hi: i32): f64 {
+  let a01 = f64x2.splat(0);
+  let a23 = a01;
+  let i = lo;
+  for (; i + 4 <= hi; i += 4) {
+    const v = v128.load(p + (<usize>i << 2));
+    a01 = f64x2.add(a01, f64x2.promote_low_f32x4(v));
+    a23 = f64x2.add(a23, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)));
+  }
+  let a0 = f64x2.extract_lane(a01, 0);
+  let a1 = f64x2.extract_lane(a01, 1);
+  let a2 = f64x2.extract_lane(a23, 0);
+  for (; i < hi; i++) {
+    const v = <f64>load<f32>(p + (<usize>i << 2));
+    const j = i & 3;
+    if (j == 0) a0 += v;
+    else if (j == 1) a1 += v;
+    else a2 += v;
+  }
+  return a0 + a1 + (a2 + f64x2.extract_lane(a23, 1));
+}
+
+/** The last i in [lo, hi) with p_i > 0 (−1 when none). */
+function lastPositive(p: usize, lo: i32, hi: i32): i32 {
+  for (let i = hi - 1; i >= lo; i--) if (load<f32>(p + (<usize>i << 2)) > 0) return i;
+  return -1;
+}
