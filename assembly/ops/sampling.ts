@@ -6,20 +6,27 @@
 // the wasm backends decide alike given the same probabilities. No relaxed SIMD here: the draws
 // of a seed must not depend on the machine. Pointers are byte offsets; ids are i32, bins u16.
 
-/** Max of z[0 : n); NaN when an entry is NaN (wasm's max, like Math.max, propagates NaN). */
+/**
+ * Max of z[0 : n); NaN when an entry is NaN. pmax is one instruction (wasm's max is several, for
+ * its NaN rule), so NaN is tracked on the side.
+ */
 export function sampleMaxF32(z: usize, n: i32): f32 {
   let m0 = f32x4.splat(-Infinity);
   let m1 = m0;
+  let nan = i32x4.splat(0);
   let i = 0;
   for (; i + 8 <= n; i += 8) {
     const q = z + (<usize>i << 2);
-    m0 = f32x4.max(m0, v128.load(q));
-    m1 = f32x4.max(m1, v128.load(q, 16));
+    const a = v128.load(q);
+    const b = v128.load(q, 16);
+    m0 = f32x4.pmax(m0, a);
+    m1 = f32x4.pmax(m1, b);
+    nan = v128.or(nan, v128.or(f32x4.ne(a, a), f32x4.ne(b, b)));
   }
-  m0 = f32x4.max(m0, m1);
+  m0 = f32x4.pmax(m0, m1);
   let m = max(max(f32x4.extract_lane(m0, 0), f32x4.extract_lane(m0, 1)), max(f32x4.extract_lane(m0, 2), f32x4.extract_lane(m0, 3)));
   for (; i < n; i++) m = max(m, load<f32>(z + (<usize>i << 2)));
-  return m;
+  return v128.any_true(nan) ? NaN : m;
 }
 
 /** The first i with z[i] = m (n − 1 when none). */
@@ -98,47 +105,143 @@ export function sampleAbsDevMaxF32(z: usize, n: i32, c: f64): f64 {
 /**
  * The mass histogram: for each i, d = c − z_i (ABS = 0; top-p with c the max) or |z_i − c|
  * (ABS = 1; typical-p), b = trunc(min(d·scale, nb − 1)) (0 for NaN), stored at bin[i] (u16);
- * mass[b] += p_i (float64, in increasing i) and cnt[b] += 1. mass and cnt are cleared first.
+ * mass[b] = Σ p_i over its even i + Σ p_i over its odd i (each in increasing i, float64). mass
+ * holds 2·nb entries (the second half is the odd table's scratch). The bins of four entries come
+ * from one SIMD pass in float64; only the additions into the tables are scalar.
  */
-export function sampleBinsF32(z: usize, p: usize, n: i32, c: f64, scale: f64, nb: i32, ABS: i32, bin: usize, mass: usize, cnt: usize): void {
-  memory.fill(mass, 0, <usize>nb << 3);
-  memory.fill(cnt, 0, <usize>nb << 2);
-  if (ABS) binLoop(z, p, n, c, scale, <f64>(nb - 1), true, bin, mass, cnt);
-  else binLoop(z, p, n, c, scale, <f64>(nb - 1), false, bin, mass, cnt);
+export function sampleBinsF32(z: usize, p: usize, n: i32, c: f64, scale: f64, nb: i32, ABS: i32, bin: usize, mass: usize): void {
+  // Even and odd i accumulate into two tables, merged at the end as mass[b] = even + odd:
+  // consecutive entries of one bin then do not wait on each other's store.
+  memory.fill(mass, 0, <usize>nb << 4);
+  if (ABS) binLoop(z, p, n, c, scale, <f64>(nb - 1), true, bin, mass, nb);
+  else binLoop(z, p, n, c, scale, <f64>(nb - 1), false, bin, mass, nb);
+  const m2 = mass + (<usize>nb << 3);
+  for (let b = 0; b < nb; b++) {
+    const q = <usize>b << 3;
+    store<f64>(mass + q, load<f64>(mass + q) + load<f64>(m2 + q));
+  }
 }
 
 // @ts-ignore: decorator
 @inline
-function binLoop(z: usize, p: usize, n: i32, c: f64, scale: f64, top: f64, ABS: bool, bin: usize, mass: usize, cnt: usize): void {
-  for (let i = 0; i < n; i++) {
+function binsOf2(v: v128, cv: v128, sv: v128, tv: v128, ABS: bool): v128 {
+  const d = ABS ? f64x2.abs(f64x2.sub(v, cv)) : f64x2.sub(cv, v);
+  // pmin keeps a NaN first operand (top < NaN is false), and trunc_sat takes NaN to 0
+  return i32x4.trunc_sat_f64x2_s_zero(f64x2.pmin(f64x2.mul(d, sv), tv));
+}
+
+// @ts-ignore: decorator
+@inline
+function addAt(mass: usize, b: i32, v: f32): void {
+  const q = mass + (<usize>b << 3);
+  store<f64>(q, load<f64>(q) + <f64>v);
+}
+
+// @ts-ignore: decorator
+@inline
+function binLoop(z: usize, p: usize, n: i32, c: f64, scale: f64, top: f64, ABS: bool, bin: usize, mass: usize, nb: i32): void {
+  const m2 = mass + (<usize>nb << 3);
+  const cv = f64x2.splat(c);
+  const sv = f64x2.splat(scale);
+  const tv = f64x2.splat(top);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(z + (<usize>i << 2));
+    const lo = binsOf2(f64x2.promote_low_f32x4(v), cv, sv, tv, ABS);
+    const hi = binsOf2(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), cv, sv, tv, ABS);
+    const b = v128.shuffle<i32>(lo, hi, 0, 1, 4, 5);
+    v128.store64_lane(bin + (<usize>i << 1), i16x8.narrow_i32x4_u(b, b), 0);
+    const pv = v128.load(p + (<usize>i << 2));
+    addAt(mass, i32x4.extract_lane(b, 0), f32x4.extract_lane(pv, 0));
+    addAt(m2, i32x4.extract_lane(b, 1), f32x4.extract_lane(pv, 1));
+    addAt(mass, i32x4.extract_lane(b, 2), f32x4.extract_lane(pv, 2));
+    addAt(m2, i32x4.extract_lane(b, 3), f32x4.extract_lane(pv, 3));
+  }
+  for (; i < n; i++) {
     const v = <f64>load<f32>(z + (<usize>i << 2));
     const d = ABS ? abs(v - c) : c - v;
     const x = min(d * scale, top);
     const b = x == x ? <i32>x : 0;
     store<u16>(bin + (<usize>i << 1), <u16>b);
-    const mq = mass + (<usize>b << 3);
-    store<f64>(mq, load<f64>(mq) + <f64>load<f32>(p + (<usize>i << 2)));
-    const cq = cnt + (<usize>b << 2);
-    store<i32>(cq, load<i32>(cq) + 1);
+    addAt(i & 1 ? m2 : mass, b, load<f32>(p + (<usize>i << 2)));
   }
 }
 
-/** Writes the i with bin[i] = b and p_i > 0 to out (increasing; out holds n + 1 entries) and returns their count. */
+/** Lane indices 0..3. */
+const IOTA: usize = memory.data<i32>([0, 1, 2, 3], 16);
+
+/**
+ * Left-pack shuffles: entry m (16 bytes) moves the 4-byte lanes set in the 4-bit mask m to the
+ * front, in order (the rest is don't-care).
+ */
+const PACK: usize = memory.data<u8>([
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, // 0000
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, // 0001: lane 0
+  4, 5, 6, 7, 0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, // 0010: lane 1
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, // 0011: 0 1
+  8, 9, 10, 11, 0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15, // 0100: 2
+  0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15, // 0101: 0 2
+  4, 5, 6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 12, 13, 14, 15, // 0110: 1 2
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, // 0111: 0 1 2
+  12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, // 1000: 3
+  0, 1, 2, 3, 12, 13, 14, 15, 4, 5, 6, 7, 8, 9, 10, 11, // 1001: 0 3
+  4, 5, 6, 7, 12, 13, 14, 15, 0, 1, 2, 3, 8, 9, 10, 11, // 1010: 1 3
+  0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 8, 9, 10, 11, // 1011: 0 1 3
+  8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, // 1100: 2 3
+  0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 4, 5, 6, 7, // 1101: 0 2 3
+  4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, // 1110: 1 2 3
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, // 1111
+], 16);
+
+/**
+ * The threshold rule of count and keep, on float32 values: z_i > a, or z_i = a and i ≤ ct. The
+ * caller turns a float64 threshold t into a float32 a with the same decisions (a = t when t is a
+ * float32; otherwise a = the largest float32 below t and ct = −1).
+ */
+// @ts-ignore: decorator
+@inline
+function passMask(v: v128, av: v128, idx: v128, ctv: v128): v128 {
+  return v128.or(f32x4.gt(v, av), v128.and(f32x4.eq(v, av), v128.not(i32x4.gt_s(idx, ctv))));
+}
+
+/** Writes the i with bin[i] = b and p_i > 0 to out (increasing; out holds n + 4 entries) and returns their count (left-packed four at a time). */
 export function sampleGatherBinF32(bin: usize, p: usize, n: i32, b: i32, out: usize): i32 {
+  const bv = i32x4.splat(b);
+  const zero = f32x4.splat(0);
+  let idx = v128.load(IOTA);
+  const four = i32x4.splat(4);
   let k = 0;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const bins = i32x4.extend_low_i16x8_u(v128.load64_zero(bin + (<usize>i << 1)));
+    const m = i32x4.bitmask(v128.and(i32x4.eq(bins, bv), f32x4.gt(v128.load(p + (<usize>i << 2)), zero)));
+    v128.store(out + (<usize>k << 2), i8x16.swizzle(idx, v128.load(PACK + (<usize>m << 4))));
+    k += popcnt<i32>(m);
+    idx = i32x4.add(idx, four);
+  }
+  for (; i < n; i++) {
     store<i32>(out + (<usize>k << 2), i);
-    k += i32(<i32>load<u16>(bin + (<usize>i << 1)) == b && load<f32>(p + (<usize>i << 2)) > 0);
+    k += i32(<i32>load<u16>(bin + (<usize>i << 1)) == b) & i32(load<f32>(p + (<usize>i << 2)) > 0);
   }
   return k;
 }
 
-/** How many i pass the threshold rule: z_i > t, or z_i = t and i ≤ ct (float64 comparisons of the float32 z). */
-export function sampleCountF32(z: usize, n: i32, t: f64, ct: i32): i32 {
-  let k = 0;
-  for (let i = 0; i < n; i++) {
-    const v = <f64>load<f32>(z + (<usize>i << 2));
-    k += i32(v > t || (v == t && i <= ct));
+/** How many i pass the threshold rule (see passMask). */
+export function sampleCountF32(z: usize, n: i32, a: f32, ct: i32): i32 {
+  const av = f32x4.splat(a);
+  const ctv = i32x4.splat(ct);
+  let idx = v128.load(IOTA);
+  const four = i32x4.splat(4);
+  let acc = i32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    acc = i32x4.sub(acc, passMask(v128.load(z + (<usize>i << 2)), av, idx, ctv));
+    idx = i32x4.add(idx, four);
+  }
+  let k = i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
+  for (; i < n; i++) {
+    const v = load<f32>(z + (<usize>i << 2));
+    k += i32(v > a) | (i32(v == a) & i32(i <= ct));
   }
   return k;
 }
@@ -152,22 +255,55 @@ export function sampleCountAbsF32(z: usize, n: i32, c: f64, tau: f64): i32 {
 
 /**
  * Compaction by the threshold rule of sampleCountF32: the kept entries move to [0, w) in order —
- * ids (i itself when DENSE, the row still being 0..n−1), z, and p when CARRY. Returns w.
+ * ids (i itself when DENSE, the row still being 0..n−1), z, and p when CARRY — four at a time by
+ * a left-pack shuffle (each store writes a whole vector at w ≤ i, past what was read). Returns w.
  */
-export function sampleKeepF32(ids: usize, z: usize, p: usize, n: i32, t: f64, ct: i32, dense: i32, carry: i32): i32 {
-  if (dense) return carry ? keepLoop(ids, z, p, n, t, ct, 0, 0, false, true, true) : keepLoop(ids, z, p, n, t, ct, 0, 0, false, true, false);
-  return carry ? keepLoop(ids, z, p, n, t, ct, 0, 0, false, false, true) : keepLoop(ids, z, p, n, t, ct, 0, 0, false, false, false);
-}
-
-/** Compaction keeping |z_i − c| ≤ tau (float64), otherwise as sampleKeepF32. */
-export function sampleKeepAbsF32(ids: usize, z: usize, p: usize, n: i32, c: f64, tau: f64, dense: i32, carry: i32): i32 {
-  if (dense) return carry ? keepLoop(ids, z, p, n, 0, 0, c, tau, true, true, true) : keepLoop(ids, z, p, n, 0, 0, c, tau, true, true, false);
-  return carry ? keepLoop(ids, z, p, n, 0, 0, c, tau, true, false, true) : keepLoop(ids, z, p, n, 0, 0, c, tau, true, false, false);
+export function sampleKeepF32(ids: usize, z: usize, p: usize, n: i32, a: f32, ct: i32, dense: i32, carry: i32): i32 {
+  if (dense) return carry ? packLoop(ids, z, p, n, a, ct, true, true) : packLoop(ids, z, p, n, a, ct, true, false);
+  return carry ? packLoop(ids, z, p, n, a, ct, false, true) : packLoop(ids, z, p, n, a, ct, false, false);
 }
 
 // @ts-ignore: decorator
 @inline
-function keepLoop(ids: usize, z: usize, p: usize, n: i32, t: f64, ct: i32, c: f64, tau: f64, ABS: bool, DENSE: bool, CARRY: bool): i32 {
+function packLoop(ids: usize, z: usize, p: usize, n: i32, a: f32, ct: i32, DENSE: bool, CARRY: bool): i32 {
+  const av = f32x4.splat(a);
+  const ctv = i32x4.splat(ct);
+  let idx = v128.load(IOTA);
+  const four = i32x4.splat(4);
+  let w = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const q = <usize>i << 2;
+    const v = v128.load(z + q);
+    const m = i32x4.bitmask(passMask(v, av, idx, ctv));
+    const sh = v128.load(PACK + (<usize>m << 4));
+    const wq = <usize>w << 2;
+    v128.store(ids + wq, i8x16.swizzle(DENSE ? idx : v128.load(ids + q), sh));
+    v128.store(z + wq, i8x16.swizzle(v, sh));
+    if (CARRY) v128.store(p + wq, i8x16.swizzle(v128.load(p + q), sh));
+    w += popcnt<i32>(m);
+    idx = i32x4.add(idx, four);
+  }
+  for (; i < n; i++) {
+    const v = load<f32>(z + (<usize>i << 2));
+    const wq = <usize>w << 2;
+    store<i32>(ids + wq, DENSE ? i : load<i32>(ids + (<usize>i << 2)));
+    store<f32>(z + wq, v);
+    if (CARRY) store<f32>(p + wq, load<f32>(p + (<usize>i << 2)));
+    w += i32(v > a) | (i32(v == a) & i32(i <= ct));
+  }
+  return w;
+}
+
+/** Compaction keeping |z_i − c| ≤ tau (float64), otherwise as sampleKeepF32 (one entry at a time). */
+export function sampleKeepAbsF32(ids: usize, z: usize, p: usize, n: i32, c: f64, tau: f64, dense: i32, carry: i32): i32 {
+  if (dense) return carry ? keepAbsLoop(ids, z, p, n, c, tau, true, true) : keepAbsLoop(ids, z, p, n, c, tau, true, false);
+  return carry ? keepAbsLoop(ids, z, p, n, c, tau, false, true) : keepAbsLoop(ids, z, p, n, c, tau, false, false);
+}
+
+// @ts-ignore: decorator
+@inline
+function keepAbsLoop(ids: usize, z: usize, p: usize, n: i32, c: f64, tau: f64, DENSE: bool, CARRY: bool): i32 {
   let w = 0;
   for (let i = 0; i < n; i++) {
     const v = load<f32>(z + (<usize>i << 2));
@@ -176,7 +312,7 @@ function keepLoop(ids: usize, z: usize, p: usize, n: i32, t: f64, ct: i32, c: f6
     store<i32>(ids + wq, DENSE ? i : load<i32>(ids + (<usize>i << 2)));
     store<f32>(z + wq, v);
     if (CARRY) store<f32>(p + wq, load<f32>(p + (<usize>i << 2)));
-    w += ABS ? i32(abs(vd - c) <= tau) : i32(vd > t || (vd == t && i <= ct));
+    w += i32(abs(vd - c) <= tau);
   }
   return w;
 }

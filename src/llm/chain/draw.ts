@@ -5,6 +5,7 @@
 // Used by the chain's draw and by sample's original engine for unfiltered float32 rows.
 
 import { kernels } from '../../backend/index.js';
+import { DRAW, DRAW_BLOCK, drawBlocked } from './rowKernels.js';
 
 /** Entries per block of the long-row draw: the kernel's per-row work stays on its short-row path and the final block costs ≤ BLOCK exps. */
 export const BLOCK = 1024;
@@ -16,6 +17,7 @@ export const DRAWN = { p: 0 };
 
 let lse = new Float32Array(0);
 let e = new Float64Array(BLOCK < SMALL ? SMALL : BLOCK);
+let sums = new Float64Array(0);
 
 /**
  * The index i < n drawn from softmax(z[0 : n)) with the uniform u ∈ [0, 1): the first i whose
@@ -95,29 +97,14 @@ function drawExact(z: Float32Array, lo: number, hi: number, f: number, share: nu
 
 /**
  * The index i < n drawn from probabilities (or any positive multiple of them) p[0 : n) with the
- * uniform u ∈ [0, 1): the first i whose running mass exceeds u·Σp, zeros skipped; the last
- * positive entry if rounding leaves the target unreached. Σp in float64 (Kahan). DRAWN.p ← p_i/Σp.
- * Serves the float32 probabilities of the fast path and the float64 ones of the exact path alike.
+ * uniform u ∈ [0, 1), by the blocked inverse-CDF rule of rowKernels.ts (drawBlocked): the first i
+ * whose running mass exceeds u·Σp, zeros skipped. DRAWN.p ← p_i/Σp. Serves the float64
+ * probabilities of the exact path; float32 rows in a RowSpace take the same rule on the row kernels.
  */
 export function drawP(p: Float32Array | Float64Array, n: number, u: number): number {
-  let sum = 0;
-  let comp = 0;
-  for (let i = 0; i < n; i++) {
-    const y = p[i] - comp;
-    const t = sum + y;
-    comp = t - sum - y;
-    sum = t;
-  }
-  const target = u * sum;
-  let acc = 0;
-  let pick = -1;
-  for (let i = 0; i < n; i++) {
-    const v = p[i];
-    if (v === 0) continue;
-    acc += v;
-    pick = i;
-    if (acc > target) break;
-  }
-  DRAWN.p = p[pick] / sum;
+  const nb = Math.ceil(n / DRAW_BLOCK);
+  if (sums.length < nb) sums = new Float64Array(nb);
+  const pick = drawBlocked(p, n, u, sums);
+  DRAWN.p = p[pick] / DRAW.sum;
   return pick;
 }

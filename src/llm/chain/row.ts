@@ -9,24 +9,9 @@ import type { FloatArray } from '../../core/tensor.js';
 import { kernels } from '../../backend/index.js';
 import { SamplerScratch } from '../sampleScratch.js';
 import { gatherTopK } from '../topK.js';
+import { type RowKernels, type RowSpace, rowKernels, rowSpace } from './rowKernels.js';
 
-/** Max of z[0 : n) in four independent lanes (NaN propagates through Math.max); one per element type so each loop stays monomorphic. */
-function max32(z: Float32Array, n: number): number {
-  let m0 = -Infinity;
-  let m1 = -Infinity;
-  let m2 = -Infinity;
-  let m3 = -Infinity;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    m0 = Math.max(m0, z[i]);
-    m1 = Math.max(m1, z[i + 1]);
-    m2 = Math.max(m2, z[i + 2]);
-    m3 = Math.max(m3, z[i + 3]);
-  }
-  for (; i < n; i++) m0 = Math.max(m0, z[i]);
-  return Math.max(Math.max(m0, m1), Math.max(m2, m3));
-}
-
+/** Max of z[0 : n) in four independent lanes (NaN propagates through Math.max). */
 function max64(z: Float64Array, n: number): number {
   let m0 = -Infinity;
   let m1 = -Infinity;
@@ -53,7 +38,6 @@ export class Row {
   /** Vocabulary size (the row's length). */
   V = 0;
   n = 0;
-  ids = new Int32Array(0);
   /** The candidates' logits: z32 for a float32 input row, z64 otherwise. */
   z: FloatArray = new Float64Array(0);
   /** True when z is the float32 scratch (the input was float32): stages take their float32 paths. */
@@ -61,7 +45,7 @@ export class Row {
   /** Probabilities or log-probabilities of the candidates (probs/logProbs fill it). */
   p = new Float64Array(0);
   /** The float32 probabilities of softmax32. */
-  p32 = new Float32Array(0);
+  p32: Float32Array = new Float32Array(0);
   /**
    * What p32[0 : n) holds for the current candidates: P_NONE, P_SOFTMAX (softmax32 of them, so
    * lse and entropy follow from it) or P_SCALED (softmax32 of a superset, carried through
@@ -74,9 +58,13 @@ export class Row {
   private lseV = 0;
   private lseOk = false;
   private z64 = new Float64Array(0);
-  private z32 = new Float32Array(0);
-  /** Whether ids[0 : V) still holds 0..V−1 from an earlier load (compaction overwrites it). */
-  private identity = false;
+  private ids64: Int32Array = new Int32Array(0);
+  private idsArr: Int32Array = new Int32Array(0);
+  /** Whether idsArr[0 : n) holds the candidates' ids (a dense row's are its positions, written on demand). */
+  private idsOk = false;
+  /** A float32 row's memory (shared by every row; in the wasm memory under the wasm backend) and the kernels for it. */
+  space: RowSpace | null = null;
+  k: RowKernels | null = null;
   /** A per-candidate keep mark for compaction. */
   mark = new Uint8Array(0);
   /** True while ids is 0..V−1 (no filter has removed a position), so id lookup is direct. */
@@ -88,29 +76,52 @@ export class Row {
 
   /** Loads x[base + c·stride], c < V, as the candidates (all of them). */
   load(x: FloatArray, base: number, stride: number, V: number): void {
-    if (this.ids.length < V) {
-      this.ids = new Int32Array(V);
-      this.z64 = new Float64Array(V);
-      this.z32 = new Float32Array(V);
+    if (this.mark.length < V) {
       this.p = new Float64Array(V);
-      this.p32 = new Float32Array(V);
       this.mark = new Uint8Array(V);
-      this.identity = false;
-    }
-    const ids = this.ids;
-    if (!this.identity || this.V < V) {
-      for (let c = 0; c < V; c++) ids[c] = c;
-      this.identity = true;
     }
     this.f32 = x instanceof Float32Array;
-    const z = (this.z = this.f32 ? this.z32 : this.z64);
-    if (stride === 1 && this.f32) this.z32.set(x.subarray(base, base + V));
-    else for (let c = 0, k = base; c < V; c++, k += stride) z[c] = x[k];
+    if (this.f32) {
+      const sp = (this.space = rowSpace(V));
+      this.k = rowKernels(sp);
+      this.z = sp.z;
+      this.p32 = sp.p;
+      this.idsArr = sp.ids;
+      if (stride === 1) sp.z.set(x.subarray(base, base + V));
+      else for (let c = 0, k = base; c < V; c++, k += stride) sp.z[c] = x[k];
+    } else {
+      if (this.z64.length < V) {
+        this.z64 = new Float64Array(V);
+        this.ids64 = new Int32Array(V);
+      }
+      if (this.p32.length < V) this.p32 = new Float32Array(V);
+      this.space = null;
+      this.k = null;
+      this.z = this.z64;
+      this.idsArr = this.ids64;
+      for (let c = 0, k = base; c < V; c++, k += stride) this.z64[c] = x[k];
+    }
     this.V = V;
     this.n = V;
     this.dense = true;
+    this.idsOk = false;
     this.greedy = false;
     this.changed();
+  }
+
+  /** The candidates' ids, increasing (a dense row's are written here on first use). */
+  get ids(): Int32Array {
+    if (!this.idsOk) {
+      const ids = this.idsArr;
+      for (let c = 0; c < this.n; c++) ids[c] = c;
+      this.idsOk = true;
+    }
+    return this.idsArr;
+  }
+
+  /** The id of candidate i. */
+  idAt(i: number): number {
+    return this.idsOk ? this.idsArr[i] : i;
   }
 
   /**
@@ -149,13 +160,14 @@ export class Row {
   /** The largest candidate logit (−∞ when none is finite; NaN when one is NaN). */
   max(): number {
     if (this.maxOk) return this.mx;
-    this.mx = this.f32 ? max32(this.z as Float32Array, this.n) : max64(this.z as Float64Array, this.n);
+    this.mx = this.k !== null ? this.k.max(this.z as Float32Array, this.n) : max64(this.z as Float64Array, this.n);
     this.maxOk = true;
     return this.mx;
   }
 
   /** Number of candidates with a finite logit (or +∞). */
   live(): number {
+    if (this.k !== null) return this.k.count(this.z as Float32Array, this.n, -Infinity, -1);
     const z = this.z;
     let c = 0;
     for (let i = 0; i < this.n; i++) if (z[i] !== -Infinity) c++;
@@ -207,7 +219,8 @@ export class Row {
     const z = this.z;
     const m = this.max();
     let a = 0;
-    while (a < this.n - 1 && z[a] !== m) a++;
+    if (this.k !== null) a = this.k.firstEq(z as Float32Array, this.n, m);
+    else while (a < this.n - 1 && z[a] !== m) a++;
     this.lseV = z[a] - Math.log(p[a]);
     this.lseOk = true;
     return this.lseV;
@@ -218,6 +231,7 @@ export class Row {
    * p = softmax32()'s output and its lse, in one float64 pass (terms with p_i = 0 count 0).
    */
   entropyFrom(p: Float32Array, lse: number): number {
+    if (this.k !== null) return this.k.entropy(this.z as Float32Array, p, this.n, lse);
     const z = this.z;
     let h = 0;
     for (let i = 0; i < this.n; i++) {
@@ -232,15 +246,34 @@ export class Row {
    * derived once; −∞ never passes a finite threshold), or the minKeep largest when fewer pass.
    */
   keepAtLeast(thr: number, minKeep: number): void {
+    this.keepThreshold(thr, this.n, minKeep);
+  }
+
+  /**
+   * Keeps the candidates i with z_i > t, or z_i = t and i ≤ ct (ct ≥ n: every tie), or the
+   * minKeep largest when fewer pass. Float32 rows run the row kernels (count, then compaction).
+   */
+  keepThreshold(thr: number, ct: number, minKeep: number): void {
     const z = this.z;
     const n = this.n;
+    const k = this.k;
     let kept = 0;
-    for (let i = 0; i < n; i++) kept += z[i] >= thr ? 1 : 0;
+    if (k !== null) kept = k.count(z as Float32Array, n, thr, ct);
+    else for (let i = 0; i < n; i++) kept += z[i] > thr || (z[i] === thr && i <= ct) ? 1 : 0;
     if (kept < minKeep) {
       this.keepTopK(minKeep);
       return;
     }
     if (kept === n) return;
+    const keptMax = kept > 0 && this.maxOk && (thr < this.mx || (thr === this.mx && ct >= 0 && this.firstMaxAt(ct)));
+    if (k !== null) {
+      const w = k.keep(this.idsArr, z as Float32Array, this.p32, n, thr, ct, !this.idsOk, this.pState !== P_NONE);
+      this.idsOk = true;
+      this.n = w;
+      this.dense = false;
+      this.shrunk(keptMax);
+      return;
+    }
     const ids = this.ids;
     // Branch-free: every candidate is written at w, and w moves on only for a kept one (a kept
     // set that is a random half of the row would otherwise mispredict every other branch).
@@ -252,26 +285,47 @@ export class Row {
         ids[w] = ids[i];
         z[w] = v;
         p[w] = p[i];
-        w += v >= thr ? 1 : 0;
+        w += v > thr || (v === thr && i <= ct) ? 1 : 0;
       }
     } else {
       for (let i = 0; i < n; i++) {
         const v = z[i];
         ids[w] = ids[i];
         z[w] = v;
-        w += v >= thr ? 1 : 0;
+        w += v > thr || (v === thr && i <= ct) ? 1 : 0;
       }
     }
     this.n = w;
     this.dense = false;
-    this.identity = false;
-    // A threshold at or below the max keeps the max.
-    this.shrunk(w > 0 && this.maxOk && thr <= this.mx);
+    this.shrunk(keptMax);
+  }
+
+  /** Whether some entry at a position ≤ ct equals the (cached) max. */
+  private firstMaxAt(ct: number): boolean {
+    const z = this.z;
+    const m = this.mx;
+    const a = this.k !== null ? this.k.firstEq(z as Float32Array, this.n, m) : z.indexOf(m);
+    return a >= 0 && a <= ct && z[a] === m;
+  }
+
+  /**
+   * Keeps the candidates with |z_i − c| ≤ tau (float64), p32 carried when it holds probabilities;
+   * float32 rows only (typical-p's kept set). The max may go.
+   */
+  keepAbs(c: number, tau: number): void {
+    const w = this.k!.keepAbs(this.idsArr, this.z as Float32Array, this.p32, this.n, c, tau, !this.idsOk, this.pState !== P_NONE);
+    this.idsOk = true;
+    if (w !== this.n) {
+      this.dense = false;
+      this.shrunk(false);
+    }
+    this.n = w;
   }
 
   /** Keeps the candidates with mark[i] = 1 (order preserved). */
   compact(): void {
     const { ids, z, mark } = this;
+    this.idsOk = true;
     let w = 0;
     if (this.pState !== P_NONE) {
       const p = this.p32;
@@ -290,7 +344,6 @@ export class Row {
     }
     if (w !== this.n) {
       this.dense = false;
-      this.identity = false;
       this.shrunk(false);
     }
     this.n = w;
@@ -301,9 +354,9 @@ export class Row {
    * [0 : w)): topPF32 compacts in its last pass over the row instead of marking first.
    */
   setKept(w: number, keptMax: boolean): void {
+    this.idsOk = true;
     if (w !== this.n) {
       this.dense = false;
-      this.identity = false;
       this.shrunk(keptMax);
     }
     this.n = w;
@@ -323,6 +376,7 @@ export class Row {
     const z = this.z;
     const pos = s.pos;
     const xs = s.xs;
+    this.idsOk = true;
     for (let i = 0; i < k; i++) {
       ids[i] = ids[pos[i]];
       z[i] = xs[i];
@@ -334,7 +388,6 @@ export class Row {
     }
     this.n = k;
     this.dense = false;
-    this.identity = false;
     this.shrunk(k > 0);
   }
 

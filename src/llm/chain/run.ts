@@ -6,6 +6,7 @@ import type { FloatArray } from '../../core/tensor.js';
 import type { ChainConfig } from './options.js';
 import { P_NONE, Row } from './row.js';
 import { DRAWN, drawF32, drawP } from './draw.js';
+import { DRAW } from './rowKernels.js';
 import type { Stage, StageName, StepContext } from './types.js';
 import { logitBiasStage } from './logitBias.js';
 import { penaltiesStage } from './penalties.js';
@@ -92,14 +93,18 @@ export class Chain {
    */
   draw(ctx: StepContext): number {
     const row = this.row;
-    if (row.greedy) return row.ids[0];
+    if (row.greedy) return row.idAt(0);
     if (row.f32) {
       // Float32 rows whose stages already computed softmax32 (and compacted it along with the
-      // candidates): walk those probabilities, no second pass of exps. Otherwise no probability
-      // vector: the kernel's block sums and one block's exps (draw.ts).
-      const pick = row.pState !== P_NONE ? drawP(row.p32, row.n, ctx.rng.nextFloat()) : drawF32(row.z as Float32Array, row.n, ctx.rng.nextFloat());
+      // candidates): the row kernels' blocked walk over those probabilities, no second pass of
+      // exps. Otherwise no probability vector: the kernel's block sums and one block's exps (draw.ts).
+      let pick: number;
+      if (row.pState !== P_NONE) {
+        pick = row.k!.draw(row.p32, row.n, ctx.rng.nextFloat(), row.space!);
+        DRAWN.p = row.p32[pick] / DRAW.sum;
+      } else pick = drawF32(row.z as Float32Array, row.n, ctx.rng.nextFloat());
       if (this.mirostat) ctx.mu -= this.config.mEta * (-Math.log2(DRAWN.p) - this.config.tau);
-      return row.ids[pick];
+      return row.idAt(pick);
     }
     const p = row.probs();
     const pick = drawP(p, row.n, ctx.rng.nextFloat());
@@ -107,6 +112,6 @@ export class Chain {
       const { tau, mEta } = this.config;
       ctx.mu -= mEta * (-Math.log2(p[pick]) - tau);
     }
-    return row.ids[pick];
+    return row.idAt(pick);
   }
 }

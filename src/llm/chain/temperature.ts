@@ -52,7 +52,8 @@ export function temperatureStage(c: ChainConfig): Stage {
       }
       const z = row.z;
       row.changed();
-      for (let i = 0; i < row.n; i++) z[i] /= t;
+      if (row.k !== null) row.k.div(z as Float32Array, row.n, t);
+      else for (let i = 0; i < row.n; i++) z[i] /= t;
     },
   };
 }

@@ -13,8 +13,6 @@ import type { Stage } from './types.js';
 const BINS_PER_UNIT = BPU_IMPORT;
 const NBINS = NBINS_IMPORT;
 
-const binSum = new Float64Array(NBINS);
-const binCnt = new Int32Array(NBINS);
 /** Per-exponent-group sums of one bin (exactBinSum). */
 const groupSum = new Float64Array(64);
 /** A view of p32's bits (the float32 exponent field picks the group). */
@@ -42,39 +40,36 @@ function exactBinSum(p: Float32Array, BIN: Uint16Array, n: number, b: number): v
 }
 
 /**
- * Top-p of a float32 row on the wasm kernel's probabilities: p = softmax(z) in one kernel pass
- * (within 2 ulp, shared with the draw through row.p32), then one pass that bins d = z_max − z
- * (topP.ts's bins, 1/16 wide) and adds p to its bin's float64 sum. Those sums are exact: the p of
- * one bin b < NBINS − 1 lie within a factor e^(1/16)·(1 + 2^−21) < 2 of each other, so their
- * float32 significands add without rounding in 53 bits; the last bin, which spans any range, is
- * summed exactly by exactBinSum when it is occupied. Both hold for rows below 2^25 entries (a
- * vocabulary is far below; the binades and the count share the 53 bits). The bins' cumulative mass in double-double up to
- * the first bin reaching need = topP·Σp, and selectMass (largest logits first, ties by lower id)
- * inside that bin for the rest of need. So the kept set's mass, summed from the same p, is
- * ≥ topP·Σp, and dropping its least probable token takes it below. The last pass compacts the
- * row directly (ids, z and p32).
+ * Top-p of a float32 row on the softmax kernel's probabilities: p = softmax(z) in one kernel pass
+ * (within 2 ulp, shared with the draw through row.p32), then one row-kernel pass that bins
+ * d = z_max − z (topP.ts's bins, 1/16 wide) and adds p to its bin's float64 sum. Those sums are
+ * exact: the p of one bin b < NBINS − 1 lie within a factor e^(1/16)·(1 + 2^−21) < 2 of each
+ * other, so their float32 significands add without rounding in 53 bits, in any order; the last
+ * bin, which spans any range, is summed exactly by exactBinSum when it is occupied. Both hold for
+ * rows below 2^25 entries (a vocabulary is far below; the binades and the count share the 53
+ * bits). The bins' cumulative mass in double-double up to the first bin reaching
+ * need = topP·Σp, and selectMass (largest logits first, ties by lower id) inside that bin for the
+ * rest of need. So the kept set's mass, summed from the same p, is ≥ topP·Σp, and dropping its
+ * least probable token takes it below. Bins are monotone in z, so the kept set is every z above
+ * the least selected logit z_t plus the ties at z_t up to the last selected position: one
+ * threshold compaction (ids, z and p32) by the row kernels.
  */
 function topPF32(row: Row, topP: number, minKeep: number): void {
   const n = row.n;
   const z = row.z as Float32Array;
   const s = row.scratch;
+  const sp = row.space!;
+  const k = row.k!;
   s.grow(n);
   const m = row.max();
   const p = row.softmax32();
-  const BIN = s.binIdx;
-  binSum.fill(0);
-  binCnt.fill(0);
-  for (let c = 0; c < n; c++) {
-    // Math.min first: the scaled gap is +∞ for a −∞ logit, which `| 0` would turn into 0.
-    const b = Math.min((m - z[c]) * BINS_PER_UNIT, NBINS - 1) | 0;
-    BIN[c] = b;
-    binSum[b] += p[c];
-    binCnt[b]++;
-  }
+  k.bins(z, p, n, m, BINS_PER_UNIT, NBINS, false, sp);
+  const BIN = sp.bin;
+  const binSum = sp.mass;
   const binH = s.cumH;
   const binL = s.cumL;
   for (let b = 0; b < NBINS; b++) {
-    if (b === NBINS - 1 && binCnt[b] > 0) {
+    if (b === NBINS - 1 && binSum[b] > 0) {
       exactBinSum(p, BIN, n, b);
       binH[b] = R.hi;
       binL[b] = R.lo;
@@ -96,30 +91,40 @@ function topPF32(row: Row, topP: number, minKeep: number): void {
   let ch = 0;
   let cl = 0;
   let bStar = 0;
-  let before = 0;
   for (; bStar < NBINS - 1; bStar++) {
     ddAdd(ch, cl, binH[bStar], binL[bStar]);
     if (R.hi > needH || (R.hi === needH && R.lo >= needL)) break;
     ch = R.hi;
     cl = R.lo;
-    before += binCnt[bStar];
   }
   const E = s.e;
   const KEEP = s.keep;
   const BUCKET = s.bucket;
-  let nb = 0;
-  for (let c = 0; c < n; c++) {
-    if (BIN[c] !== bStar || !(p[c] > 0)) continue;
-    BUCKET[nb++] = c;
+  const nb = k.gatherBin(sp, p, n, bStar);
+  const pos = sp.pos;
+  for (let i = 0; i < nb; i++) {
+    const c = pos[i];
+    BUCKET[i] = c;
     E[c] = p[c];
     KEEP[c] = 0;
   }
   ddAdd(needH, needL, -ch, -cl);
   if (R.hi > 0 || (R.hi === 0 && R.lo > 0)) selectMass(s, nb, z, 0, 1, R.hi, R.lo);
+  // The least selected logit and the last selected position holding it.
   let chosen = 0;
-  for (let i = 0; i < nb; i++) chosen += KEEP[BUCKET[i]];
-  if (before + chosen < minKeep) {
-    // Rare (minKeep above the nucleus): the minKeep most probable, a superset of the nucleus.
+  let zt = Infinity;
+  let ct = -1;
+  for (let i = 0; i < nb; i++) {
+    const c = BUCKET[i];
+    if (KEEP[c] !== 1) continue;
+    chosen++;
+    if (z[c] < zt) {
+      zt = z[c];
+      ct = c;
+    } else if (z[c] === zt) ct = c;
+  }
+  if (chosen === 0) {
+    // Rare (rounding left the boundary bin without a selection): by marks.
     const mark = row.mark;
     for (let c = 0; c < n; c++) {
       const b = BIN[c];
@@ -128,19 +133,8 @@ function topPF32(row: Row, topP: number, minKeep: number): void {
     row.keepMarked(minKeep);
     return;
   }
-  // Compaction with the keep rule inline (no mark pass); KEEP is read only for the bucket's
-  // entries, the only ones whose mark selectMass set.
-  const ids = row.ids;
-  let w = 0;
-  for (let c = 0; c < n; c++) {
-    const b = BIN[c];
-    ids[w] = ids[c];
-    z[w] = z[c];
-    p[w] = p[c];
-    w += b < bStar || (b === bStar && p[c] > 0 && KEEP[c] === 1) ? 1 : 0;
-  }
-  // The nucleus holds the max (bin 0's largest logit is the first selectMass takes) when it is not empty.
-  row.setKept(w, w > 0);
+  // Fewer than minKeep kept: the minKeep most probable instead (a superset of the nucleus).
+  row.keepThreshold(zt, ct, minKeep);
 }
 
 /**

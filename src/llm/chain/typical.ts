@@ -81,8 +81,6 @@ export function typicalStage(c: ChainConfig): Stage {
   let keys = new Float64Array(0);
   let ws = new Float64Array(0);
   let score = new Float64Array(0);
-  let bin = new Uint16Array(0);
-  const binMass = new Float64Array(NB);
   /**
    * Float32 rows: with p and lse from one softmax kernel pass and c = lse − H, the score is
    * s_i = |z_i − c|. A histogram of s (NB bins, mass per bin summed in float64) finds the bin
@@ -92,40 +90,34 @@ export function typicalStage(c: ChainConfig): Stage {
    */
   const applyF32 = (row: Row): void => {
     const n = row.n;
-    const z = row.z;
+    const z = row.z as Float32Array;
+    const k = row.k!;
+    const sp = row.space!;
     const p32 = row.softmax32();
     const lse = row.lseFrom(p32);
     const center = lse - row.entropyFrom(p32, lse);
-    let smax = 0;
-    for (let i = 0; i < n; i++) {
-      const v = z[i];
-      if (v === -Infinity) continue;
-      const d = Math.abs(v - center);
-      if (d > smax) smax = d;
-    }
+    const smax = k.absDevMax(z, n, center);
     // Scores map to [0, NB); the largest lands in the last bin.
     const scale = smax > 0 ? (NB - 1) / smax : 0;
-    binMass.fill(0);
-    for (let i = 0; i < n; i++) {
-      const d = Math.abs(z[i] - center);
-      score[i] = d;
-      const b = Math.min(d * scale, NB - 1) | 0;
-      bin[i] = b;
-      binMass[b] += p32[i];
-    }
+    k.bins(z, p32, n, center, scale, NB, true, sp);
+    const binMass = sp.mass;
     let below = 0;
     let bStar = 0;
     while (bStar < NB - 1 && below + binMass[bStar] < mass) below += binMass[bStar++];
-    let nb = 0;
-    for (let i = 0; i < n; i++) {
-      if (bin[i] !== bStar || p32[i] === 0) continue;
-      keys[nb] = score[i];
-      ws[nb++] = p32[i];
+    const nb = k.gatherBin(sp, p32, n, bStar);
+    const pos = sp.pos;
+    for (let j = 0; j < nb; j++) {
+      const i = pos[j];
+      keys[j] = Math.abs(z[i] - center);
+      ws[j] = p32[i];
     }
-    const tau = atLeastMinKeep(weightedQuantile(keys, ws, nb, mass - below), score, keys, ws, n, c.minKeep);
-    const mark = row.mark;
-    for (let i = 0; i < n; i++) mark[i] = score[i] <= tau ? 1 : 0;
-    row.compact();
+    let tau = weightedQuantile(keys, ws, nb, mass - below);
+    if (k.countAbs(z, n, center, tau) < c.minKeep) {
+      // Rare (minKeep above the typical set): the minKeep lowest scores over the whole row.
+      for (let i = 0; i < n; i++) score[i] = Math.abs(z[i] - center);
+      tau = atLeastMinKeep(tau, score, keys, ws, n, c.minKeep);
+    }
+    row.keepAbs(center, tau);
   };
   return {
     name: 'typicalP',
@@ -136,7 +128,6 @@ export function typicalStage(c: ChainConfig): Stage {
         keys = new Float64Array(n);
         ws = new Float64Array(n);
         score = new Float64Array(n);
-        bin = new Uint16Array(n);
       }
       if (row.f32) {
         applyF32(row);

@@ -1,0 +1,374 @@
+// The decoding chain's passes over a whole row, and the memory they work in. A float32 row lives
+// in a RowSpace: in the wasm memory when the wasm backend is active (so the softmax kernels and
+// the row kernels of assembly/ops/sampling.ts read it in place, with no copy), in ordinary arrays
+// otherwise. Each row kernel has two implementations with the same arithmetic in the same order:
+// the wasm one and the JavaScript twin below (the js backend's, and the float64 rows' draw).
+// Calls are synchronous and no row state outlives a call, so one RowSpace serves every sampler.
+
+import { getBackend } from '../../backend/index.js';
+import { traceKernel } from '../../backend/trace.js';
+import { isWasmFloat32Array, wasmFloat32Array } from '../../backend/wasm/index.js';
+import { getRuntime } from '../../backend/wasm/runtime.js';
+
+/** Entries per block of the draw's block sums (DRAW_BLOCK in assembly/ops/sampling.ts). */
+export const DRAW_BLOCK = 1024;
+/** Bins of the mass histograms (top-p's 513 and typical-p's 4096 both fit). */
+export const HIST_BINS = 4096;
+
+/** The working memory of one float32 row of V entries. */
+export interface RowSpace {
+  readonly V: number;
+  readonly z: Float32Array;
+  readonly p: Float32Array;
+  readonly ids: Int32Array;
+  readonly bin: Uint16Array;
+  /** Positions gathered from one bin (V + 4 entries). */
+  readonly pos: Int32Array;
+  /** Histogram masses: nb entries, then nb of scratch. */
+  readonly mass: Float64Array;
+  readonly sums: Float64Array;
+  /** True when every array lives in the wasm memory (the wasm row kernels apply). */
+  readonly inWasm: boolean;
+}
+
+/** The arrays' byte sizes, each rounded up to 16 bytes. */
+function layout(V: number): number[] {
+  const r = (b: number): number => Math.ceil(b / 16) * 16 + 16;
+  return [r(4 * V), r(4 * V), r(4 * V), r(2 * V), r(4 * (V + 4)), r(16 * HIST_BINS), r(8 * Math.ceil(V / DRAW_BLOCK))];
+}
+
+function makeSpace(V: number): RowSpace {
+  const sizes = layout(V);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  let block: Float32Array | null = null;
+  if (getBackend() === 'wasm') {
+    const a = wasmFloat32Array(total / 4);
+    if (isWasmFloat32Array(a)) block = a;
+  }
+  const buf = block?.buffer ?? new ArrayBuffer(total);
+  let at = block?.byteOffset ?? 0;
+  const next = (i: number): number => {
+    const o = at;
+    at += sizes[i];
+    return o;
+  };
+  return {
+    V,
+    z: new Float32Array(buf, next(0), V),
+    p: new Float32Array(buf, next(1), V),
+    ids: new Int32Array(buf, next(2), V),
+    bin: new Uint16Array(buf, next(3), V),
+    pos: new Int32Array(buf, next(4), V + 4),
+    mass: new Float64Array(buf, next(5), 2 * HIST_BINS),
+    sums: new Float64Array(buf, next(6), Math.ceil(V / DRAW_BLOCK)),
+    inWasm: block !== null,
+  };
+}
+
+let space: RowSpace | null = null;
+let spaceBackend = '';
+
+/**
+ * The shared RowSpace for rows of V entries under the active backend (made or regrown on
+ * demand; a wasm one stays allocated for the process, like the kernels' own scratch).
+ */
+export function rowSpace(V: number): RowSpace {
+  const b = getBackend();
+  if (space === null || space.V < V || spaceBackend !== b) {
+    space = makeSpace(Math.max(V, space !== null && spaceBackend === b ? space.V : 0));
+    spaceBackend = b;
+  }
+  return space;
+}
+
+/** The row passes (see assembly/ops/sampling.ts for each one's exact rule). */
+export interface RowKernels {
+  max(z: Float32Array, n: number): number;
+  firstEq(z: Float32Array, n: number, m: number): number;
+  div(z: Float32Array, n: number, t: number): void;
+  entropy(z: Float32Array, p: Float32Array, n: number, lse: number): number;
+  absDevMax(z: Float32Array, n: number, c: number): number;
+  bins(z: Float32Array, p: Float32Array, n: number, c: number, scale: number, nb: number, abs: boolean, s: RowSpace): void;
+  gatherBin(s: RowSpace, p: Float32Array, n: number, b: number): number;
+  count(z: Float32Array, n: number, t: number, ct: number): number;
+  countAbs(z: Float32Array, n: number, c: number, tau: number): number;
+  keep(ids: Int32Array, z: Float32Array, p: Float32Array, n: number, t: number, ct: number, dense: boolean, carry: boolean): number;
+  keepAbs(ids: Int32Array, z: Float32Array, p: Float32Array, n: number, c: number, tau: number, dense: boolean, carry: boolean): number;
+  /** The draw over p[0 : n); its total mass goes to DRAW.sum. */
+  draw(p: Float32Array, n: number, u: number, s: RowSpace): number;
+}
+
+/** The total mass of the last draw (for the drawn token's probability). */
+export const DRAW = { sum: 0 };
+
+/** Four-lane sum of p[lo : hi) (lo a multiple of 4): lane j adds the i ≡ j mod 4 in order; (l0 + l1) + (l2 + l3). */
+function blockSum(p: Float32Array | Float64Array, lo: number, hi: number): number {
+  let a0 = 0;
+  let a1 = 0;
+  let a2 = 0;
+  let a3 = 0;
+  let i = lo;
+  for (; i + 4 <= hi; i += 4) {
+    a0 += p[i];
+    a1 += p[i + 1];
+    a2 += p[i + 2];
+    a3 += p[i + 3];
+  }
+  if (i < hi) a0 += p[i++];
+  if (i < hi) a1 += p[i++];
+  if (i < hi) a2 += p[i];
+  return a0 + a1 + (a2 + a3);
+}
+
+/**
+ * The draw rule of every row (float32 or float64 probabilities, or any non-negative multiple of
+ * them), u ∈ [0, 1): blocks of DRAW_BLOCK entries summed in four lanes, the total S their sums
+ * in order, target u·S; whole blocks are added while the running mass stays ≤ the target, then
+ * the entries of the block that passes it one by one (zeros skipped): the first index whose
+ * running mass exceeds the target, or, where rounding leaves it unreached, the last positive
+ * entry. −1 when every entry is 0. `sums` holds ⌈n/DRAW_BLOCK⌉ entries.
+ */
+export function drawBlocked(p: Float32Array | Float64Array, n: number, u: number, sums: Float64Array): number {
+  const nb = Math.ceil(n / DRAW_BLOCK);
+  let S = 0;
+  for (let b = 0; b < nb; b++) {
+    const s = blockSum(p, b * DRAW_BLOCK, Math.min(n, (b + 1) * DRAW_BLOCK));
+    sums[b] = s;
+    S += s;
+  }
+  DRAW.sum = S;
+  const target = u * S;
+  let acc = 0;
+  let last = -1;
+  for (let b = 0; b < nb; b++) {
+    const s = sums[b];
+    if (s === 0) continue;
+    const lo = b * DRAW_BLOCK;
+    const hi = Math.min(n, lo + DRAW_BLOCK);
+    if (acc + s <= target) {
+      acc += s;
+      for (let i = hi - 1; i >= lo; i--) {
+        if (p[i] > 0) {
+          last = i;
+          break;
+        }
+      }
+      continue;
+    }
+    for (let i = lo; i < hi; i++) {
+      const v = p[i];
+      if (v === 0) continue;
+      acc += v;
+      last = i;
+      if (acc > target) return i;
+    }
+  }
+  return last;
+}
+
+/** The JavaScript twins. */
+const jsKernels: RowKernels = {
+  max(z, n) {
+    traceKernel('js:sampleMax');
+    let m0 = -Infinity;
+    let m1 = -Infinity;
+    let m2 = -Infinity;
+    let m3 = -Infinity;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      m0 = Math.max(m0, z[i]);
+      m1 = Math.max(m1, z[i + 1]);
+      m2 = Math.max(m2, z[i + 2]);
+      m3 = Math.max(m3, z[i + 3]);
+    }
+    for (; i < n; i++) m0 = Math.max(m0, z[i]);
+    return Math.max(Math.max(m0, m1), Math.max(m2, m3));
+  },
+  firstEq(z, n, m) {
+    let a = 0;
+    while (a < n - 1 && z[a] !== m) a++;
+    return a;
+  },
+  div(z, n, t) {
+    traceKernel('js:sampleDiv');
+    for (let i = 0; i < n; i++) z[i] /= t;
+  },
+  entropy(z, p, n, lse) {
+    traceKernel('js:sampleEntropy');
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      if (p[i] > 0) a0 += p[i] * (lse - z[i]);
+      if (p[i + 1] > 0) a1 += p[i + 1] * (lse - z[i + 1]);
+      if (p[i + 2] > 0) a2 += p[i + 2] * (lse - z[i + 2]);
+      if (p[i + 3] > 0) a3 += p[i + 3] * (lse - z[i + 3]);
+    }
+    for (; i < n; i++) {
+      if (!(p[i] > 0)) continue;
+      const t = p[i] * (lse - z[i]);
+      const j = i & 3;
+      if (j === 0) a0 += t;
+      else if (j === 1) a1 += t;
+      else a2 += t;
+    }
+    return a0 + a1 + (a2 + a3);
+  },
+  absDevMax(z, n, c) {
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      const v = z[i];
+      if (v === -Infinity) continue;
+      const d = Math.abs(v - c);
+      if (d > m) m = d;
+    }
+    return m;
+  },
+  bins(z, p, n, c, scale, nb, abs, s) {
+    traceKernel('js:sampleBins');
+    const { bin, mass } = s;
+    // Even and odd i in two tables, merged as even + odd (the wasm kernel's order).
+    mass.fill(0, 0, 2 * nb);
+    const top = nb - 1;
+    for (let i = 0; i < n; i++) {
+      const d = abs ? Math.abs(z[i] - c) : c - z[i];
+      const b = Math.min(d * scale, top) | 0;
+      bin[i] = b;
+      mass[b + (i & 1) * nb] += p[i];
+    }
+    for (let b = 0; b < nb; b++) mass[b] += mass[b + nb];
+  },
+  gatherBin(s, p, n, b) {
+    const { bin, pos } = s;
+    let k = 0;
+    for (let i = 0; i < n; i++) if (bin[i] === b && p[i] > 0) pos[k++] = i;
+    return k;
+  },
+  count(z, n, t, ct) {
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const v = z[i];
+      k += (v > t ? 1 : 0) | (v === t && i <= ct ? 1 : 0);
+    }
+    return k;
+  },
+  countAbs(z, n, c, tau) {
+    let k = 0;
+    for (let i = 0; i < n; i++) k += Math.abs(z[i] - c) <= tau ? 1 : 0;
+    return k;
+  },
+  keep(ids, z, p, n, t, ct, dense, carry) {
+    traceKernel('js:sampleKeep');
+    let w = 0;
+    for (let i = 0; i < n; i++) {
+      const v = z[i];
+      ids[w] = dense ? i : ids[i];
+      z[w] = v;
+      if (carry) p[w] = p[i];
+      w += v > t || (v === t && i <= ct) ? 1 : 0;
+    }
+    return w;
+  },
+  keepAbs(ids, z, p, n, c, tau, dense, carry) {
+    traceKernel('js:sampleKeep');
+    let w = 0;
+    for (let i = 0; i < n; i++) {
+      const v = z[i];
+      ids[w] = dense ? i : ids[i];
+      z[w] = v;
+      if (carry) p[w] = p[i];
+      w += Math.abs(v - c) <= tau ? 1 : 0;
+    }
+    return w;
+  },
+  draw(p, n, u, s) {
+    traceKernel('js:sampleDraw');
+    return drawBlocked(p, n, u, s.sums);
+  },
+};
+
+const f32b = new Float32Array(1);
+const u32b = new Uint32Array(f32b.buffer);
+
+/**
+ * The float32 form of the threshold rule "z > t, or z = t and i ≤ ct" for float32 z: t itself
+ * when it is a float32; otherwise the largest float32 below t, with no ties (ct = −1), since no
+ * float32 lies in (that, t]. Result in TH.
+ */
+const TH = { a: 0, ct: 0 };
+function threshold32(t: number, ct: number): void {
+  const f = Math.fround(t);
+  if (f === t || t !== t) {
+    TH.a = f;
+    TH.ct = ct;
+    return;
+  }
+  TH.ct = -1;
+  if (f < t) {
+    TH.a = f;
+    return;
+  }
+  // f > t: one float32 step down (toward −∞).
+  if (f === 0) {
+    TH.a = -(2 ** -149);
+    return;
+  }
+  f32b[0] = f;
+  u32b[0] += f > 0 ? -1 : 1;
+  TH.a = f32b[0];
+}
+
+/** The wasm implementations (arrays of a RowSpace in the wasm memory; byte offsets passed). */
+function wasmKernels(): RowKernels {
+  const ex = getRuntime().exports;
+  return {
+    max(z, n) {
+      traceKernel('wasm:sampleMaxF32');
+      return ex.sampleMaxF32(z.byteOffset, n);
+    },
+    firstEq: (z, n, m) => ex.sampleFirstEqF32(z.byteOffset, n, m),
+    div(z, n, t) {
+      traceKernel('wasm:sampleDivF32');
+      ex.sampleDivF32(z.byteOffset, n, t);
+    },
+    entropy(z, p, n, lse) {
+      traceKernel('wasm:sampleEntropyF32');
+      return ex.sampleEntropyF32(z.byteOffset, p.byteOffset, n, lse);
+    },
+    absDevMax: (z, n, c) => ex.sampleAbsDevMaxF32(z.byteOffset, n, c),
+    bins(z, p, n, c, scale, nb, abs, s) {
+      traceKernel('wasm:sampleBinsF32');
+      ex.sampleBinsF32(z.byteOffset, p.byteOffset, n, c, scale, nb, abs ? 1 : 0, s.bin.byteOffset, s.mass.byteOffset);
+    },
+    gatherBin: (s, p, n, b) => ex.sampleGatherBinF32(s.bin.byteOffset, p.byteOffset, n, b, s.pos.byteOffset),
+    count(z, n, t, ct) {
+      threshold32(t, ct);
+      return ex.sampleCountF32(z.byteOffset, n, TH.a, TH.ct);
+    },
+    countAbs: (z, n, c, tau) => ex.sampleCountAbsF32(z.byteOffset, n, c, tau),
+    keep(ids, z, p, n, t, ct, dense, carry) {
+      traceKernel('wasm:sampleKeepF32');
+      threshold32(t, ct);
+      return ex.sampleKeepF32(ids.byteOffset, z.byteOffset, p.byteOffset, n, TH.a, TH.ct, dense ? 1 : 0, carry ? 1 : 0);
+    },
+    keepAbs(ids, z, p, n, c, tau, dense, carry) {
+      traceKernel('wasm:sampleKeepF32');
+      return ex.sampleKeepAbsF32(ids.byteOffset, z.byteOffset, p.byteOffset, n, c, tau, dense ? 1 : 0, carry ? 1 : 0);
+    },
+    draw(p, n, u, s) {
+      traceKernel('wasm:sampleDrawF32');
+      const pick = ex.sampleDrawF32(p.byteOffset, n, u, s.sums.byteOffset);
+      DRAW.sum = ex.sampleDrawSum();
+      return pick;
+    },
+  };
+}
+
+let wasmImpl: RowKernels | null = null;
+
+/** The row kernels for a RowSpace: the wasm ones when it lives in the wasm memory, the twins otherwise. */
+export function rowKernels(s: RowSpace): RowKernels {
+  return s.inWasm ? (wasmImpl ??= wasmKernels()) : jsKernels;
+}
