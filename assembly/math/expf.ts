@@ -78,21 +78,33 @@ export function nmadd(a: v128, b: v128, c: v128): v128 {
 }
 
 /**
+ * a·b + c for f64x2, fused where the engine has relaxed SIMD. Used only where a·b is exact (a
+ * power of two times a float32), so fused or not the result is the same bits.
+ */
+// @ts-ignore: decorator
+@inline
+export function dmadd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
+  return f64x2.add(f64x2.mul(a, b), c);
+}
+
+/**
  * e = s + s·t exactly in float64, as two f64x2 (lanes 0, 1 and lanes 2, 3), from s = expS4(vn) and
- * t = expT4(…): s is a power of two and t a float32, so s·t and the sum are exact in float64.
+ * t = expT4(…): s is a power of two and t a float32, so s·t is exact in float64 and so is the
+ * sum unless |t| < 2^-29 (then it rounds, by 2^-53 relative at most).
  */
 // @ts-ignore: decorator
 @inline
 export function expLo2(sc: v128, t: v128): v128 {
   const s = f64x2.promote_low_f32x4(sc);
-  return f64x2.add(s, f64x2.mul(s, f64x2.promote_low_f32x4(t)));
+  return dmadd(s, f64x2.promote_low_f32x4(t), s);
 }
 
 // @ts-ignore: decorator
 @inline
 export function expHi2(sc: v128, t: v128): v128 {
   const s = f64x2.promote_low_f32x4(v128.shuffle<f32>(sc, sc, 2, 3, 0, 1));
-  return f64x2.add(s, f64x2.mul(s, f64x2.promote_low_f32x4(v128.shuffle<f32>(t, t, 2, 3, 0, 1))));
+  return dmadd(s, f64x2.promote_low_f32x4(v128.shuffle<f32>(t, t, 2, 3, 0, 1)), s);
 }
 
 /** Step 1 of exp: d·log2e + MAGIC, whose low bits hold n + 227 (n = round(d·log2e)). */
@@ -116,6 +128,13 @@ export function expT4(d: v128, dl: v128, vnMagic: v128): v128 {
   const vn = f32x4.sub(vnMagic, kc(K_MAGIC));
   let r = nmadd(vn, kc(K_LN2_HI), d);
   r = f32x4.add(nmadd(vn, kc(K_LN2_LO), r), dl);
+  return expPoly4(r);
+}
+
+/** e^r − 1 = r + r²·q(r) for |r| ≤ ln2/2 (a little more is fine), q of degree 4. */
+// @ts-ignore: decorator
+@inline
+export function expPoly4(r: v128): v128 {
   let q = madd(r, kc(32), kc(28));
   q = madd(r, q, kc(24));
   q = madd(r, q, kc(20));

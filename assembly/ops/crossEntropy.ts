@@ -3,7 +3,7 @@
 // per row (max; exp-and-sum into grad; scale). The target's p_t − 1 is −S'/S at the max.
 
 import { SCALE } from '../math/expf';
-import { expStoreRest, expSumRest, logSum, MAX_COUNT, rowMax, scaleRow } from './softmax';
+import { expStoreRest, expSumRest, logSum, MAX_COUNT, ROW_G, rowMax, scaleRow } from './softmax';
 import { crossEntropy4, SMALL_N } from './softmaxRows4';
 import { SCALE_D, setRowD } from '../math/expd';
 import { expStoreRestD, expSumRestD, fillRowD, logSumD, MAX_COUNT_D, rowMaxD, scaleRowD } from './softmaxF64';
@@ -52,24 +52,31 @@ function crossEntropyRow(
   }
   const wt: f64 = classWeight ? load<f64>(classWeight + (<usize>t << 3)) : 1.0;
   const m = rowMax(xr, n);
-  if (m != m || m == Infinity || m == -Infinity) {
+  // a row whose max is not finite is NaN (with +∞, a NaN, or all −∞); a NaN shows in the sum
+  if (m == Infinity || m == -Infinity) {
     finishRow(lossOut, r, grad ? gr : 0, n, NaN);
     return;
   }
-  // e (scaled by 2^100, float64) is kept in scratch when a gradient is wanted
-  const sp = grad ? expStoreRest(xr, scratch, n, m) : expSumRest(xr, n, m);
+  // e (float64, e·G = e^(x − m)·2^100) is kept in scratch when a gradient is wanted
+  const rest = grad ? expStoreRest(xr, scratch, n, m) : expSumRest(xr, n, m);
+  if (rest != rest) {
+    finishRow(lossOut, r, grad ? gr : 0, n, NaN);
+    return;
+  }
   const k = <f64>MAX_COUNT;
-  const l = logSum(sp);
+  const G = ROW_G;
+  const l = logSum(rest);
   const xt = <f64>load<f32>(xr + (<usize>t << 2));
   const loss = wt * (l - (xt - <f64>m));
   store<f64>(lossOut + (<usize>r << 3), loss);
   if (!grad) return;
   const g = gradScale * (gradScales ? load<f64>(gradScales + (<usize>r << 3)) : 1.0) * wt / gradDivisor;
+  const sp = rest * G;
   const sTotal = k * SCALE + sp;
-  const et = load<f64>(scratch + (<usize>t << 3));
+  const et = load<f64>(scratch + (<usize>t << 3)) * G;
   // 1 − p_t without cancellation: the other terms' share (S − e_t)/S; for the only max, S'/S
-  const oneMinusPt = et == SCALE && k == 1 ? sp / sTotal : 1.0 - et / sTotal;
-  scaleRow(scratch, gr, n, g / sTotal);
+  const oneMinusPt = xt == <f64>m && k == 1 ? sp / sTotal : 1.0 - et / sTotal;
+  scaleRow(scratch, gr, n, (g * G) / sTotal);
   store<f32>(gr + (<usize>t << 2), <f32>(-g * oneMinusPt));
 }
 
@@ -96,13 +103,19 @@ export function crossEntropySoftF32(
       continue;
     }
     const m = rowMax(xr, n);
-    if (m != m || m == Infinity || m == -Infinity) {
+    if (m == Infinity || m == -Infinity) {
       finishRow(lossOut, r, grad ? gr : 0, n, NaN);
       continue;
     }
-    const sp = grad ? expStoreRest(xr, scratch, n, m) : expSumRest(xr, n, m);
+    const rest = grad ? expStoreRest(xr, scratch, n, m) : expSumRest(xr, n, m);
+    if (rest != rest) {
+      finishRow(lossOut, r, grad ? gr : 0, n, NaN);
+      continue;
+    }
     const k = <f64>MAX_COUNT;
-    const l = logSum(sp);
+    const G = ROW_G;
+    const sp = rest * G;
+    const l = logSum(rest);
     const md = <f64>m;
     let big: f64 = 0; // Y = Σ w_c y'_c
     let loss: f64 = 0;
@@ -119,11 +132,11 @@ export function crossEntropySoftF32(
     for (let c = 0; c < n; c++) {
       const y = probs ? <f64>load<f32>(pr + (<usize>c << 2)) * keep + spread : c == t ? keep + spread : spread;
       const wy = classWeight ? load<f64>(classWeight + (<usize>c << 3)) * y : y;
-      const ec = load<f64>(scratch + (<usize>c << 3));
+      const ec = load<f64>(scratch + (<usize>c << 3)) * G;
       // p_c·Y − wy_c = p_c (Y − wy_c) − wy_c (1 − p_c), with 1 − p = S'/S at the only max: a
       // one-hot y gives the class-index gradient, exact where p rounds to 1
       const p = ec / sTotal;
-      const omp = ec == SCALE && k == 1 ? sp / sTotal : 1.0 - p;
+      const omp = k == 1 && load<f32>(xr + (<usize>c << 2)) == m ? sp / sTotal : 1.0 - p;
       store<f32>(gr + (<usize>c << 2), <f32>(g * (p * (big - wy) - wy * omp)));
     }
   }

@@ -1,14 +1,12 @@
 // Fast kernels of the softmax family for float32 rows (contiguous, `n` elements, rows back to
-// back). Three row primitives as XNNPACK: max; store e^(x − max)·2^100 (float64, exact from the
-// float32 exp's parts) and sum; scale. x − max is kept exact as a float32 pair (TwoSum), the sum
-// runs in float64 (for the log ops without the max's own terms, exactly 2^100 each), and the last
-// pass multiplies in float64 and rounds once.
+// back). Three row primitives as XNNPACK: max; store e_i = e^(x_i − max)·2^100/G (float64, exact
+// from the float32 exp's parts; G a row constant, see expPass) and sum; scale. The exp never
+// rounds x − max (it reduces x itself, or forms x − max as an exact float32 pair), the sum runs in
+// float64 (for the log ops without the max's own terms, exactly 2^100 each), and the last pass
+// multiplies in float64 and rounds once.
 
-import { exp1d, expHi2, expLo2, expN4, expS4, expT4, SCALE } from '../math/expf';
+import { exp1d, expHi2, expLo2, expN4, expPoly4, expS4, expT4, K_LN2_HI, K_LN2_LO, K_LOG2E, kc, madd, nmadd, SCALE } from '../math/expf';
 import { logSoftmax4, logSumExp4, SMALL_N, softmax4 } from './softmaxRows4';
-
-/** The smallest entry of the last rowMax row (meaningful when its max is finite). */
-export let ROW_MIN: f32 = 0;
 
 /** Lanes [0, rem) set, the others clear (rem < 4). */
 // @ts-ignore: decorator
@@ -20,75 +18,99 @@ function laneMask(rem: i32): v128 {
 const IOTA: usize = memory.data<i32>([0, 1, 2, 3], 16);
 
 /**
- * Row max (and the min into ROW_MIN); NaN anywhere makes it NaN. pmax is one instruction
- * (wasm's max is several, for its NaN rule), so NaN is tracked on the side. The last partial
- * vector is read whole (rows are followed by at least 12 readable bytes) and masked.
+ * Row max of the entries that are not NaN (−∞ when there are none). pmax is one instruction
+ * (wasm's max is several, for its NaN rule) and skips a NaN in its second operand; the callers
+ * find NaN afterwards, in the sum of the exp pass (NaN exactly when the row holds one) or with
+ * hasNaN where the max is not finite. The last partial vector is read whole (rows are followed by
+ * at least 12 readable bytes) and masked.
  */
 export function rowMax(x: usize, n: i32): f32 {
   let m0 = f32x4.splat(-Infinity);
   let m1 = m0;
-  let l0 = f32x4.splat(Infinity);
-  let l1 = l0;
-  let nan = i32x4.splat(0);
+  let m2 = m0;
+  let m3 = m0;
   let i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const a = v128.load(x + (<usize>i << 2));
-    const b = v128.load(x + (<usize>i << 2), 16);
-    m0 = f32x4.pmax(m0, a);
-    m1 = f32x4.pmax(m1, b);
-    l0 = f32x4.pmin(l0, a);
-    l1 = f32x4.pmin(l1, b);
-    nan = v128.or(nan, v128.or(f32x4.ne(a, a), f32x4.ne(b, b)));
+  for (; i + 16 <= n; i += 16) {
+    const p = x + (<usize>i << 2);
+    m0 = f32x4.pmax(m0, v128.load(p));
+    m1 = f32x4.pmax(m1, v128.load(p, 16));
+    m2 = f32x4.pmax(m2, v128.load(p, 32));
+    m3 = f32x4.pmax(m3, v128.load(p, 48));
   }
   for (; i < n; i += 4) {
     const k = laneMask(n - i < 4 ? n - i : 4);
-    const a = v128.load(x + (<usize>i << 2));
-    m0 = f32x4.pmax(m0, v128.bitselect(a, f32x4.splat(-Infinity), k));
-    l0 = f32x4.pmin(l0, v128.bitselect(a, f32x4.splat(Infinity), k));
-    nan = v128.or(nan, v128.and(f32x4.ne(a, a), k));
+    m0 = f32x4.pmax(m0, v128.bitselect(v128.load(x + (<usize>i << 2)), f32x4.splat(-Infinity), k));
   }
-  m0 = f32x4.pmax(m0, m1);
-  l0 = f32x4.pmin(l0, l1);
-  ROW_MIN = min(min(f32x4.extract_lane(l0, 0), f32x4.extract_lane(l0, 1)), min(f32x4.extract_lane(l0, 2), f32x4.extract_lane(l0, 3)));
-  const m = max(max(f32x4.extract_lane(m0, 0), f32x4.extract_lane(m0, 1)), max(f32x4.extract_lane(m0, 2), f32x4.extract_lane(m0, 3)));
-  return v128.any_true(nan) ? NaN : m;
+  m0 = f32x4.pmax(f32x4.pmax(m0, m1), f32x4.pmax(m2, m3));
+  return max(max(f32x4.extract_lane(m0, 0), f32x4.extract_lane(m0, 1)), max(f32x4.extract_lane(m0, 2), f32x4.extract_lane(m0, 3)));
+}
+
+/** Whether any of the n float32s at x is NaN (for rows whose max is not finite: rare). */
+export function hasNaN(x: usize, n: i32): bool {
+  for (let i = 0; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    if (v != v) return true;
+  }
+  return false;
 }
 
 /** How many entries of the last expSum row equal the max (each contributed exactly 2^100). */
 export let MAX_COUNT: i32 = 0;
 
-// The row's values for expVec (m − 149, m, −m), in globals: V8 reads a global with one
-// instruction and does not hoist splats out of loops; globals, unlike memory, are per thread.
-let ROW_LOW: v128 = f32x4.splat(0);
-let ROW_M: v128 = f32x4.splat(0);
-let ROW_NM: v128 = f32x4.splat(0);
+/**
+ * The factor G of the last exp pass: its e_i times G is e^(x_i − m)·2^100 (1 where the pass
+ * formed x − m, e^(n_m·ln2 − m) on the shift-free path, see expPass). A row's softmax does not
+ * need it (it cancels in e_i/Σe); the sums without the max's terms are G·Σ'.
+ */
+export let ROW_G: f64 = 1;
+
+// The row's values for expVec, in globals: V8 reads a global with one instruction and does not
+// hoist splats out of loops; globals, unlike memory, are per thread.
+let ROW_LOW: v128 = f32x4.splat(0); // m − 149
+let ROW_M: v128 = f32x4.splat(0); // m
+let ROW_NM: v128 = f32x4.splat(0); // −m
+let ROW_MAGIC: v128 = f32x4.splat(0); // 1.5·2^23 + 227 − n_m (the shift-free path)
 let ROW_C: v128 = f64x2.splat(0);
 
-// @ts-ignore: decorator
-@inline
-function setRow(m: f32): void {
-  ROW_LOW = f32x4.splat(m - 149);
-  ROW_M = f32x4.splat(m);
-  ROW_NM = f32x4.splat(-m);
-}
+/** Rows with |max| at most this take the shift-free exp (every |v| < 512·ln2, see expPass). */
+const FREE_MAX: f32 = 200;
+
+const LOG2E_D: f64 = 1.4426950408889634;
+/** ln2 in two parts (fdlibm's): n·LN2_HI_D is exact for |n| < 2^11. */
+const LN2_HI_D: f64 = 6.93147180369123816490e-01;
+const LN2_LO_D: f64 = 1.90821492927058770002e-10;
 
 /**
- * The exp pass of a row: e_i = e^(x_i − m)·2^100 formed exactly in float64 from the float32
- * exp's parts (so the only roundings are inside t: within 0.49 ulp of float32 before any
- * rounding), stored as float64 at e when STORE, and summed in float64; with REST the max's own
- * terms (exactly 2^100 each) are left out of the sum (S' for log1p) and counted in MAX_COUNT.
- * m must be finite and the row's last rowMax. STORE and REST are constants at every call, so
- * each caller gets its own loops. (Rounding e to float32 before the division would cost up to
- * 2 ulp of p on its own: e's ulp can be twice p's, relatively.)
+ * The exp pass of a row: e_i, stored as float64 at e when STORE, and Σ e_i in float64; with REST
+ * the max's own terms are left out of the sum (S' for log1p) and counted in MAX_COUNT. The sum
+ * is NaN exactly when the row holds a NaN. m must be finite and the row's last rowMax. STORE and
+ * REST are constants at every call, so each caller gets its own loops.
+ *
+ * Rows with |m| ≤ FREE_MAX (nearly all) take the shift-free exp: with n_m = round(m·log2e),
+ * e^(x − m) = 2^(N − n_m)·e^r · e^(n_m·ln2 − m) where N = round(x·log2e) and r = x − N·ln2 is the
+ * range reduction of x itself, exact without forming x − m: N·ln2_hi is exact (|N| < 512) and
+ * x − N·ln2_hi too (Sterbenz). e_i = 2^(N − n_m + 100)·(1 + t) is formed exactly in float64 from
+ * the float32 exp's parts (the only roundings are inside t: within 0.49 ulp of float32 before
+ * any rounding) and the row's constant G = e^(n_m·ln2 − m) (float64) is left in ROW_G. Other
+ * rows form x − m exactly as a float32 pair (TwoSum, or Fast2Sum when m < 0) and have G = 1;
+ * rows with |m| ≥ HUGE take a scalar float64 path. (Rounding e to float32 before the division
+ * would cost up to 2 ulp of p on its own: e's ulp can be twice p's, relatively.)
  */
 // @ts-ignore: decorator
 @inline
 function expPass(x: usize, e: usize, n: i32, m: f32, STORE: bool, REST: bool): f64 {
-  const low = m - 149;
+  ROW_G = 1;
   if (abs(m) >= HUGE) return expSumHuge(x, e, n, m, STORE, REST);
-  setRow(m);
+  ROW_LOW = f32x4.splat(m - 149);
+  ROW_M = f32x4.splat(m);
+  ROW_NM = f32x4.splat(-m);
+  if (abs(m) <= FREE_MAX) {
+    const nm = Math.round(<f64>m * LOG2E_D);
+    ROW_MAGIC = f32x4.splat(<f32>(12583139.0 - nm));
+    ROW_G = Math.exp((nm * LN2_HI_D - <f64>m) + nm * LN2_LO_D);
+    return expLoop(x, e, n, STORE, REST, 3);
+  }
   if (m < 0) return expLoop(x, e, n, STORE, REST, 1);
-  if (max(ROW_MIN, low) >= -m) return expLoop(x, e, n, STORE, REST, 2);
   return expLoop(x, e, n, STORE, REST, 0);
 }
 
@@ -99,21 +121,30 @@ function expPass(x: usize, e: usize, n: i32, m: f32, STORE: bool, REST: bool): f
 // @ts-ignore: decorator
 @inline
 function expVec(x0: v128, p: usize, k: v128, rem: i32, STORE: bool, REST: bool, MODE: i32, TAIL: bool): v128 {
-  // x − m exact: v − m = s + err for v = max(x, m − 149), by TwoSum (MODE 0, any row), or by
-  // Fast2Sum, exact when the first operand has the larger exponent: (v, −m) when m < 0 ≥ every
-  // v (MODE 1), (−m, v) when every |v| ≤ m (MODE 2). s ≥ −150: v ≥ m − 149, exact below HUGE.
-  const v = f32x4.pmax(x0, ROW_LOW); // −∞ and far-below entries raised to m − 149
-  const s = f32x4.sub(v, ROW_M);
-  let err: v128;
-  if (MODE == 1) err = f32x4.sub(ROW_NM, f32x4.sub(s, v));
-  else if (MODE == 2) err = f32x4.sub(v, f32x4.add(s, ROW_M));
-  else {
-    const bb = f32x4.sub(s, v);
-    err = f32x4.add(f32x4.sub(v, f32x4.sub(s, bb)), f32x4.sub(ROW_NM, bb));
+  // v = max(x, m − 149): −∞ and far-below entries raised to m − 149 (exact below HUGE)
+  const v = f32x4.pmax(x0, ROW_LOW);
+  let t: v128;
+  let sc: v128;
+  if (MODE == 3) {
+    // shift-free: N + 227 − n_m in vn's low bits, N = vn − ROW_MAGIC, r = v − N·ln2
+    const vn = madd(v, kc(K_LOG2E), ROW_MAGIC);
+    const nf = f32x4.sub(vn, ROW_MAGIC);
+    t = expPoly4(nmadd(nf, kc(K_LN2_LO), nmadd(nf, kc(K_LN2_HI), v)));
+    sc = expS4(vn);
+  } else {
+    // v − m = s + err exactly: TwoSum (MODE 0, any row) or Fast2Sum (MODE 1: m < 0, so every
+    // |v| ≥ |m|); s ≥ −150
+    const s = f32x4.sub(v, ROW_M);
+    let err: v128;
+    if (MODE == 1) err = f32x4.sub(ROW_NM, f32x4.sub(s, v));
+    else {
+      const bb = f32x4.sub(s, v);
+      err = f32x4.add(f32x4.sub(v, f32x4.sub(s, bb)), f32x4.sub(ROW_NM, bb));
+    }
+    const vn = expN4(s);
+    t = expT4(s, err, vn);
+    sc = expS4(vn);
   }
-  const vn = expN4(s);
-  const t = expT4(s, err, vn);
-  const sc = expS4(vn);
   let elo = expLo2(sc, t);
   let ehi = expHi2(sc, t);
   if (TAIL) {
@@ -207,12 +238,12 @@ export function expSumRest(x: usize, n: i32, m: f32): f64 {
   return expPass(x, 0, n, m, false, true);
 }
 
-/** log Σ e^(x − m) for the last expSum row: log(k + S'·2^-100), via log1p when k = 1. */
+/** log Σ e^(x − m) for the last expSum row (sp its Σ' e_i): log(k + G·S'·2^-100), via log1p when k = 1. */
 // @ts-ignore: decorator
 @inline
 export function logSum(sp: f64): f64 {
   const k = <f64>MAX_COUNT;
-  const rest = sp / SCALE;
+  const rest = (sp * ROW_G) / SCALE;
   return k == 1 ? Math.log1p(rest) : Math.log(k + rest);
 }
 
@@ -249,9 +280,13 @@ export function softmaxF32(x: usize, out: usize, scratch: usize, rows: i32, n: i
 
 function softmaxRow(xr: usize, or: usize, scratch: usize, n: i32, allMaskedZero: bool): void {
   const m = rowMax(xr, n);
-  if (m != m || m == Infinity) fillRow(or, n, NaN);
-  else if (m == -Infinity) fillRow(or, n, allMaskedZero ? 0 : NaN);
-  else scaleRow(scratch, or, n, 1.0 / expStore(xr, scratch, n, m));
+  if (m == Infinity) fillRow(or, n, NaN);
+  else if (m == -Infinity) fillRow(or, n, allMaskedZero && !hasNaN(xr, n) ? 0 : NaN);
+  else {
+    const s = expStore(xr, scratch, n, m);
+    if (s != s) fillRow(or, n, NaN);
+    else scaleRow(scratch, or, n, 1.0 / s);
+  }
 }
 
 /** log-softmax: (x − m) − log Σ e^(x − m), in float64 per element, rounded once; scratch: n·48 bytes when n ≤ SMALL_N (the four-row kernels), else none. */
@@ -268,9 +303,13 @@ export function logSoftmaxF32(x: usize, out: usize, scratch: usize, rows: i32, n
 
 function logSoftmaxRow(xr: usize, or: usize, n: i32, allMaskedZero: bool): void {
   const m = rowMax(xr, n);
-  if (m != m || m == Infinity) fillRow(or, n, NaN);
-  else if (m == -Infinity) fillRow(or, n, allMaskedZero ? -Infinity : NaN);
-  else shiftRow(xr, or, n, <f64>m, logSum(expSumRest(xr, n, m)));
+  if (m == Infinity) fillRow(or, n, NaN);
+  else if (m == -Infinity) fillRow(or, n, allMaskedZero && !hasNaN(xr, n) ? -Infinity : NaN);
+  else {
+    const l = logSum(expSumRest(xr, n, m));
+    if (l != l) fillRow(or, n, NaN);
+    else shiftRow(xr, or, n, <f64>m, l);
+  }
 }
 
 /** out_i = (x_i − m) − l in float64, rounded once to float32 (x_i − m is exact in float64). */
@@ -302,8 +341,8 @@ export function logSumExpF32(x: usize, out: usize, scratch: usize, rows: i32, n:
 function logSumExpRow(xr: usize, o: usize, n: i32): void {
   const m = rowMax(xr, n);
   let v: f32;
-  if (m != m || m == Infinity || m == -Infinity) v = m;
-  else v = <f32>(<f64>m + logSum(expSumRest(xr, n, m)));
+  if (m == Infinity || m == -Infinity) v = hasNaN(xr, n) ? NaN : m;
+  else v = <f32>(<f64>m + logSum(expSumRest(xr, n, m))); // NaN with a NaN in the row
   store<f32>(o, v);
 }
 
@@ -364,10 +403,11 @@ function blockAt(i: i32, n: i32, block: i32): i64 {
 
 /**
  * Statistics of blocks [first, first + count) of rows of n float32s at x (shape: rows × n, cut
- * into blocks as above): at stats + 32·i the f64s [m_b, S'_b, k_b, 0] with m_b the block's max
- * (NaN with a NaN, ±∞ as rowMax), S'_b = Σ e^(x − m_b)·2^100 over the entries below m_b and k_b
- * the count of entries equal to m_b (both 0 unless m_b is finite). When e ≠ 0, e^(x − m_b)·2^100
- * of every entry of a finite block is stored as float64 at e (n per row, same element offsets).
+ * into blocks as above): at stats + 32·i the f64s [m_b, S'_b, k_b, G_b] with m_b the block's max
+ * (NaN with a NaN, else ±∞ when the block has no finite max), S'_b = Σ e^(x − m_b)·2^100 over
+ * the entries below m_b, k_b the count of entries equal to m_b (both 0 unless m_b is finite),
+ * and G_b the block's ROW_G. When e ≠ 0, every entry's e_i of a finite block is stored as
+ * float64 at e (n per row, same element offsets): e_i·G_b = e^(x_i − m_b)·2^100.
  */
 export function softmaxBlockStatsF32(x: usize, e: usize, stats: usize, first: i32, count: i32, n: i32, block: i32): void {
   for (let i = first; i < first + count; i++) {
@@ -375,18 +415,26 @@ export function softmaxBlockStatsF32(x: usize, e: usize, stats: usize, first: i3
     const start = <usize>(at >>> 32);
     const len = <i32>(at & 0xffffffff);
     const xb = x + (start << 2);
-    const m = rowMax(xb, len);
+    let m = rowMax(xb, len);
     let sp: f64 = 0;
     let k: f64 = 0;
-    if (m == m && abs(m) != Infinity) {
+    let g: f64 = 1;
+    if (abs(m) != Infinity) {
       sp = e ? expStoreRest(xb, e + (start << 3), len, m) : expSumRest(xb, len, m);
-      k = <f64>MAX_COUNT;
-    }
+      if (sp != sp) {
+        m = NaN;
+        sp = 0;
+      } else {
+        k = <f64>MAX_COUNT;
+        g = ROW_G;
+        sp *= g;
+      }
+    } else if (hasNaN(xb, len)) m = NaN;
     const s = stats + (<usize>i << 5);
     store<f64>(s, <f64>m);
     store<f64>(s, sp, 8);
     store<f64>(s, k, 16);
-    store<f64>(s, 0, 24);
+    store<f64>(s, g, 24);
   }
 }
 

@@ -83,7 +83,7 @@ function runLong(a: ClassLossArgs, x: Float32Array): DDSum {
                 ddDiv(row.restHi, row.restLo, sh, sl);
                 oneMinusPt = R.hi + R.lo;
               } else {
-                ddMul(et, 0, row.factor[2 * b], row.factor[2 * b + 1]);
+                ddMul(et * row.g[b], 0, row.factor[2 * b], row.factor[2 * b + 1]);
                 ddDiv(R.hi, R.lo, sh, sl);
                 oneMinusPt = 1.0 - (R.hi + R.lo);
               }

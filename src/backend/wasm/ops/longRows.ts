@@ -22,14 +22,19 @@ const SCALE = 2 ** 100;
 /**
  * A merged row, written by mergeRow: its max m (NaN with a NaN, ±∞ as the row kernels), K (the
  * entries equal to m), rest = Σ e^(x − m)·2^100 over the others (double-double), and per block
- * its factor e^(m_b − m) (double-double, 0 for a block of all −∞) in `factor`.
+ * its factor e^(m_b − m) (double-double, 0 for a block of all −∞) in `factor` and the kernel's
+ * G_b (its stored e times G_b is e^(x − m_b)·2^100) in `g`.
  */
-export const row = { m: 0, k: 0, restHi: 0, restLo: 0, factor: new Float64Array(0) };
+export const row = { m: 0, k: 0, restHi: 0, restLo: 0, factor: new Float64Array(0), g: new Float64Array(0) };
 
 /** Merges blocks [b0, b0 + nb) of the statistics at f64 index `s` (4 per block) in block order. */
 export function mergeRow(f64: Float64Array, s: number, b0: number, nb: number): void {
-  if (row.factor.length < 2 * nb) row.factor = new Float64Array(2 * nb);
+  if (row.factor.length < 2 * nb) {
+    row.factor = new Float64Array(2 * nb);
+    row.g = new Float64Array(nb);
+  }
   const fac = row.factor;
+  for (let b = 0; b < nb; b++) row.g[b] = f64[s + 4 * (b0 + b) + 3];
   let m = -Infinity;
   let nan = false;
   for (let b = 0; b < nb; b++) {
@@ -89,11 +94,11 @@ export function rowSum(): void {
   ddAdd(row.k * SCALE, 0, row.restHi, row.restLo);
 }
 
-/** Block b's factor e^(m_b − m) times `g`, divided by the row's total (hi, lo): the output pass's scale. */
+/** Block b's factor e^(m_b − m)·G_b times `g`, divided by the row's total (hi, lo): the output pass's scale for the block's stored e. */
 export function blockScale(b: number, g: number, sh: number, sl: number): number {
   const fh = row.factor[2 * b];
   if (fh === 0) return 0;
-  ddMul(fh, row.factor[2 * b + 1], g, 0);
+  ddMul(fh, row.factor[2 * b + 1], g * row.g[b], 0);
   ddDiv(R.hi, R.lo, sh, sl);
   return R.hi + R.lo;
 }
