@@ -1,9 +1,13 @@
 // npm run bench: sigmax against tfjs (cpu, wasm), onnxruntime (node, web) and a plain JS loop.
 // See bench/README.md for what is measured and how. Writes bench/RESULTS.md and bench/results.json.
 //
-//   node --import tsx bench/run.ts [--quick] [--systems a,b,...]
-//     --quick       small shapes only (no 8192×32000, no sigmoid 16M)
-//     --systems     a subset of sigmax-wasm, sigmax-js, plain-js, tfjs-cpu, tfjs-wasm, ort-node, ort-web
+//   node --import tsx bench/run.ts [--quick] [--systems a,b,...] [--no-gemm] [--no-lce] [--no-sampling]
+//     --quick        small shapes only (no 8192×32000, no sigmoid 16M), linearCrossEntropy on few
+//                    tokens (projected), the sampling benchmark with 20 calls per cell
+//     --systems      a subset of sigmax-wasm, sigmax-js, plain-js, tfjs-cpu, tfjs-wasm, ort-node, ort-web
+//     --no-gemm      skip the GEMM rows
+//     --no-lce       skip the linearCrossEntropy rows
+//     --no-sampling  skip the sampling benchmark (bench/sampling.bench.ts) at the end
 
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,9 +17,12 @@ import { fileURLToPath } from 'node:url';
 import { BIG, type Case, allCases, caseKey, makeInput, shapeName } from './lib/cases.js';
 import { float64MeanLoss } from './lib/check.js';
 import { type CopyResult, copy1, copy2, freshMemory } from './lib/copy.js';
+import { GEMM_SHAPE } from './lib/gemm.js';
+import { LCE_CHECK, LCE_SHAPE } from './lib/lce.js';
 import { collect, cpuStallUs } from './lib/measure.js';
 import { type Machine, accuracyTable, caseTable, targetTable, targets } from './lib/report.js';
-import { type ChildConfig, type SystemReport, fromJson, toJson } from './lib/results.js';
+import { type ChildConfig, type GemmRow, type LceRow, type SystemReport, type TaskReport, fromJson, toJson } from './lib/results.js';
+import { embedSection, gemmTable, lceTable, userTargets } from './lib/userReport.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.join(HERE, '..');
@@ -23,11 +30,22 @@ const ALL_SYSTEMS = ['sigmax-wasm', 'sigmax-js', 'plain-js', 'tfjs-cpu', 'tfjs-w
 /** Systems that can use a second thread (the others are timed at 1 thread only). */
 const MULTI = new Set(['sigmax-wasm', 'sigmax-js', 'ort-node']);
 
+/** Systems with GEMM rows, and with linear cross-entropy rows. */
+const GEMM_SYSTEMS = ['sigmax-wasm', 'tfjs-wasm', 'ort-node', 'ort-web'];
+const LCE_SYSTEMS = ['sigmax-wasm', 'tfjs-wasm'];
+
 const args = process.argv.slice(2);
+const FLAGS = ['--quick', '--systems', '--no-gemm', '--no-lce', '--no-sampling'];
+for (const a of args) if (a.startsWith('--') && !FLAGS.includes(a)) throw new Error(`unknown option '${a}' (expected ${FLAGS.join(', ')})`);
 const quick = args.includes('--quick');
 const sysArg = args.indexOf('--systems');
 const systemIds = sysArg >= 0 ? args[sysArg + 1].split(',') : ALL_SYSTEMS;
 for (const s of systemIds) if (!ALL_SYSTEMS.includes(s)) throw new Error(`unknown system '${s}' (expected ${ALL_SYSTEMS.join(', ')})`);
+const doGemm = !args.includes('--no-gemm');
+const doLce = !args.includes('--no-lce');
+const doSampling = !args.includes('--no-sampling');
+/** The sampling benchmark's calls per cell (the full run's command is `--iters 200`). */
+const SAMPLING_ITERS = quick ? 20 : 200;
 
 const say = (s: string): void => void process.stderr.write(s + '\n');
 const t00 = performance.now();
@@ -87,34 +105,32 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'sigmax-bench-'));
 const reports: SystemReport[] = [];
 /** Each system's share of the run, s (its process stops starting new cases after it). */
 const BUDGET_S: Record<string, number> = {
-  'sigmax-wasm': 150,
+  'sigmax-wasm': 170,
   'sigmax-js': 35,
   'plain-js': 40,
   'tfjs-cpu': 40,
   'tfjs-wasm': 50,
-  'ort-node': 135,
+  'ort-node': 150,
   'ort-web': 65,
 };
+/** The GEMM child's share, s (about 10 s is enough on this project's machine). */
+const GEMM_BUDGET_S = 40;
+/**
+ * The linear cross-entropy child's share, s: the measurement takes the largest token count whose
+ * projection (from the probe) fits what is left of it. sigmax's covers the full N = 4096 at the
+ * speed of this project's machine; the tfjs-wasm composition (about 5× slower per token) is
+ * timed on fewer tokens and projected.
+ */
+const LCE_BUDGET_S: Record<string, number> = quick ? { 'sigmax-wasm': 20, 'tfjs-wasm': 20 } : { 'sigmax-wasm': 150, 'tfjs-wasm': 60 };
+const LCE_PROBE_N = quick ? 128 : 256;
 /** A child is killed this long after its budget (a call in flight may take tens of seconds on a busy machine). */
 const GRACE_S = 120;
 
-for (const id of systemIds) {
-  const cfg: ChildConfig = {
-    system: id,
-    cases: cases.filter((c) => c.threads === 1 || MULTI.has(id)),
-    bigLoss,
-    maxCallS: 5,
-    singleCallS: 2.5,
-    bigBudgetS: 2.5,
-    smallBudgetMs: 150,
-    warmupMs: 40,
-    budgetS: BUDGET_S[id],
-  };
-  const cfgPath = path.join(tmp, `${id}.config.json`);
-  const outPath = path.join(tmp, `${id}.json`);
+/** Runs one child (bench/child.ts) with its config; its output file (if any) and why it stopped (if not with 0). */
+async function runChild(cfg: ChildConfig, tag: string): Promise<{ out?: string; exit?: string }> {
+  const cfgPath = path.join(tmp, `${tag}.config.json`);
+  const outPath = path.join(tmp, `${tag}.json`);
   writeFileSync(cfgPath, JSON.stringify(cfg));
-  say(`\n${id}:`);
-  const t0 = performance.now();
   const exit = await new Promise<string | undefined>((resolve) => {
     const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(HERE, 'child.ts'), cfgPath, outPath], {
       cwd: ROOT,
@@ -134,8 +150,24 @@ for (const id of systemIds) {
       else resolve(`exited with ${signal ?? `code ${code}`}${signal === 'SIGKILL' ? ` (killed at ${limit} s)` : ''}: ${tail.trim().split('\n').slice(-3).join(' | ')}`);
     });
   });
+  return { out: existsSync(outPath) ? readFileSync(outPath, 'utf8') : undefined, exit };
+}
+
+const childDefaults = { bigLoss, maxCallS: 5, singleCallS: 2.5, bigBudgetS: 2.5, smallBudgetMs: 150, warmupMs: 40 };
+
+for (const id of systemIds) {
+  const cfg: ChildConfig = {
+    system: id,
+    task: 'ops',
+    cases: cases.filter((c) => c.threads === 1 || MULTI.has(id)),
+    ...childDefaults,
+    budgetS: BUDGET_S[id],
+  };
+  say(`\n${id}:`);
+  const t0 = performance.now();
+  const { out, exit } = await runChild(cfg, id);
   let rep: SystemReport;
-  if (existsSync(outPath)) rep = fromJson<SystemReport>(readFileSync(outPath, 'utf8'));
+  if (out !== undefined) rep = fromJson<SystemReport>(out);
   else rep = { system: id, name: id, info: exit ?? 'no output', available: false, rows: [] };
   if (exit) rep.exit = exit;
   if (!rep.available) {
@@ -152,11 +184,48 @@ for (const id of systemIds) {
       }
     }
   }
+  delete (rep as Partial<TaskReport>).gemm;
+  delete (rep as Partial<TaskReport>).lce;
   say(`  (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   reports.push(rep);
 }
-rmSync(tmp, { recursive: true, force: true });
 
+// ---- GEMM and linear cross-entropy: one child per system and task ------------------------------
+const gemmRows: GemmRow[] = [];
+const lceRows: LceRow[] = [];
+/** Each task child's process: its info line, peak memory and time, for the report. */
+const taskInfo: { task: string; system: string; line: string }[] = [];
+for (const task of ['gemm', 'lce'] as const) {
+  if ((task === 'gemm' && !doGemm) || (task === 'lce' && !doLce)) continue;
+  for (const id of systemIds.filter((s) => (task === 'gemm' ? GEMM_SYSTEMS : LCE_SYSTEMS).includes(s))) {
+    const cfg: ChildConfig = {
+      system: id,
+      task,
+      cases: [],
+      ...childDefaults,
+      budgetS: task === 'gemm' ? GEMM_BUDGET_S : LCE_BUDGET_S[id],
+      ...(task === 'gemm' ? { gemm: GEMM_SHAPE } : { lce: { ...LCE_SHAPE, probeN: LCE_PROBE_N } }),
+    };
+    say(`\n${id} ${task === 'gemm' ? 'GEMM' : 'linearCrossEntropy'}:`);
+    const t0 = performance.now();
+    const { out, exit } = await runChild(cfg, `${id}.${task}`);
+    const rep = out !== undefined ? fromJson<TaskReport>(out) : undefined;
+    const name = rep?.name ?? id;
+    const list = task === 'gemm' ? rep?.gemm ?? [] : rep?.lce ?? [];
+    if (!rep?.available || (exit && list.length === 0)) {
+      const note = rep?.available === false ? `not available: ${rep.info}` : `no result: ${exit ?? 'no output'}`;
+      say(`  ${note}`);
+      if (task === 'gemm') gemmRows.push({ system: id, systemName: name, variant: '-', label: '–', threads: '–', ...GEMM_SHAPE, status: 'error', note });
+      else lceRows.push({ system: id, systemName: name, variant: '-', label: '–', threads: '–', ...LCE_SHAPE, status: 'error', note });
+    } else {
+      if (exit) for (const r of list) if (r.status === 'ok' && (task === 'lce' ? (r as LceRow).seconds === undefined : (r as GemmRow).gflops === undefined)) Object.assign(r, { status: 'error', note: `child ${exit}` });
+      if (task === 'gemm') gemmRows.push(...(list as GemmRow[]));
+      else lceRows.push(...(list as LceRow[]));
+    }
+    if (rep?.seconds !== undefined) taskInfo.push({ task, system: id, line: `${name}: ${rep.seconds} s, peak ${((rep.maxRssMB ?? 0) / 1024).toFixed(1)} GB resident${exit ? ` — child ${exit}` : ''}` });
+    say(`  (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+}
 // The big copies once more: the yardstick is the faster of the two (a busy moment at the start
 // must not flatter the ops), and both are in results.json.
 const copiesStart = new Map(copies);
@@ -176,6 +245,50 @@ for (const [key, first] of copies2Start) {
   if (again.nsPerElement < first.nsPerElement) copies2.set(key, again);
 }
 
+// ---- the sampling benchmark ------------------------------------------------------------------
+/**
+ * bench/sampling.bench.ts as a child process. Where it takes `--out <path>` it writes there (a
+ * temporary file); otherwise it writes bench/SAMPLING-RESULTS.md, which is read and then put back
+ * as it was (unless something else changed it meanwhile), so that a bench run leaves that file's
+ * committed text alone.
+ */
+async function sampling(): Promise<{ ok: boolean; command: string; text: string; seconds: number }> {
+  const script = path.join(HERE, 'sampling.bench.ts');
+  const command = `node --import tsx bench/sampling.bench.ts --iters ${SAMPLING_ITERS}`;
+  const t0 = performance.now();
+  const secs = () => (performance.now() - t0) / 1000;
+  if (!existsSync(script)) return { ok: false, command, text: 'bench/sampling.bench.ts is missing', seconds: 0 };
+  const takesOut = /['"]--out['"]/.test(readFileSync(script, 'utf8'));
+  const resultsFile = path.join(HERE, 'SAMPLING-RESULTS.md');
+  const target = takesOut ? path.join(tmp, 'sampling.md') : resultsFile;
+  const before = !takesOut && existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : undefined;
+  const argv = ['--import', 'tsx', script, '--iters', String(SAMPLING_ITERS), ...(takesOut ? ['--out', target] : [])];
+  say(`\nsampling: ${command}${takesOut ? ` --out <temporary file>` : ''}`);
+  const exit = await new Promise<string | undefined>((resolve) => {
+    const child = spawn(process.execPath, argv, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let tail = '';
+    child.stderr.on('data', (d: Buffer) => {
+      const s = d.toString();
+      process.stderr.write(s);
+      tail = (tail + s).slice(-2000);
+    });
+    const limit = 600;
+    const timer = setTimeout(() => child.kill('SIGKILL'), limit * 1000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve(code === 0 ? undefined : `exited with ${signal ?? `code ${code}`}${signal === 'SIGKILL' ? ` (killed at ${limit} s)` : ''}: ${tail.trim().split('\n').slice(-3).join(' | ')}`);
+    });
+  });
+  const after = existsSync(target) ? readFileSync(target, 'utf8') : undefined;
+  if (!takesOut && before !== undefined && after !== undefined && after !== before) writeFileSync(resultsFile, before);
+  if (exit) return { ok: false, command, text: exit, seconds: secs() };
+  if (after === undefined || (!takesOut && after === before)) return { ok: false, command, text: `it exited without writing ${takesOut ? 'its output' : 'bench/SAMPLING-RESULTS.md'}`, seconds: secs() };
+  return { ok: true, command, text: after, seconds: secs() };
+}
+const samp = doSampling ? await sampling() : undefined;
+if (samp) say(`  (${samp.seconds.toFixed(0)} s${samp.ok ? '' : `; failed: ${samp.text}`})`);
+rmSync(tmp, { recursive: true, force: true });
+
 // ---- the report ------------------------------------------------------------------------------
 const stall1 = cpuStallUs();
 machine.durationS = (performance.now() - t00) / 1000;
@@ -184,6 +297,7 @@ if (stall0 !== undefined && stall1 !== undefined) machine.cpuPressure = (stall1 
 
 const sigmaxRef = reports.find((r) => r.system === 'sigmax-wasm' && r.available) ? 'sigmax-wasm' : 'sigmax-js';
 const tgt = targets(reports, cases, copies, copies2);
+const userTgt = userTargets(reports, cases, gemmRows, lceRows);
 const md: string[] = [];
 md.push('# sigmax benchmark results', '');
 md.push('Generated by `npm run bench` (bench/run.ts); what is measured and how: [README.md](README.md). Raw numbers: [results.json](results.json).', '');
@@ -202,8 +316,17 @@ for (const r of reports) {
   const res = r.seconds !== undefined ? ` (its process: ${r.seconds} s, peak ${(r.maxRssMB! / 1024).toFixed(1)} GB resident)` : '';
   md.push(`- **${r.name}** (${r.system}): ${r.available ? r.info : `not measured: ${r.info}`}${res}${r.exit ? ` — child ${r.exit}` : ''}`);
 }
+for (const t of taskInfo) md.push(`- ${t.task === 'gemm' ? 'GEMM' : 'linearCrossEntropy'} process of ${t.line}`);
 md.push('');
-md.push('## Speed targets, on the sigmax wasm backend', '');
+md.push('## Targets at the defaults: user calls, threads, GEMM and linearCrossEntropy', '');
+md.push(
+  "Read on the sigmax wasm backend. **Default settings** means the call as a user makes it without tuning: sigmax never given setBackend or setThreads ('auto' and 'auto': " +
+    `${reports.find((r) => r.system === 'sigmax-wasm')?.rows.find((r) => r.variant === 'alloc-defaults' && r.threadsLabel)?.threadsLabel ?? 'see the tables'} here), ` +
+    "onnxruntime-node on a session created without intraOpNumThreads (its own intra-op thread pool), tfjs-wasm and onnxruntime-web as they come (both run one thread in Node on this machine). The **1-thread kernel** is sigmax's faster of the preallocated `out` and zero-copy calls at setThreads(1). A ratio is sigmax's time ÷ the other's (below 1: sigmax faster); ✗ marks the comparisons that miss. A target over several ops passes when every op measured passes.",
+  '',
+);
+md.push(targetTable(userTgt));
+md.push('## Per-op speed targets, on the sigmax wasm backend', '');
 md.push(
   'Absolute targets are read on sigmax\'s faster kernel call: with a preallocated `out` (input and output copied in and out of the wasm memory), or zero-copy with sigmax/wasm arrays that live in the wasm memory (both shown, and the allocating call beside them); "faster than" compares the user-facing calls (sigmax allocating vs the peer\'s tensor-in/array-out API) and the kernels (sigmax out/zero-copy vs the peer\'s op alone) and passes only if both are faster.',
   '',
@@ -215,9 +338,27 @@ md.push(
   '',
 );
 md.push(accuracyTable(reports));
+if (doGemm) {
+  const { M, K, N } = GEMM_SHAPE;
+  md.push(`## GEMM: float32 C = A·B, ${M}×${K}·${K}×${N}`, '');
+  md.push(
+    `One token block of the linear cross-entropy's logits (${M} tokens, hidden size ${K}, vocabulary ${N}): 2·M·N·K = ${((2 * M * N * K) / 1e9).toFixed(1)} GFLOP per call. GFLOP/s from the median of 3 to 7 calls after a checked first call (best: the fastest call). Each call is checked on 8 rows against a float64 product; max error is |C − C_ref| ÷ (K·max|a|·max|b|). sigmax's calls include staging the operands into the wasm memory and the result out; tfjs-wasm's leaves its product in the backend; onnxruntime's allocates its output.`,
+    '',
+  );
+  md.push(gemmTable(gemmRows));
+}
+if (doLce) {
+  const { N, D, V } = LCE_SHAPE;
+  md.push(`## linearCrossEntropy forward + backward, N = ${N}, D = ${D}, V = ${V}`, '');
+  md.push(
+    `Loss (mean over the tokens) and the gradients wrt the hidden states and the weight, float32, one process per system. Each is first checked at ${LCE_CHECK.N}×${LCE_CHECK.D}×${LCE_CHECK.V} (N×D×V) against a float64 reference (loss within 1e−5 relative, gradients within 1e−5·max + 1e−3·|ref|). Then a probe at N = ${LCE_PROBE_N} tokens, and the measurement at the largest N (halving from ${N}) whose projection fits the system's time share (${Object.entries(LCE_BUDGET_S).map(([k, v]) => `${k} ${v} s`).join(', ')}); where that is less than ${N}, the time at ${N} is projected linearly (every part of the work is linear in N). **Peak extra memory**: the process's resident high-water mark over the probe and the measurement minus its resident memory before them (inputs, the preallocated gradient outputs and the started worker threads are already resident), against the logits' N·V·4 bytes at the timed N.`,
+    '',
+  );
+  md.push(lceTable(lceRows));
+}
 md.push('## Timings', '');
 md.push(
-  `Median time per call, as ns per input element. GB/s counts the input read once and the output written once. × copy: time ÷ the copy of the same number of floats in this run. ÷ ${sigmaxRef.replace('-', ' ')}: time ÷ that of sigmax (its allocating call for alloc/api rows, its \`out\` call for out/op rows), so > 1 means sigmax is faster. Timed calls: **alloc** sigmax's allocating call; **out** a preallocated output; **api** the peer's user call (tensor from the Float32Array, the op, the result back in a typed array); **op alone** the peer's op on a tensor made beforehand; **api, loss only** onnxruntime's SoftmaxCrossEntropyLoss without a gradient.`,
+  `Median time per call, as ns per input element. GB/s counts the input read once and the output written once. × copy: time ÷ the copy of the same number of floats in this run. ÷ ${sigmaxRef.replace('-', ' ')}: time ÷ that of sigmax (its \`out\` call for out/op rows, its allocating call at the defaults for the rows at a library's defaults, its 1-thread allocating call for the other alloc/api rows), so > 1 means sigmax is faster. Timed calls: **alloc** sigmax's allocating call; **out** a preallocated output; **zero-copy** sigmax/wasm arrays in the wasm memory; **alloc, defaults** sigmax's allocating call in a state where setBackend and setThreads were never called; **api** the peer's user call (tensor from the Float32Array, the op, the result back in a typed array); **api, defaults** onnxruntime-node's user call on a session created with default options; **op alone** the peer's op on a tensor made beforehand; **api, loss only** onnxruntime's SoftmaxCrossEntropyLoss without a gradient. **threads**: 1 or 2 where the bench set the count (sigmax setThreads, onnxruntime-node intraOpNumThreads); "defaults (n)" where the library chose (n: the count it resolved to; onnxruntime-node does not report its pool's size). tfjs and onnxruntime-web run at their defaults throughout.`,
   '',
 );
 const seenCase = new Set<string>();
@@ -227,6 +368,11 @@ for (const c of cases) {
   seenCase.add(k);
   const key = `${c.rows}x${c.cols}`;
   md.push(caseTable(reports, c, copies.get(key), c.threads === 2 ? copies2.get(key) : undefined, sigmaxRef));
+}
+if (samp) {
+  md.push('');
+  if (samp.ok) md.push(embedSection(samp.text, 'Sampling', `From \`${samp.command}\`, run by bench/run.ts at the end of this run (${samp.seconds.toFixed(0)} s); the section below is that command's output.`));
+  else md.push('## Sampling', '', `The sampling benchmark (\`${samp.command}\`, run by bench/run.ts at the end of this run) failed: ${samp.text}`, '');
 }
 const text = md.join('\n');
 writeFileSync(path.join(HERE, 'RESULTS.md'), text);
@@ -241,7 +387,12 @@ writeFileSync(
       copies2threadsAtStart: Object.fromEntries(copies2Start),
       bigLossReference: bigLoss,
       targets: tgt,
+      targetsAtDefaults: userTgt,
       systems: reports,
+      gemm: gemmRows,
+      linearCrossEntropy: lceRows,
+      taskProcesses: taskInfo,
+      ...(samp ? { sampling: { command: samp.command, ok: samp.ok, seconds: samp.seconds, ...(samp.ok ? {} : { error: samp.text }) } } : {}),
     },
     1,
   ),

@@ -35,6 +35,9 @@ const SMALL: [number, number][] = [
   [4096, 10],
 ];
 export const BIG: [number, number] = [8192, 32_000];
+/** One long row of 10^6 (softmax and logSoftmax, 1 and 2 threads): sigmax splits it into fixed blocks across threads. */
+export const LONG_ROW: [number, number] = [1, 1_000_000];
+export const LONG_ROW_OPS: Op[] = ['softmax', 'logSoftmax'];
 export const SIGMOID_BIG: [number, number] = [1, 16_777_216];
 
 /** Every case, in the order they run. */
@@ -42,6 +45,9 @@ export function allCases(): Case[] {
   const cases: Case[] = [];
   for (const [rows, cols] of SMALL) {
     for (const op of ROW_OPS) cases.push({ op, rows, cols, threads: 1, big: false });
+  }
+  for (const op of LONG_ROW_OPS) {
+    for (const threads of [1, 2] as const) cases.push({ op, rows: LONG_ROW[0], cols: LONG_ROW[1], threads, big: false });
   }
   for (const op of ELEMENT_OPS) {
     cases.push({ op, rows: 32, cols: 32_000, threads: 1, big: false });

@@ -30,17 +30,19 @@ const VARIANT_NAME: Record<string, string> = {
   alloc: 'alloc',
   out: 'out',
   'zero-copy': 'zero-copy (wasm arrays)',
+  'alloc-defaults': 'alloc, defaults',
   api: 'api',
+  'api-defaults': 'api, defaults',
   op: 'op alone',
   'api-loss': 'api, loss only',
 };
 
-const fmt = (v: number | undefined, d = 2): string => (v === undefined || !Number.isFinite(v) ? '–' : v >= 1000 ? v.toFixed(0) : v >= 100 ? v.toFixed(1) : v.toFixed(d));
+export const fmt = (v: number | undefined, d = 2): string => (v === undefined || !Number.isFinite(v) ? '–' : v >= 1000 ? v.toFixed(0) : v >= 100 ? v.toFixed(1) : v.toFixed(d));
 const ulp = (v: number | undefined): string => (v === undefined ? '–' : v === Infinity ? '∞ (NaN)' : v >= 1e6 ? v.toExponential(1) : String(v));
 
 type Where = { op: Op; rows: number; cols: number; threads: number };
 
-const VARIANT_ORDER = ['alloc', 'out', 'zero-copy', 'api', 'op', 'api-loss'];
+const VARIANT_ORDER = ['alloc-defaults', 'alloc', 'out', 'zero-copy', 'api-defaults', 'api', 'op', 'api-loss'];
 
 export function caseRows(systems: SystemReport[], c: Where): Row[] {
   return systems.flatMap((s) =>
@@ -50,21 +52,29 @@ export function caseRows(systems: SystemReport[], c: Where): Row[] {
   );
 }
 
-const timed = (r: Row | undefined): r is Row & { nsPerElement: number } => !!r && r.nsPerElement !== undefined && (r.status === 'ok' || r.status === 'check-failed');
+export const timed = (r: Row | undefined): r is Row & { nsPerElement: number } => !!r && r.nsPerElement !== undefined && (r.status === 'ok' || r.status === 'check-failed');
 
-function find(rows: Row[], system: string, variant: string): Row | undefined {
+export function find(rows: Row[], system: string, variant: string): Row | undefined {
   return rows.find((r) => r.system === system && r.variant === variant);
 }
 
-/** The sigmax row a peer row is compared with: its allocating call for user-call rows, its out call for op-alone/out rows. */
+/**
+ * The sigmax row a peer row is compared with: its out call for op-alone/out rows, its allocating
+ * call at the defaults for the user calls at a library's defaults, its 1-thread allocating call
+ * for the other user calls.
+ */
 function sigmaxFor(rows: Row[], r: Row, sigmax: string): Row | undefined {
-  return find(rows, sigmax, r.kind === 'op' || r.kind === 'out' ? 'out' : 'alloc');
+  if (r.kind === 'op' || r.kind === 'out') return find(rows, sigmax, 'out');
+  return (r.defaults && find(rows, sigmax, 'alloc-defaults')) || find(rows, sigmax, 'alloc');
 }
+
+/** How a row's threads read in the tables: '1', '2', or 'defaults (…)'. */
+export const threadsOf = (r: Row): string => r.threadsLabel ?? String(r.threads);
 
 export function caseTable(systems: SystemReport[], c: Case, copy: CopyResult | undefined, copy2: CopyResult | undefined, sigmax: string): string {
   const rows = caseRows(systems, c);
   const lines: string[] = [];
-  const title = `### ${OP_TITLE[c.op]} — ${shapeName(c)}, ${c.threads} thread${c.threads > 1 ? 's' : ''}`;
+  const title = `### ${OP_TITLE[c.op]} — ${shapeName(c)}, ${c.threads > 1 ? `${c.threads} threads` : "1 thread and each library's defaults"}`;
   lines.push(title, '');
   if (copy) {
     let s = `Copy yardstick (out.set(x), 1 thread${c.big ? ', the faster of the start and end of the run' : ''}): ${fmt(copy.nsPerElement, 3)} ns/element, ${fmt(copy.gbPerS, 1)} GB/s`;
@@ -73,14 +83,14 @@ export function caseTable(systems: SystemReport[], c: Case, copy: CopyResult | u
   }
   const sx = systems.find((s) => s.system === sigmax);
   const against = sx?.name ?? sigmax;
-  lines.push(`| system | timed call | ns/element | min | GB/s | × copy | ÷ ${against} | page faults / call | max ulp | > 1 ulp | check |`);
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  lines.push(`| system | timed call | threads | ns/element | min | GB/s | × copy | ÷ ${against} | page faults / call | max ulp | > 1 ulp | check |`);
+  lines.push('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const r of rows) {
     const name = r.system.startsWith('sigmax') ? `**${r.systemName}**` : r.systemName;
-    const v = VARIANT_NAME[r.variant] ?? r.variant;
+    const v = (VARIANT_NAME[r.variant] ?? r.variant) + (r.defaults && !/defaults/.test(r.variant) ? ', defaults' : '');
     if (!timed(r)) {
       const why = r.status === 'unavailable' || r.status === 'not-timed' ? r.note ?? r.status : `${r.status}: ${r.note ?? ''}`;
-      lines.push(`| ${name} | ${v} | ${why} | | | | | | | | |`);
+      lines.push(`| ${name} | ${v} | ${threadsOf(r)} | ${why} | | | | | | | | |`);
       continue;
     }
     const ref = sigmaxFor(rows, r, sigmax);
@@ -91,7 +101,7 @@ export function caseTable(systems: SystemReport[], c: Case, copy: CopyResult | u
     const loss = a?.lossUlp !== undefined ? `; loss ${ulp(a.lossUlp)}` : '';
     const flag = (r.timing?.samples === 1 ? ' (1 call)' : '') + (r.timing?.cpuPressure !== undefined && r.timing.cpuPressure > 0.1 ? ' ⚠' : '');
     lines.push(
-      `| ${name} | ${v} | ${fmt(r.nsPerElement, 3)}${flag} | ${fmt(((r.timing?.minMs ?? NaN) * 1e6) / (r.rows * r.cols), 3)} | ${fmt(r.gbPerS, 2)} | ${fmt(xc, 2)} | ${fmt(ratio, 2)} | ${r.timing?.pageFaultsPerCall === undefined ? '–' : Math.round(r.timing.pageFaultsPerCall)} | ${r.variant === 'api-loss' ? '–' : ulp(a?.maxUlp)}${loss} | ${a && r.variant !== 'api-loss' ? (100 * a.over1Ulp).toFixed(1) + '%' : '–'} | ${check} |`,
+      `| ${name} | ${v} | ${threadsOf(r)} | ${fmt(r.nsPerElement, 3)}${flag} | ${fmt(((r.timing?.minMs ?? NaN) * 1e6) / (r.rows * r.cols), 3)} | ${fmt(r.gbPerS, 2)} | ${fmt(xc, 2)} | ${fmt(ratio, 2)} | ${r.timing?.pageFaultsPerCall === undefined ? '–' : Math.round(r.timing.pageFaultsPerCall)} | ${r.variant === 'api-loss' ? '–' : ulp(a?.maxUlp)}${loss} | ${a && r.variant !== 'api-loss' ? (100 * a.over1Ulp).toFixed(1) + '%' : '–'} | ${check} |`,
     );
   }
   lines.push('');

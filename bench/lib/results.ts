@@ -33,6 +33,80 @@ export interface Row {
   reference?: string;
   /** Big shapes not timed: the projected ns/element the decision was based on. */
   projectedNsPerElement?: number;
+  /** The user's call with the library's default settings (no thread count set). */
+  defaults?: boolean;
+  /** The threads the call ran with, as the report shows them ('1', '2', 'defaults (2)'); absent: `threads`. */
+  threadsLabel?: string;
+}
+
+/** One GEMM measurement: float32 C = A·B, A M×K, B K×N. */
+export interface GemmRow {
+  system: string;
+  systemName: string;
+  variant: string;
+  label: string;
+  threads: string;
+  threadCount?: number;
+  M: number;
+  K: number;
+  N: number;
+  status: Status;
+  note?: string;
+  timing?: Timing;
+  /** 2·M·N·K / the median call, in 10^9 per second. */
+  gflops?: number;
+  /** The same from the fastest sample. */
+  gflopsBest?: number;
+  /** Largest |C − C_ref| / (K·max|a|·max|b|) over the rows checked (float64 reference). */
+  maxErr?: number;
+}
+
+/** One linear cross-entropy measurement (forward + backward). */
+export interface LceRow {
+  system: string;
+  systemName: string;
+  variant: string;
+  label: string;
+  threads: string;
+  /** The shape the figures are for (the target's). */
+  N: number;
+  D: number;
+  V: number;
+  status: Status;
+  note?: string;
+  /** The small-shape check against a float64 reference: passed, or why not. */
+  check?: string;
+  /** The token count actually timed (N, or fewer when the full shape would not fit the time share). */
+  measuredN?: number;
+  /** Seconds of the call at measuredN tokens. */
+  measuredS?: number;
+  /** Seconds per call at N tokens: measured, or measuredS · N / measuredN (the work is linear in N). */
+  seconds?: number;
+  projected?: boolean;
+  /** Calls timed at measuredN tokens (the median is measuredS). */
+  calls?: number;
+  /** Peak resident memory of the process beyond what it held before the first timed call, MiB. */
+  peakExtraMiB?: number;
+  /** N·V·4 bytes at measuredN, MiB. */
+  logitsMiB?: number;
+  /** The mean loss at measuredN tokens. */
+  loss?: number;
+  /** A small-shape timing (the probe that sized the measurement), seconds at probeN tokens. */
+  probeN?: number;
+  probeS?: number;
+}
+
+/** What a gemm or linear-cross-entropy child hands back. */
+export interface TaskReport {
+  system: string;
+  name: string;
+  info: string;
+  available: boolean;
+  gemm: GemmRow[];
+  lce: LceRow[];
+  exit?: string;
+  maxRssMB?: number;
+  seconds?: number;
 }
 
 export interface SystemReport {
@@ -51,6 +125,12 @@ export interface SystemReport {
 
 export interface ChildConfig {
   system: string;
+  /** What this child does: the op cases (default), the GEMM rows, or the linear cross-entropy rows. */
+  task?: 'ops' | 'gemm' | 'lce';
+  /** task 'gemm': the shape. */
+  gemm?: { M: number; K: number; N: number };
+  /** task 'lce': the target shape, and the token count of the probe that sizes the measurement. */
+  lce?: { N: number; D: number; V: number; probeN: number };
   cases: Case[];
   /** Reference mean loss of big crossEntropy shapes, by `${rows}x${cols}`. */
   bigLoss: Record<string, number>;

@@ -1,7 +1,8 @@
 """Writes the single-op ONNX models the benchmark feeds to onnxruntime-node and onnxruntime-web.
 
 Every model takes X: float32 [N, C] (the *_f64 ones float64) with symbolic N and C, so one file serves every shape; the
-ops work along the last axis. Run from the repository root (needs `pip install onnx`):
+ops work along the last axis. matmul takes a: [M, K] and b: [K, N] and returns c = a·b (the GEMM rows). Run from the
+repository root (needs `pip install onnx`):
 
     .venv/bin/python bench/models/gen.py
 
@@ -91,6 +92,17 @@ def main():
         [x_input(), labels_input()],
         [loss, helper.make_tensor_value_info("grad", TensorProto.FLOAT, ["N", "C"])],
         consts,
+    )
+
+    # The GEMM rows: c = a·b, float32, a [M, K], b [K, N] (symbolic).
+    save(
+        "matmul",
+        [helper.make_node("MatMul", ["a", "b"], ["c"])],
+        [
+            helper.make_tensor_value_info("a", TensorProto.FLOAT, ["M", "K"]),
+            helper.make_tensor_value_info("b", TensorProto.FLOAT, ["K", "N"]),
+        ],
+        [helper.make_tensor_value_info("c", TensorProto.FLOAT, ["M", "N"])],
     )
 
 
