@@ -397,3 +397,72 @@ function lastPositive(p: usize, lo: i32, hi: i32): i32 {
   for (let i = hi - 1; i >= lo; i--) if (load<f32>(p + (<usize>i << 2)) > 0) return i;
   return -1;
 }
+
+/**
+ * The k-th largest of z[0 : n) (1 ≤ k), or −∞ when fewer than k entries are above −∞. Candidates
+ * above the running threshold are left-packed into buf (cap + 4 entries, cap ≥ k + 4); when cap
+ * of them have gathered, a quickselect keeps the k largest and raises the threshold to the k-th,
+ * so after the first few thousand entries almost every vector is one comparison.
+ */
+export function sampleKthLargestF32(z: usize, n: i32, k: i32, buf: usize, cap: i32): f32 {
+  let thr: f32 = -Infinity;
+  let thv = f32x4.splat(thr);
+  let cnt = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(z + (<usize>i << 2));
+    const m = i32x4.bitmask(f32x4.gt(v, thv));
+    if (m == 0) continue;
+    v128.store(buf + (<usize>cnt << 2), i8x16.swizzle(v, v128.load(PACK + (<usize>m << 4))));
+    cnt += popcnt<i32>(m);
+    if (cnt >= cap) {
+      thr = selectKth(buf, cnt, k);
+      cnt = k;
+      thv = f32x4.splat(thr);
+    }
+  }
+  for (; i < n; i++) {
+    const v = load<f32>(z + (<usize>i << 2));
+    if (!(v > thr)) continue;
+    store<f32>(buf + (<usize>cnt << 2), v);
+    if (++cnt >= cap) {
+      thr = selectKth(buf, cnt, k);
+      cnt = k;
+    }
+  }
+  if (cnt < k) return -Infinity;
+  return selectKth(buf, cnt, k);
+}
+
+/**
+ * The k-th largest of v[0 : n) (1 ≤ k ≤ n, no NaN) by quickselect (Hoare partition, median-of-3
+ * pivot); afterwards v[0 : k) holds the k largest values.
+ */
+function selectKth(v: usize, n: i32, k: i32): f32 {
+  const want = k - 1;
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const a = load<f32>(v + (<usize>lo << 2));
+    const b = load<f32>(v + (<usize>((lo + hi) >>> 1) << 2));
+    const c = load<f32>(v + (<usize>hi << 2));
+    const pivot = max(min(a, b), min(max(a, b), c));
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (load<f32>(v + (<usize>i << 2)) > pivot) i++;
+      while (load<f32>(v + (<usize>j << 2)) < pivot) j--;
+      if (i <= j) {
+        const t = load<f32>(v + (<usize>i << 2));
+        store<f32>(v + (<usize>i << 2), load<f32>(v + (<usize>j << 2)));
+        store<f32>(v + (<usize>j << 2), t);
+        i++;
+        j--;
+      }
+    }
+    if (want <= j) hi = j;
+    else if (want >= i) lo = i;
+    else return pivot;
+  }
+  return load<f32>(v + (<usize>want << 2));
+}

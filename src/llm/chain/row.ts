@@ -369,6 +369,10 @@ export class Row {
   keepTopK(k: number): void {
     const n = this.n;
     if (k >= n) return;
+    if (this.k !== null) {
+      this.keepTopK32(k);
+      return;
+    }
     const s = this.scratch;
     s.grow(n);
     if (!gatherTopK(s, this.z, 0, 1, n, k)) return;
@@ -389,6 +393,35 @@ export class Row {
     this.n = k;
     this.dense = false;
     this.shrunk(k > 0);
+  }
+
+  /**
+   * keepTopK for float32 rows: t = the k-th largest (row kernel), then one threshold compaction
+   * keeping z > t and the first k − #{z > t} entries equal to t (a scan for that position only
+   * when more entries tie at t than fit).
+   */
+  private keepTopK32(kk: number): void {
+    const k = this.k!;
+    const z = this.z as Float32Array;
+    const n = this.n;
+    const t = k.kth(z, n, kk, this.space!);
+    if (t === -Infinity) return;
+    const above = k.count(z, n, t, -1);
+    let ct = n;
+    if (k.count(z, n, t, n) > kk) {
+      let need = kk - above;
+      for (let i = 0; i < n; i++) {
+        if (z[i] === t && --need === 0) {
+          ct = i;
+          break;
+        }
+      }
+    }
+    const w = k.keep(this.idsArr, z, this.p32, n, t, ct, !this.idsOk, this.pState !== P_NONE);
+    this.idsOk = true;
+    this.n = w;
+    this.dense = false;
+    this.shrunk(w > 0);
   }
 
   /**

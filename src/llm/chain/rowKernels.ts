@@ -22,6 +22,8 @@ export interface RowSpace {
   readonly p: Float32Array;
   readonly ids: Int32Array;
   readonly bin: Uint16Array;
+  /** Top-k's candidate buffer (V + 8 entries). */
+  readonly buf: Float32Array;
   /** Positions gathered from one bin (V + 4 entries). */
   readonly pos: Int32Array;
   /** Histogram masses: nb entries, then nb of scratch. */
@@ -34,7 +36,7 @@ export interface RowSpace {
 /** The arrays' byte sizes, each rounded up to 16 bytes. */
 function layout(V: number): number[] {
   const r = (b: number): number => Math.ceil(b / 16) * 16 + 16;
-  return [r(4 * V), r(4 * V), r(4 * V), r(2 * V), r(4 * (V + 4)), r(16 * HIST_BINS), r(8 * Math.ceil(V / DRAW_BLOCK))];
+  return [r(4 * V), r(4 * V), r(4 * V), r(2 * V), r(4 * (V + 8)), r(4 * (V + 4)), r(16 * HIST_BINS), r(8 * Math.ceil(V / DRAW_BLOCK))];
 }
 
 function makeSpace(V: number): RowSpace {
@@ -58,9 +60,10 @@ function makeSpace(V: number): RowSpace {
     p: new Float32Array(buf, next(1), V),
     ids: new Int32Array(buf, next(2), V),
     bin: new Uint16Array(buf, next(3), V),
-    pos: new Int32Array(buf, next(4), V + 4),
-    mass: new Float64Array(buf, next(5), 2 * HIST_BINS),
-    sums: new Float64Array(buf, next(6), Math.ceil(V / DRAW_BLOCK)),
+    buf: new Float32Array(buf, next(4), V + 8),
+    pos: new Int32Array(buf, next(5), V + 4),
+    mass: new Float64Array(buf, next(6), 2 * HIST_BINS),
+    sums: new Float64Array(buf, next(7), Math.ceil(V / DRAW_BLOCK)),
     inWasm: block !== null,
   };
 }
@@ -94,6 +97,8 @@ export interface RowKernels {
   countAbs(z: Float32Array, n: number, c: number, tau: number): number;
   keep(ids: Int32Array, z: Float32Array, p: Float32Array, n: number, t: number, ct: number, dense: boolean, carry: boolean): number;
   keepAbs(ids: Int32Array, z: Float32Array, p: Float32Array, n: number, c: number, tau: number, dense: boolean, carry: boolean): number;
+  /** The k-th largest of z[0 : n) (k ≥ 1), −∞ when fewer than k entries are above −∞. */
+  kth(z: Float32Array, n: number, k: number, s: RowSpace): number;
   /** The draw over p[0 : n); its total mass goes to DRAW.sum. */
   draw(p: Float32Array, n: number, u: number, s: RowSpace): number;
 }
@@ -165,6 +170,39 @@ export function drawBlocked(p: Float32Array | Float64Array, n: number, u: number
   }
   return last;
 }
+
+/** The k-th largest of v[0 : n) (1 ≤ k ≤ n) by quickselect (assembly/ops/sampling.ts's selectKth). */
+function selectKth(v: Float32Array, n: number, k: number): number {
+  const want = k - 1;
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const a = v[lo];
+    const b = v[(lo + hi) >>> 1];
+    const c = v[hi];
+    const pivot = Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (v[i] > pivot) i++;
+      while (v[j] < pivot) j--;
+      if (i <= j) {
+        const t = v[i];
+        v[i] = v[j];
+        v[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (want <= j) hi = j;
+    else if (want >= i) lo = i;
+    else return pivot;
+  }
+  return v[want];
+}
+
+/** Top-k's buffer capacity: enough above k that each quickselect discards most of what it sees. */
+export const kthCap = (k: number, n: number): number => Math.min(n + 4, Math.max(4 * k, k + 2048));
 
 /** The JavaScript twins. */
 const jsKernels: RowKernels = {
@@ -283,6 +321,13 @@ const jsKernels: RowKernels = {
     }
     return w;
   },
+  kth(z, n, k, s) {
+    traceKernel('js:sampleKthLargest');
+    const buf = s.buf;
+    let cnt = 0;
+    for (let i = 0; i < n; i++) if (z[i] > -Infinity) buf[cnt++] = z[i];
+    return cnt < k ? -Infinity : selectKth(buf, cnt, k);
+  },
   draw(p, n, u, s) {
     traceKernel('js:sampleDraw');
     return drawBlocked(p, n, u, s.sums);
@@ -356,6 +401,10 @@ function wasmKernels(): RowKernels {
     keepAbs(ids, z, p, n, c, tau, dense, carry) {
       traceKernel('wasm:sampleKeepF32');
       return ex.sampleKeepAbsF32(ids.byteOffset, z.byteOffset, p.byteOffset, n, c, tau, dense ? 1 : 0, carry ? 1 : 0);
+    },
+    kth(z, n, k, s) {
+      traceKernel('wasm:sampleKthLargestF32');
+      return ex.sampleKthLargestF32(z.byteOffset, n, k, s.buf.byteOffset, kthCap(k, n));
     },
     draw(p, n, u, s) {
       traceKernel('wasm:sampleDrawF32');
