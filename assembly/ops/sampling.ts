@@ -92,8 +92,22 @@ export function sampleEntropyF32(z: usize, p: usize, n: i32, lse: f64): f64 {
 
 /** max |z_i − c| over the finite z_i (float64; 0 when none). */
 export function sampleAbsDevMaxF32(z: usize, n: i32, c: f64): f64 {
-  let m: f64 = 0;
-  for (let i = 0; i < n; i++) {
+  const cv = f64x2.splat(c);
+  const ninf = f64x2.splat(-Infinity);
+  let m01 = f64x2.splat(0);
+  let m23 = m01;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(z + (<usize>i << 2));
+    const lo = f64x2.promote_low_f32x4(v);
+    const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+    // −∞ entries: their distance ∞ masked to 0
+    m01 = f64x2.pmax(m01, v128.and(f64x2.abs(f64x2.sub(lo, cv)), f64x2.ne(lo, ninf)));
+    m23 = f64x2.pmax(m23, v128.and(f64x2.abs(f64x2.sub(hi, cv)), f64x2.ne(hi, ninf)));
+  }
+  m01 = f64x2.pmax(m01, m23);
+  let m = max(f64x2.extract_lane(m01, 0), f64x2.extract_lane(m01, 1));
+  for (; i < n; i++) {
     const v = load<f32>(z + (<usize>i << 2));
     if (v == -Infinity) continue;
     const d = abs(<f64>v - c);
@@ -246,10 +260,24 @@ export function sampleCountF32(z: usize, n: i32, a: f32, ct: i32): i32 {
   return k;
 }
 
+/** Lanes of |z_i − c| ≤ tau (float64) for four float32 z, as an i32x4 mask. */
+// @ts-ignore: decorator
+@inline
+function absMask(v: v128, cv: v128, tv: v128): v128 {
+  const lo = f64x2.le(f64x2.abs(f64x2.sub(f64x2.promote_low_f32x4(v), cv)), tv);
+  const hi = f64x2.le(f64x2.abs(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), cv)), tv);
+  return v128.shuffle<i32>(lo, hi, 0, 2, 4, 6);
+}
+
 /** How many i have |z_i − c| ≤ tau (float64). */
 export function sampleCountAbsF32(z: usize, n: i32, c: f64, tau: f64): i32 {
-  let k = 0;
-  for (let i = 0; i < n; i++) k += i32(abs(<f64>load<f32>(z + (<usize>i << 2)) - c) <= tau);
+  const cv = f64x2.splat(c);
+  const tv = f64x2.splat(tau);
+  let acc = i32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) acc = i32x4.sub(acc, absMask(v128.load(z + (<usize>i << 2)), cv, tv));
+  let k = i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
+  for (; i < n; i++) k += i32(abs(<f64>load<f32>(z + (<usize>i << 2)) - c) <= tau);
   return k;
 }
 
@@ -295,24 +323,40 @@ function packLoop(ids: usize, z: usize, p: usize, n: i32, a: f32, ct: i32, DENSE
   return w;
 }
 
-/** Compaction keeping |z_i − c| ≤ tau (float64), otherwise as sampleKeepF32 (one entry at a time). */
+/** Compaction keeping |z_i − c| ≤ tau (float64), otherwise as sampleKeepF32. */
 export function sampleKeepAbsF32(ids: usize, z: usize, p: usize, n: i32, c: f64, tau: f64, dense: i32, carry: i32): i32 {
-  if (dense) return carry ? keepAbsLoop(ids, z, p, n, c, tau, true, true) : keepAbsLoop(ids, z, p, n, c, tau, true, false);
-  return carry ? keepAbsLoop(ids, z, p, n, c, tau, false, true) : keepAbsLoop(ids, z, p, n, c, tau, false, false);
+  if (dense) return carry ? packAbsLoop(ids, z, p, n, c, tau, true, true) : packAbsLoop(ids, z, p, n, c, tau, true, false);
+  return carry ? packAbsLoop(ids, z, p, n, c, tau, false, true) : packAbsLoop(ids, z, p, n, c, tau, false, false);
 }
 
 // @ts-ignore: decorator
 @inline
-function keepAbsLoop(ids: usize, z: usize, p: usize, n: i32, c: f64, tau: f64, DENSE: bool, CARRY: bool): i32 {
+function packAbsLoop(ids: usize, z: usize, p: usize, n: i32, c: f64, tau: f64, DENSE: bool, CARRY: bool): i32 {
+  const cv = f64x2.splat(c);
+  const tv = f64x2.splat(tau);
+  let idx = v128.load(IOTA);
+  const four = i32x4.splat(4);
   let w = 0;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const q = <usize>i << 2;
+    const v = v128.load(z + q);
+    const m = i32x4.bitmask(absMask(v, cv, tv));
+    const sh = v128.load(PACK + (<usize>m << 4));
+    const wq = <usize>w << 2;
+    v128.store(ids + wq, i8x16.swizzle(DENSE ? idx : v128.load(ids + q), sh));
+    v128.store(z + wq, i8x16.swizzle(v, sh));
+    if (CARRY) v128.store(p + wq, i8x16.swizzle(v128.load(p + q), sh));
+    w += popcnt<i32>(m);
+    idx = i32x4.add(idx, four);
+  }
+  for (; i < n; i++) {
     const v = load<f32>(z + (<usize>i << 2));
-    const vd = <f64>v;
     const wq = <usize>w << 2;
     store<i32>(ids + wq, DENSE ? i : load<i32>(ids + (<usize>i << 2)));
     store<f32>(z + wq, v);
     if (CARRY) store<f32>(p + wq, load<f32>(p + (<usize>i << 2)));
-    w += i32(abs(vd - c) <= tau);
+    w += i32(abs(<f64>v - c) <= tau);
   }
   return w;
 }
