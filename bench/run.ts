@@ -121,7 +121,7 @@ const GEMM_BUDGET_S = 40;
  * speed of this project's machine; the tfjs-wasm composition (about 5× slower per token) is
  * timed on fewer tokens and projected.
  */
-const LCE_BUDGET_S: Record<string, number> = quick ? { 'sigmax-wasm': 20, 'tfjs-wasm': 20 } : { 'sigmax-wasm': 150, 'tfjs-wasm': 60 };
+const LCE_BUDGET_S: Record<string, number> = quick ? { 'sigmax-wasm': 20, 'tfjs-wasm': 20 } : { 'sigmax-wasm': 150, 'tfjs-wasm': 40 };
 const LCE_PROBE_N = quick ? 128 : 256;
 /** A child is killed this long after its budget (a call in flight may take tens of seconds on a busy machine). */
 const GRACE_S = 120;

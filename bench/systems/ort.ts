@@ -50,6 +50,10 @@ export function ortSystem(flavor: 'node' | 'web'): System {
     const key = `${model}/${t}`;
     let s = sessions.get(key);
     if (!s) {
+      // One session at a time: each keeps its own memory arena, and at 8192×32000 three of them
+      // (1, 2 threads and the defaults) would hold several GB each.
+      for (const old of sessions.values()) await old.release();
+      sessions.clear();
       s = await ort.InferenceSession.create(
         path.join(MODELS, `${model}.onnx`),
         t === 'defaults'
