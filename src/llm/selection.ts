@@ -11,6 +11,7 @@ import type { SamplerScratch } from './sampleScratch.js';
 import { gatherTopK } from './topK.js';
 import { topPSet } from './topP.js';
 import { drawF32 } from './chain/draw.js';
+import { rowKernels, rowSpace } from './chain/rowKernels.js';
 
 /** sampleRow's result for a row holding NaN. */
 export const ROW_NAN = -2;
@@ -194,7 +195,29 @@ function keptRow(s: SamplerScratch, x: FloatArray, base: number, stride: number,
  * Returns ROW_NAN for a row with NaN and ROW_ALL_NEG_INF for a row of all −∞ (the caller throws).
  */
 export function sampleRow(s: SamplerScratch, x: FloatArray, base: number, stride: number, n: number, T: number, topK: number, topP: number, minP: number, rng: Rng): number {
+  if (stride === 1 && x instanceof Float32Array && n >= WASM_ROW_MIN) {
+    // A long contiguous float32 row under the wasm backend: copied once into the decoding
+    // chain's row memory, where the max and every kernel after it read it in place.
+    const sp = rowSpace(n);
+    if (sp.inWasm) {
+      const z = sp.z.subarray(0, n);
+      z.set(x.subarray(base, base + n));
+      const m = rowKernels(sp).max(z, n);
+      s.rowM = m;
+      s.rowArg = m === -Infinity ? -1 : 0;
+      if (m !== m) return ROW_NAN;
+      return sampleScanned(s, z, 0, 1, n, T, topK, topP, minP, rng);
+    }
+  }
   if (!scanRow(s, x, base, stride, n)) return ROW_NAN;
+  return sampleScanned(s, x, base, stride, n, T, topK, topP, minP, rng);
+}
+
+/** Rows from this length take the wasm row memory in sampleRow (below it the copy costs more than it saves). */
+const WASM_ROW_MIN = 4096;
+
+/** sampleRow after the row's max is in s.rowM. */
+function sampleScanned(s: SamplerScratch, x: FloatArray, base: number, stride: number, n: number, T: number, topK: number, topP: number, minP: number, rng: Rng): number {
   if (s.rowArg < 0) return ROW_ALL_NEG_INF;
   const m = s.rowM;
   if (m === Infinity) {
