@@ -39,11 +39,12 @@ function layout(V: number): number[] {
   return [r(4 * V), r(4 * V), r(4 * V), r(2 * V), r(4 * (V + 8)), r(4 * (V + 4)), r(16 * HIST_BINS), r(8 * Math.ceil(V / DRAW_BLOCK))];
 }
 
-function makeSpace(V: number): RowSpace {
+/** A RowSpace of V entries: in the wasm memory when `wasm` and the wasm backend can hold it there, in ordinary memory otherwise. */
+export function makeSpace(V: number, wasm = getBackend() === 'wasm'): RowSpace {
   const sizes = layout(V);
   const total = sizes.reduce((a, b) => a + b, 0);
   let block: Float32Array | null = null;
-  if (getBackend() === 'wasm') {
+  if (wasm) {
     const a = wasmFloat32Array(total / 4);
     if (isWasmFloat32Array(a)) block = a;
   }
@@ -205,7 +206,7 @@ function selectKth(v: Float32Array, n: number, k: number): number {
 export const kthCap = (k: number, n: number): number => Math.min(n + 4, Math.max(4 * k, k + 2048));
 
 /** The JavaScript twins. */
-const jsKernels: RowKernels = {
+export const jsKernels: RowKernels = {
   max(z, n) {
     traceKernel('js:sampleMax');
     let m0 = -Infinity;
