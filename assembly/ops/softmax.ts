@@ -145,12 +145,13 @@ function expVec(x0: v128, p: usize, k: v128, rem: i32, STORE: bool, REST: bool, 
     t = expT4(s, err, vn);
     sc = expS4(vn);
   }
+  // with REST and nothing stored, the max's own terms are left out before the widening: s = +0
+  // gives e = 0 exactly (t is finite); so do the lanes past the row's end (TAIL, read as −∞)
+  const maskIn = REST && !STORE;
+  if (maskIn) sc = v128.andnot(sc, f32x4.eq(x0, ROW_M));
+  if (TAIL) sc = v128.and(sc, k);
   let elo = expLo2(sc, t);
   let ehi = expHi2(sc, t);
-  if (TAIL) {
-    elo = v128.and(elo, i64x2.extend_low_i32x4_s(k));
-    ehi = v128.and(ehi, i64x2.extend_high_i32x4_s(k));
-  }
   if (STORE) {
     if (!TAIL) {
       v128.store(p, elo);
@@ -162,7 +163,7 @@ function expVec(x0: v128, p: usize, k: v128, rem: i32, STORE: bool, REST: bool, 
       if (rem > 3) v128.store_lane<f64>(p, ehi, 1, 24);
     }
   }
-  if (REST) {
+  if (REST && !maskIn) {
     const isMax = f32x4.eq(x0, ROW_M);
     elo = v128.andnot(elo, i64x2.extend_low_i32x4_s(isMax));
     ehi = v128.andnot(ehi, i64x2.extend_high_i32x4_s(isMax));
