@@ -29,6 +29,8 @@ const reference: Kernels = {
   softmaxStats: sm.softmaxStats,
   crossEntropyFromStats: ce.crossEntropyFromStats,
   crossEntropyGradFromStats: ce.crossEntropyGradFromStats,
+  statsTile: (length) => new Float64Array(length),
+  releaseStatsTile: () => {},
   nllLoss: ce.nllLoss,
   binaryCrossEntropy: bce.binaryCrossEntropy,
   binaryCrossEntropyWithLogits: bce.binaryCrossEntropyWithLogits,

@@ -276,4 +276,13 @@ export interface StatsKernels {
    * it lies in the slice; ignored rows become 0 and non-finite rows NaN.
    */
   crossEntropyGradFromStats(a: StatsGradArgs): void;
+  /**
+   * A float64 work array of `length` elements for sigmax/llm's logits tiles: on 'wasm' it lives in
+   * the kernels' memory where that memory is shared, so softmaxStats, crossEntropyGradFromStats
+   * and gemm read and write it in place instead of copying it in and out; elsewhere (and on 'js')
+   * an ordinary Float64Array. Its contents start undefined. Give it back with releaseStatsTile.
+   */
+  statsTile(length: number): Float64Array;
+  /** Frees a tile from statsTile (a no-op for anything else). */
+  releaseStatsTile(tile: Float64Array): void;
 }

@@ -64,9 +64,11 @@ export function chooseChunks(N: number, D: number, V: number, chunk: number | un
 }
 
 /**
- * A shard's scratch: the logits/gradient tile, the raw logits under a soft cap, a float64 copy of
- * the hidden block and the tile's statistics. Made per call, so that nothing tens of MB large
- * outlives it and concurrent shards (workers) never share a tile.
+ * A shard's scratch: the logits/gradient tile (the backend's statsTile: on 'wasm' it lives in the
+ * kernels' memory, where gemm and the row kernels use it in place), the raw logits under a soft
+ * cap, a float64 copy of the hidden block and the tile's statistics. Made per call, so that
+ * nothing tens of MB large outlives it and concurrent shards (workers) never share a tile; the
+ * caller gives the tile back with release().
  */
 class Scratch {
   readonly tile: Float64Array;
@@ -75,9 +77,13 @@ class Scratch {
   readonly stats = new TileStats();
 
   constructor(s: Shard, classes: number) {
-    this.tile = new Float64Array(s.tokenChunk * classes);
+    this.tile = kernels().statsTile(s.tokenChunk * classes);
     this.raw = new Float64Array(s.softcap > 0 ? s.tokenChunk * classes : 0);
-    this.hblk = new Float64Array(s.tokenChunk * s.D);
+    this.hblk = new Float64Array(kernels().name === 'js' ? s.tokenChunk * s.D : 0);
+  }
+
+  release(): void {
+    kernels().releaseStatsTile(this.tile);
   }
 }
 
@@ -145,13 +151,17 @@ function gradLogits(s: Shard, x: Scratch, co: RowCoefs, n0: number, tn: number, 
  */
 export function shardStats(s: Shard, st: SoftmaxStats): void {
   const x = new Scratch(s, Math.min(s.chunk, s.V));
-  for (let n0 = 0; n0 < s.N; n0 += s.tokenChunk) {
-    const tn = Math.min(s.tokenChunk, s.N - n0);
-    for (let v0 = 0; v0 < s.V; v0 += s.chunk) {
-      const vc = Math.min(s.chunk, s.V - v0);
-      tileLogits(s, x, n0, tn, v0, vc);
-      mergeTileStats(x.tile, tn, slice(s, v0, vc), n0, x.stats, st);
+  try {
+    for (let n0 = 0; n0 < s.N; n0 += s.tokenChunk) {
+      const tn = Math.min(s.tokenChunk, s.N - n0);
+      for (let v0 = 0; v0 < s.V; v0 += s.chunk) {
+        const vc = Math.min(s.chunk, s.V - v0);
+        tileLogits(s, x, n0, tn, v0, vc);
+        mergeTileStats(x.tile, tn, slice(s, v0, vc), n0, x.stats, st);
+      }
     }
+  } finally {
+    x.release();
   }
 }
 
@@ -162,8 +172,16 @@ export function shardStats(s: Shard, st: SoftmaxStats): void {
  * shard's V×D rows from element gwOff), gb[j] += Σ_n G[n][j] (shard-local, float64).
  */
 export function shardGrads(s: Shard, co: RowCoefs, dH: Float64Array, gW: FloatArray, gwOff: number, gb: Float64Array | null): void {
-  const { N, D } = s;
   const x = new Scratch(s, Math.min(s.chunk, s.V));
+  try {
+    grads(s, x, co, dH, gW, gwOff, gb);
+  } finally {
+    x.release();
+  }
+}
+
+function grads(s: Shard, x: Scratch, co: RowCoefs, dH: Float64Array, gW: FloatArray, gwOff: number, gb: Float64Array | null): void {
+  const { N, D } = s;
   const direct = gW instanceof Float64Array;
   const acc = direct ? null : new Float64Array(Math.min(s.chunk, s.V) * D);
   for (let v0 = 0; v0 < s.V; v0 += s.chunk) {
@@ -202,14 +220,18 @@ export function singlePass(
   const x = new Scratch(s, V);
   const sl = slice(s, 0, V);
   if (gW !== null) gW.fill(0);
-  for (let n0 = 0; n0 < N; n0 += s.tokenChunk) {
-    const tn = Math.min(s.tokenChunk, N - n0);
-    tileLogits(s, x, n0, tn, 0, V);
-    mergeTileStats(x.tile, tn, sl, n0, x.stats, st);
-    lossRows(st, p, n0, n0 + tn, co, tot, lse, lossOut, zLossOut);
-    if (co === null || gH === null || gW === null) continue;
-    gradLogits(s, x, co, n0, tn, sl, gb, 0);
-    gemm(tn, D, V, { data: x.tile, offset: 0, rowStride: V, colStride: 1 }, { data: s.weight, offset: 0, rowStride: D, colStride: 1 }, gH, n0 * D, D, false);
-    gemm(V, D, tn, { data: x.tile, offset: 0, rowStride: 1, colStride: V }, { data: s.hidden, offset: n0 * D, rowStride: D, colStride: 1 }, gW, 0, D, true);
+  try {
+    for (let n0 = 0; n0 < N; n0 += s.tokenChunk) {
+      const tn = Math.min(s.tokenChunk, N - n0);
+      tileLogits(s, x, n0, tn, 0, V);
+      mergeTileStats(x.tile, tn, sl, n0, x.stats, st);
+      lossRows(st, p, n0, n0 + tn, co, tot, lse, lossOut, zLossOut);
+      if (co === null || gH === null || gW === null) continue;
+      gradLogits(s, x, co, n0, tn, sl, gb, 0);
+      gemm(tn, D, V, { data: x.tile, offset: 0, rowStride: V, colStride: 1 }, { data: s.weight, offset: 0, rowStride: D, colStride: 1 }, gH, n0 * D, D, false);
+      gemm(V, D, tn, { data: x.tile, offset: 0, rowStride: 1, colStride: V }, { data: s.hidden, offset: n0 * D, rowStride: D, colStride: 1 }, gW, 0, D, true);
+    }
+  } finally {
+    x.release();
   }
 }

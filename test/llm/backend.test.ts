@@ -1,6 +1,7 @@
 // setBackend applies to sigmax/llm: its row passes run through kernels(), so on the 'js' backend
-// only reference kernels serve a call, and on 'wasm' float32 rows reach the wasm kernels where
-// one exists (logProbs' logSoftmax) and the rest through the contract (js fallbacks, traced).
+// only reference kernels serve a call, and on 'wasm' they reach the wasm kernels where one exists
+// (logProbs' logSoftmax; the fused op's gemm, statistics and gradient rows) and the rest through
+// the contract (js fallbacks, traced).
 
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,13 +34,16 @@ describe('sigmax/llm and setBackend', () => {
     assert.deepEqual(traceKernels(() => logProbs(hidden)).kernels, ['js:logSoftmax']);
   });
 
-  it('goes through kernels() on the wasm backend: float32 log-probabilities on the wasm kernel, the fused op through the contract', () => {
+  it('goes through kernels() on the wasm backend: float32 log-probabilities and the fused op\'s products and row passes on wasm kernels', () => {
     setBackend('wasm');
     const { hidden, weight, target } = problem();
     const lp = traceKernels(() => logProbs(hidden)).kernels;
     assert.ok(lp.length > 0 && lp.every((n) => n.startsWith('wasm:')), lp.join());
-    const k = traceKernels(() => linearCrossEntropy(hidden, weight, target)).kernels;
-    assert.ok(k.includes('js:softmaxStats') || k.some((n) => n.startsWith('wasm:')), k.join());
+    for (const chunkSize of [9, 4]) {
+      const k = traceKernels(() => linearCrossEntropy(hidden, weight, target, { chunkSize, labelSmoothing: 0.1 })).kernels;
+      for (const want of ['wasm:gemmF64', 'wasm:statsRowsF64', 'wasm:gradRowsF64', 'js:crossEntropyFromStats']) assert.ok(k.includes(want), `${want} in ${k.join()}`);
+      assert.ok(!k.includes('js:softmaxStats') && !k.includes('js:crossEntropyGradFromStats'), k.join());
+    }
     assert.ok(traceKernels(() => softmaxStats(hidden)).kernels.length > 0);
   });
 

@@ -13,6 +13,7 @@ import { crossEntropyFamily } from './ops/crossEntropy.js';
 import { binaryCrossEntropyFamily } from './ops/binaryCrossEntropy.js';
 import { klDivergenceFamily } from './ops/klDivergence.js';
 import { gemmFamily } from './ops/gemm.js';
+import { rowStatsFamily } from './ops/rowStats.js';
 import { chooseRelaxed, wasmSimdSupported } from './loader.js';
 import { existingRuntime, getRuntime, setRuntimeThreads } from './runtime.js';
 
@@ -31,6 +32,7 @@ export function createWasmKernels(): Kernels {
     ...binaryCrossEntropyFamily,
     ...klDivergenceFamily,
     ...gemmFamily,
+    ...rowStatsFamily,
   };
 }
 
