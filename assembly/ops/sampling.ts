@@ -510,3 +510,74 @@ function selectKth(v: usize, n: i32, k: i32): f32 {
   }
   return load<f32>(v + (<usize>want << 2));
 }
+
+/**
+ * Σ p_i over the i with bin[i] = b, by exponent group: groups[(bits(p_i) >>> 25) & 63] += p_i in
+ * increasing i (64 float64 sums, cleared first). Each group spans 4 binades of float32 values, so
+ * fewer than 2^25 of them add exactly in 53 bits; the caller adds the groups in double-double.
+ */
+export function sampleGroupSumsF32(bin: usize, p: usize, n: i32, b: i32, groups: usize): void {
+  memory.fill(groups, 0, 64 << 3);
+  for (let i = 0; i < n; i++) {
+    if (<i32>load<u16>(bin + (<usize>i << 1)) != b) continue;
+    const bits = load<u32>(p + (<usize>i << 2));
+    const q = groups + (<usize>((bits >>> 25) & 63) << 3);
+    store<f64>(q, load<f64>(q) + <f64>reinterpret<f32>(bits));
+  }
+}
+
+/** Writes the i that pass the threshold rule (see passMask) to out (increasing; out holds n + 4 entries) and returns their count. */
+export function sampleGatherF32(z: usize, n: i32, a: f32, ct: i32, out: usize): i32 {
+  const av = f32x4.splat(a);
+  const ctv = i32x4.splat(ct);
+  let idx = v128.load(IOTA);
+  const four = i32x4.splat(4);
+  let k = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const m = i32x4.bitmask(passMask(v128.load(z + (<usize>i << 2)), av, idx, ctv));
+    if (m == 0) {
+      idx = i32x4.add(idx, four);
+      continue;
+    }
+    v128.store(out + (<usize>k << 2), i8x16.swizzle(idx, v128.load(PACK + (<usize>m << 4))));
+    k += popcnt<i32>(m);
+    idx = i32x4.add(idx, four);
+  }
+  for (; i < n; i++) {
+    const v = load<f32>(z + (<usize>i << 2));
+    store<i32>(out + (<usize>k << 2), i);
+    k += i32(v > a) | (i32(v == a) & i32(i <= ct));
+  }
+  return k;
+}
+
+/**
+ * Removes the entries at the m positions at[0 : m) (increasing) from ids, z and, when CARRY, p:
+ * the runs between them move down (memory.copy). A DENSE row's ids (its positions) are written
+ * first. Returns the new length.
+ */
+export function sampleRemoveF32(ids: usize, z: usize, p: usize, n: i32, at: usize, m: i32, dense: i32, carry: i32): i32 {
+  if (m == 0) return n;
+  if (dense) {
+    let idx = v128.load(IOTA);
+    const four = i32x4.splat(4);
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      v128.store(ids + (<usize>i << 2), idx);
+      idx = i32x4.add(idx, four);
+    }
+    for (; i < n; i++) store<i32>(ids + (<usize>i << 2), i);
+  }
+  let w = load<i32>(at);
+  for (let j = 0; j < m; j++) {
+    const from = load<i32>(at + (<usize>j << 2)) + 1;
+    const to = j + 1 < m ? load<i32>(at + (<usize>(j + 1) << 2)) : n;
+    const len = <usize>(to - from) << 2;
+    memory.copy(ids + (<usize>w << 2), ids + (<usize>from << 2), len);
+    memory.copy(z + (<usize>w << 2), z + (<usize>from << 2), len);
+    if (carry) memory.copy(p + (<usize>w << 2), p + (<usize>from << 2), len);
+    w += to - from;
+  }
+  return w;
+}

@@ -349,6 +349,15 @@ export class Row {
     this.n = w;
   }
 
+  /** Float32 rows: removes the candidates at space.pos[0 : m) (increasing, a few) by the row kernel. */
+  removePositions(m: number): void {
+    if (m === 0) return;
+    this.n = this.k!.remove(this.space!, this.idsArr, this.z as Float32Array, this.p32, this.n, m, !this.idsOk, this.pState !== P_NONE);
+    this.idsOk = true;
+    this.dense = false;
+    this.shrunk(false);
+  }
+
   /**
    * Records a compaction a stage did itself (ids, z and, when pState says so, p32 moved to
    * [0 : w)): topPF32 compacts in its last pass over the row instead of marking first.

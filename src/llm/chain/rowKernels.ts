@@ -29,6 +29,8 @@ export interface RowSpace {
   /** Histogram masses: nb entries, then nb of scratch. */
   readonly mass: Float64Array;
   readonly sums: Float64Array;
+  /** The 64 exponent-group sums of groupSums. */
+  readonly groups: Float64Array;
   /** True when every array lives in the wasm memory (the wasm row kernels apply). */
   readonly inWasm: boolean;
 }
@@ -36,7 +38,7 @@ export interface RowSpace {
 /** The arrays' byte sizes, each rounded up to 16 bytes. */
 function layout(V: number): number[] {
   const r = (b: number): number => Math.ceil(b / 16) * 16 + 16;
-  return [r(4 * V), r(4 * V), r(4 * V), r(2 * V), r(4 * (V + 8)), r(4 * (V + 4)), r(16 * HIST_BINS), r(8 * Math.ceil(V / DRAW_BLOCK))];
+  return [r(4 * V), r(4 * V), r(4 * V), r(2 * V), r(4 * (V + 8)), r(4 * (V + 4)), r(16 * HIST_BINS), r(8 * Math.ceil(V / DRAW_BLOCK)), r(8 * 64)];
 }
 
 /** A RowSpace of V entries: in the wasm memory when `wasm` and the wasm backend can hold it there, in ordinary memory otherwise. */
@@ -65,6 +67,7 @@ export function makeSpace(V: number, wasm = getBackend() === 'wasm'): RowSpace {
     pos: new Int32Array(buf, next(5), V + 4),
     mass: new Float64Array(buf, next(6), 2 * HIST_BINS),
     sums: new Float64Array(buf, next(7), Math.ceil(V / DRAW_BLOCK)),
+    groups: new Float64Array(buf, next(8), 64),
     inWasm: block !== null,
   };
 }
@@ -98,6 +101,12 @@ export interface RowKernels {
   countAbs(z: Float32Array, n: number, c: number, tau: number): number;
   keep(ids: Int32Array, z: Float32Array, p: Float32Array, n: number, t: number, ct: number, dense: boolean, carry: boolean): number;
   keepAbs(ids: Int32Array, z: Float32Array, p: Float32Array, n: number, c: number, tau: number, dense: boolean, carry: boolean): number;
+  /** s.pos[0 : k) ← the positions passing the threshold rule of count; returns k. */
+  gather(s: RowSpace, z: Float32Array, n: number, t: number, ct: number): number;
+  /** Removes the entries at s.pos[0 : m) (increasing) as sampleRemoveF32 does; returns the new length. */
+  remove(s: RowSpace, ids: Int32Array, z: Float32Array, p: Float32Array, n: number, m: number, dense: boolean, carry: boolean): number;
+  /** s.groups ← the exponent-group sums of the p_i with s.bin[i] = b (exact per group; see assembly/ops/sampling.ts). */
+  groupSums(s: RowSpace, p: Float32Array, n: number, b: number): void;
   /** The k-th largest of z[0 : n) (k ≥ 1), −∞ when fewer than k entries are above −∞. */
   kth(z: Float32Array, n: number, k: number, s: RowSpace): number;
   /** The draw over p[0 : n); its total mass goes to DRAW.sum. */
@@ -322,6 +331,34 @@ export const jsKernels: RowKernels = {
     }
     return w;
   },
+  gather(s, z, n, t, ct) {
+    const pos = s.pos;
+    let k = 0;
+    for (let i = 0; i < n; i++) if (z[i] > t || (z[i] === t && i <= ct)) pos[k++] = i;
+    return k;
+  },
+  remove(s, ids, z, p, n, m, dense, carry) {
+    traceKernel('js:sampleRemove');
+    if (m === 0) return n;
+    const at = s.pos;
+    if (dense) for (let i = 0; i < n; i++) ids[i] = i;
+    let w = at[0];
+    for (let j = 0; j < m; j++) {
+      const from = at[j] + 1;
+      const to = j + 1 < m ? at[j + 1] : n;
+      ids.copyWithin(w, from, to);
+      z.copyWithin(w, from, to);
+      if (carry) p.copyWithin(w, from, to);
+      w += to - from;
+    }
+    return w;
+  },
+  groupSums(s, p, n, b) {
+    const { bin, groups } = s;
+    const bits = new Uint32Array(p.buffer, p.byteOffset, n);
+    groups.fill(0);
+    for (let i = 0; i < n; i++) if (bin[i] === b) groups[(bits[i] >>> 25) & 63] += p[i];
+  },
   kth(z, n, k, s) {
     traceKernel('js:sampleKthLargest');
     const buf = s.buf;
@@ -403,6 +440,15 @@ function wasmKernels(): RowKernels {
       traceKernel('wasm:sampleKeepF32');
       return ex.sampleKeepAbsF32(ids.byteOffset, z.byteOffset, p.byteOffset, n, c, tau, dense ? 1 : 0, carry ? 1 : 0);
     },
+    gather(s, z, n, t, ct) {
+      threshold32(t, ct);
+      return ex.sampleGatherF32(z.byteOffset, n, TH.a, TH.ct, s.pos.byteOffset);
+    },
+    remove(s, ids, z, p, n, m, dense, carry) {
+      traceKernel('wasm:sampleRemoveF32');
+      return ex.sampleRemoveF32(ids.byteOffset, z.byteOffset, p.byteOffset, n, s.pos.byteOffset, m, dense ? 1 : 0, carry ? 1 : 0);
+    },
+    groupSums: (s, p, n, b) => ex.sampleGroupSumsF32(s.bin.byteOffset, p.byteOffset, n, b, s.groups.byteOffset),
     kth(z, n, k, s) {
       traceKernel('wasm:sampleKthLargestF32');
       return ex.sampleKthLargestF32(z.byteOffset, n, k, s.buf.byteOffset, kthCap(k, n));

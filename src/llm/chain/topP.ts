@@ -13,21 +13,17 @@ import type { Stage } from './types.js';
 const BINS_PER_UNIT = BPU_IMPORT;
 const NBINS = NBINS_IMPORT;
 
-/** Per-exponent-group sums of one bin (exactBinSum). */
-const groupSum = new Float64Array(64);
-/** A view of p32's bits (the float32 exponent field picks the group). */
-let bits: Uint32Array = new Uint32Array(0);
-
 /**
- * Σ p[c] over the c with BIN[c] = b, in double-double (R.hi, R.lo), exact up to the final
- * double-double rounding: each float32 p goes to the float64 accumulator of its exponent group
- * (4 binades), where < 2^25 values of 24-bit significands spanning 28 bits sum exactly in 53;
- * the 64 groups then add in double-double. For the last bin, whose entries span any range.
+ * Σ p[c] over the c with bin b, in double-double (R.hi, R.lo), exact up to the final
+ * double-double rounding: the row kernel sums each float32 p into the float64 accumulator of its
+ * exponent group (4 binades), where < 2^25 values of 24-bit significands spanning 28 bits sum
+ * exactly in 53; the 64 groups then add in double-double. For the last bin, whose entries span
+ * any range.
  */
-function exactBinSum(p: Float32Array, BIN: Uint16Array, n: number, b: number): void {
-  if (bits.buffer !== p.buffer) bits = new Uint32Array(p.buffer, p.byteOffset, p.length);
-  groupSum.fill(0);
-  for (let c = 0; c < n; c++) if (BIN[c] === b) groupSum[(bits[c] >>> 25) & 63] += p[c];
+function exactBinSum(row: Row, p: Float32Array, n: number, b: number): void {
+  const sp = row.space!;
+  row.k!.groupSums(sp, p, n, b);
+  const groupSum = sp.groups;
   let h = 0;
   let l = 0;
   for (let g = 0; g < 64; g++) {
@@ -70,7 +66,7 @@ function topPF32(row: Row, topP: number, minKeep: number): void {
   const binL = s.cumL;
   for (let b = 0; b < NBINS; b++) {
     if (b === NBINS - 1 && binSum[b] > 0) {
-      exactBinSum(p, BIN, n, b);
+      exactBinSum(row, p, n, b);
       binH[b] = R.hi;
       binL[b] = R.lo;
     } else {

@@ -6,20 +6,22 @@ import type { ChainConfig } from './options.js';
 import type { Row } from './row.js';
 import type { Stage, StepContext } from './types.js';
 
-/** XTC on a float32 row: the candidates with z ≥ cut, all but the smallest (ties: the highest id stays) removed. */
+/**
+ * XTC on a float32 row: the candidates with z ≥ cut, all but the smallest (ties: the highest id
+ * stays) removed. The row kernels gather their positions and cut the few removed ones out.
+ */
 function applyF32(row: Row, cut: number, minKeep: number): void {
-  const z = row.z;
+  const z = row.z as Float32Array;
   const n = row.n;
-  let count = 0;
-  let last = -1;
-  for (let i = 0; i < n; i++) {
-    if (!(z[i] >= cut)) continue;
-    count++;
-    if (last < 0 || z[i] <= z[last]) last = i;
-  }
+  const k = row.k!;
+  const sp = row.space!;
+  const count = k.gather(sp, z, n, cut, n);
   if (count < 2 || n - (count - 1) < minKeep) return;
-  for (let i = 0; i < n; i++) row.mark[i] = z[i] >= cut && i !== last ? 0 : 1;
-  row.compact();
+  const pos = sp.pos;
+  let last = 0;
+  for (let j = 1; j < count; j++) if (z[pos[j]] <= z[pos[last]]) last = j;
+  pos.copyWithin(last, last + 1, count);
+  row.removePositions(count - 1);
 }
 
 /**
