@@ -276,7 +276,10 @@ async function sampling(): Promise<{ ok: boolean; command: string; text: string;
     const timer = setTimeout(() => child.kill('SIGKILL'), limit * 1000);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve(code === 0 ? undefined : `exited with ${signal ?? `code ${code}`}${signal === 'SIGKILL' ? ` (killed at ${limit} s)` : ''}: ${tail.trim().split('\n').slice(-3).join(' | ')}`);
+      // the error line of a stack trace says more than its last lines
+      const lines = tail.trim().split('\n');
+      const err = lines.find((l) => /^\w*Error\b/.test(l));
+      resolve(code === 0 ? undefined : `exited with ${signal ?? `code ${code}`}${signal === 'SIGKILL' ? ` (killed at ${limit} s)` : ''}: ${err ?? lines.slice(-3).join(' | ')}`);
     });
   });
   const after = existsSync(target) ? readFileSync(target, 'utf8') : undefined;
