@@ -5,7 +5,7 @@
 // float64 (for the log ops without the max's own terms, exactly 2^100 each), and the last pass
 // multiplies in float64 and rounds once.
 
-import { exp1d, expHi2, expLo2, expN4, expPoly4, expS4, expT4, K_LN2_HI, K_LN2_LO, K_LOG2E, kc, madd, nmadd, SCALE } from '../math/expf';
+import { dmadd, exp1d, expHi2, expLo2, expN4, expPoly4, expS4, expT4, K_LN2_HI, K_LN2_LO, K_LOG2E, kc, madd, nmadd, SCALE } from '../math/expf';
 import { logSoftmax4, logSumExp4, SMALL_N, softmax4 } from './softmaxRows4';
 
 /** Lanes [0, rem) set, the others clear (rem < 4). */
@@ -106,7 +106,7 @@ function expPass(x: usize, e: usize, n: i32, m: f32, STORE: bool, REST: bool): f
   ROW_NM = f32x4.splat(-m);
   if (abs(m) <= FREE_MAX) {
     const nm = Math.round(<f64>m * LOG2E_D);
-    ROW_MAGIC = f32x4.splat(<f32>(12583139.0 - nm));
+    ROW_MAGIC = f32x4.splat(<f32>(12584035.0 - nm));
     ROW_G = Math.exp((nm * LN2_HI_D - <f64>m) + nm * LN2_LO_D);
     return expLoop(x, e, n, STORE, REST, 3);
   }
@@ -125,12 +125,21 @@ function expVec(x0: v128, p: usize, k: v128, rem: i32, STORE: bool, REST: bool, 
   const v = f32x4.pmax(x0, ROW_LOW);
   let t: v128;
   let sc: v128;
+  let elo: v128;
+  let ehi: v128;
+  const maskIn = REST && !STORE;
   if (MODE == 3) {
-    // shift-free: N + 227 − n_m in vn's low bits, N = vn − ROW_MAGIC, r = v − N·ln2
-    const vn = madd(v, kc(K_LOG2E), ROW_MAGIC);
+    // shift-free: N + 1123 − n_m in vn's low bits, N = vn − ROW_MAGIC, r = v − N·ln2
+    let vn = madd(v, kc(K_LOG2E), ROW_MAGIC);
     const nf = f32x4.sub(vn, ROW_MAGIC);
     t = expPoly4(nmadd(nf, kc(K_LN2_LO), nmadd(nf, kc(K_LN2_HI), v)));
-    sc = expS4(vn);
+    if (maskIn) vn = v128.andnot(vn, f32x4.eq(x0, ROW_M));
+    if (TAIL) vn = v128.and(vn, k);
+    // s = 2^(N − n_m + 100) as float64: the low 12 bits of vn shifted into the exponent field
+    const slo = i64x2.shl(i64x2.extend_low_i32x4_u(vn), 52);
+    const shi = i64x2.shl(i64x2.extend_high_i32x4_u(vn), 52);
+    elo = dmadd(slo, f64x2.promote_low_f32x4(t), slo);
+    ehi = dmadd(shi, f64x2.promote_low_f32x4(v128.shuffle<f32>(t, t, 2, 3, 0, 1)), shi);
   } else {
     // v − m = s + err exactly: TwoSum (MODE 0, any row) or Fast2Sum (MODE 1: m < 0, so every
     // |v| ≥ |m|); s ≥ −150
@@ -144,14 +153,13 @@ function expVec(x0: v128, p: usize, k: v128, rem: i32, STORE: bool, REST: bool, 
     const vn = expN4(s);
     t = expT4(s, err, vn);
     sc = expS4(vn);
+    // with REST and nothing stored, the max's own terms are left out before the widening: s = +0
+    // gives e = 0 exactly (t is finite); so do the lanes past the row's end (TAIL, read as −∞)
+    if (maskIn) sc = v128.andnot(sc, f32x4.eq(x0, ROW_M));
+    if (TAIL) sc = v128.and(sc, k);
+    elo = expLo2(sc, t);
+    ehi = expHi2(sc, t);
   }
-  // with REST and nothing stored, the max's own terms are left out before the widening: s = +0
-  // gives e = 0 exactly (t is finite); so do the lanes past the row's end (TAIL, read as −∞)
-  const maskIn = REST && !STORE;
-  if (maskIn) sc = v128.andnot(sc, f32x4.eq(x0, ROW_M));
-  if (TAIL) sc = v128.and(sc, k);
-  let elo = expLo2(sc, t);
-  let ehi = expHi2(sc, t);
   if (STORE) {
     if (!TAIL) {
       v128.store(p, elo);
@@ -319,10 +327,12 @@ function shiftRow(x: usize, out: usize, n: i32, m: f64, l: f64): void {
   const vl = f64x2.splat(l);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
-    const v = v128.load(x + (<usize>i << 2));
-    const lo = f32x4.demote_f64x2_zero(f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(v), vm), vl));
-    const hi = f32x4.demote_f64x2_zero(f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), vm), vl));
-    v128.store(out + (<usize>i << 2), v128.shuffle<f32>(lo, hi, 0, 1, 4, 5));
+    // two 8-byte loads and stores instead of shuffles: the shuffle port is the busy one here
+    const p = x + (<usize>i << 2);
+    const lo = f32x4.demote_f64x2_zero(f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(p)), vm), vl));
+    const hi = f32x4.demote_f64x2_zero(f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(p, 8)), vm), vl));
+    v128.store_lane<i64>(out + (<usize>i << 2), lo, 0);
+    v128.store_lane<i64>(out + (<usize>i << 2), hi, 0, 8);
   }
   for (; i < n; i++) store<f32>(out + (<usize>i << 2), <f32>((<f64>load<f32>(x + (<usize>i << 2)) - m) - l));
 }
