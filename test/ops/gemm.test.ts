@@ -163,6 +163,37 @@ eachBackend('gemm', (backend) => {
   });
 });
 
+describe('gemm with operands in the wasm memory', () => {
+  after(() => setBackend('auto'));
+
+  it('uses statsTile tiles in place (A, B or C, strided or transposed) and gives the bits of the staged product', () => {
+    setBackend('wasm');
+    const k = kernels();
+    for (const [M, N, K, ta, tb, acc] of [[37, 300, 70, false, true, false], [300, 40, 130, true, false, true], [9, 2100, 1500, false, false, true]] as const) {
+      const { a, b } = operands(M, N, K, ta, tb, (n) => new Float64Array(n), M + N);
+      const c0 = fill(new Float64Array(M * N + 5), 99);
+      const want = c0.slice();
+      k.gemm({ M, N, K, a, b, c: want, cOff: 5, ldc: N, accumulate: acc, precision: 'f64' });
+      const tiles = [k.statsTile(a.data.length), k.statsTile(b.data.length), k.statsTile(c0.length)];
+      try {
+        tiles[0].set(a.data);
+        tiles[1].set(b.data);
+        for (const [ia, ib, ic] of [[true, false, false], [false, true, false], [false, false, true], [true, true, true]]) {
+          tiles[2].set(c0);
+          const c = ic ? tiles[2] : c0.slice();
+          const { kernels: ran } = traceKernels(() => k.gemm({
+            M, N, K, a: ia ? { ...a, data: tiles[0] } : a, b: ib ? { ...b, data: tiles[1] } : b, c, cOff: 5, ldc: N, accumulate: acc, precision: 'f64',
+          }));
+          assert.deepEqual(ran, ['wasm:gemmF64']);
+          for (let i = 0; i < want.length; i++) if (!Object.is(c[i], want[i])) assert.fail(`${M}×${N}×${K} in place ${[ia, ib, ic]}: [${i}] ${c[i]} vs ${want[i]}`);
+        }
+      } finally {
+        for (const t of tiles) k.releaseStatsTile(t);
+      }
+    }
+  });
+});
+
 /** Blocks until `ready()` says every worker has started (calls before that run on this thread). */
 function waitReady(ready: () => boolean): void {
   const cell = new Int32Array(new SharedArrayBuffer(4));

@@ -1,13 +1,16 @@
 // The wasm binding of gemm: C is cut into blocks (and K into chunks of whole k-blocks) whose
 // operands are staged compactly in the wasm memory, each block's C split across the threads by
-// whole output tiles. Every element of C gets the same arithmetic for any block or thread split
-// (see assembly/ops/gemm.ts), so results do not depend on the thread count.
+// whole output tiles. Operands and C that already live in the wasm memory (the row kernels'
+// statsTile tiles, ops/rowStats.ts) are used in place, strides and all, without copies. Every
+// element of C gets the same arithmetic for any block or thread split (see assembly/ops/gemm.ts),
+// so results do not depend on the thread count or on where the operands live.
 
 import type { FloatArray } from '../../../core/tensor.js';
 import type { GemmArgs, Kernels, MatView } from '../../kernels.js';
 import type { Part } from '../pool.js';
 import { getRuntime, type Runtime } from '../runtime.js';
 import { part } from '../scheduler.js';
+import { wasmOffsetOf } from './rowStats.js';
 
 /** Elements per staged region (A block, B block, C block): 4 MB of float64 each, so staging stays far below a logits matrix. */
 const BUDGET = 1 << 19;
@@ -36,6 +39,8 @@ interface Staged {
  */
 function stage(rt: Runtime, v: MatView, r0: number, rows: number, c0: number, cols: number, at: number): Staged {
   const d = v.data;
+  const home = wasmOffsetOf(d);
+  if (home >= 0) return { at: home + (v.offset + r0 * v.rowStride + c0 * v.colStride) * (isF32(d) ? 4 : 8), rs: v.rowStride, cs: v.colStride };
   const dst = isF32(d) ? rt.heap.f32 : rt.heap.f64;
   const i = at / (isF32(d) ? 4 : 8);
   const base = v.offset + r0 * v.rowStride + c0 * v.colStride;
@@ -86,18 +91,25 @@ export const gemmFamily: Pick<Kernels, 'gemm'> = {
     const nb = Math.min(N, Math.max(COL_TILE, COL_TILE * Math.floor(BUDGET / kChunk / COL_TILE)));
     const mb = Math.min(M, Math.max(ROW_TILE, ROW_TILE * Math.floor(BUDGET / Math.max(kChunk, nb) / ROW_TILE)));
     const threads = rt.threads;
-    const blk = rt.heap.take([mb * kChunk * aBytes, kChunk * nb * bBytes, mb * nb * cBytes, scratchBytes * threads]);
+    // operands and C that live in the wasm memory (statsTile's tiles) are used in place
+    const aHome = wasmOffsetOf(a.data) >= 0;
+    const bHome = wasmOffsetOf(b.data) >= 0;
+    const cHome = wasmOffsetOf(c) >= 0 && (f32 ? isF32(c) : c instanceof Float64Array) ? wasmOffsetOf(c) : -1;
+    const blk = rt.heap.take([aHome ? 0 : mb * kChunk * aBytes, bHome ? 0 : kChunk * nb * bBytes, cHome >= 0 ? 0 : mb * nb * cBytes, scratchBytes * threads]);
     try {
-      const [aAt, bAt, cAt, sAt] = blk.offs;
+      const [aAt, bAt, cStage, sAt] = blk.offs;
       for (let j0 = 0; j0 < N; j0 += nb) {
         const n = Math.min(nb, N - j0);
         for (let i0 = 0; i0 < M; i0 += mb) {
           const m = Math.min(mb, M - i0);
-          // C's block, staged row-major (m × n): copied in when the product adds to it or K is chunked
+          // C's block: in place (leading dimension ldc), or staged row-major (m × n) and copied in
+          // when the product adds to it
+          const cAt = cHome >= 0 ? cHome + (cOff + i0 * ldc + j0) * cBytes : cStage;
+          const cld = cHome >= 0 ? ldc : n;
           const cv = f32 ? rt.heap.f32 : rt.heap.f64;
           const ci = cAt / cBytes;
           const needIn = g.accumulate;
-          if (needIn) for (let r = 0; r < m; r++) {
+          if (needIn && cHome < 0) for (let r = 0; r < m; r++) {
             const o = cOff + (i0 + r) * ldc + j0;
             cv.set(c.subarray(o, o + n), ci + r * n);
           }
@@ -110,14 +122,15 @@ export const gemmFamily: Pick<Kernels, 'gemm'> = {
             for (const [pi, pm, pj, pn] of tiles(m, n, k, threads)) {
               const pa = sa.at + pi * sa.rs * aBytes;
               const pb = sb.at + pj * sb.cs * bBytes;
-              const pc = cAt + (pi * n + pj) * cBytes;
+              const pc = cAt + (pi * cld + pj) * cBytes;
               const scratch = sAt + parts.length * scratchBytes;
               parts.push(f32
-                ? part('gemmF32', pm, pn, k, pa, sa.rs, sa.cs, pb, sb.rs, sb.cs, pc, n, acc, scratch)
-                : part('gemmF64', pm, pn, k, pa, sa.rs, sa.cs, pb, sb.rs, sb.cs, pc, n, acc, scratch, types));
+                ? part('gemmF32', pm, pn, k, pa, sa.rs, sa.cs, pb, sb.rs, sb.cs, pc, cld, acc, scratch)
+                : part('gemmF64', pm, pn, k, pa, sa.rs, sa.cs, pb, sb.rs, sb.cs, pc, cld, acc, scratch, types));
             }
             rt.run(parts);
           }
+          if (cHome >= 0) continue;
           const out = f32 ? rt.heap.f32 : rt.heap.f64;
           for (let r = 0; r < m; r++) {
             const o = cOff + (i0 + r) * ldc + j0;
