@@ -118,19 +118,22 @@ export function sampleAbsDevMaxF32(z: usize, n: i32, c: f64): f64 {
 
 /**
  * The mass histogram: for each i, d = c − z_i (ABS = 0; top-p with c the max) or |z_i − c|
- * (ABS = 1; typical-p), b = trunc(min(d·scale, nb − 1)) (0 for NaN), stored at bin[i] (u16);
- * mass[b] = Σ p_i over its even i + Σ p_i over its odd i (each in increasing i, float64). mass
- * holds 2·nb entries (the second half is the odd table's scratch). The bins of four entries come
- * from one SIMD pass in float64; only the additions into the tables are scalar.
+ * (ABS = 1; typical-p), b = trunc(min(d·scale, nb − 1)) (0 for NaN), stored at bin[i] (u16).
+ * Two tables of nb + 64 float64 entries (even i into the first, odd i into the second, each in
+ * increasing i): bins b < nb − 1 add p_i at b; the last bin, whose entries span any range, adds
+ * p_i at nb + g with g = (bits(p_i) >>> 25) & 63, its exponent group (4 binades: fewer than 2^25
+ * such values add exactly in 53 bits), so the caller can sum it exactly in double-double. At the
+ * end mass[b] = even + odd for b < nb − 1 (those sums are exact where the caller needs them: see
+ * src/llm/chain/topP.ts); mass[nb − 1] = 0 and the 2·64 group sums stay where they are.
+ * The bins of four entries come from one SIMD pass in float64; only the additions are scalar.
  */
 export function sampleBinsF32(z: usize, p: usize, n: i32, c: f64, scale: f64, nb: i32, ABS: i32, bin: usize, mass: usize): void {
-  // Even and odd i accumulate into two tables, merged at the end as mass[b] = even + odd:
-  // consecutive entries of one bin then do not wait on each other's store.
-  memory.fill(mass, 0, <usize>nb << 4);
-  if (ABS) binLoop(z, p, n, c, scale, <f64>(nb - 1), true, bin, mass, nb);
-  else binLoop(z, p, n, c, scale, <f64>(nb - 1), false, bin, mass, nb);
-  const m2 = mass + (<usize>nb << 3);
-  for (let b = 0; b < nb; b++) {
+  const nt = nb + 64;
+  memory.fill(mass, 0, <usize>nt << 4);
+  if (ABS) binLoop(z, p, n, c, scale, nb, true, bin, mass);
+  else binLoop(z, p, n, c, scale, nb, false, bin, mass);
+  const m2 = mass + (<usize>nt << 3);
+  for (let b = 0; b < nb - 1; b++) {
     const q = <usize>b << 3;
     store<f64>(mass + q, load<f64>(mass + q) + load<f64>(m2 + q));
   }
@@ -153,11 +156,15 @@ function addAt(mass: usize, b: i32, v: f32): void {
 
 // @ts-ignore: decorator
 @inline
-function binLoop(z: usize, p: usize, n: i32, c: f64, scale: f64, top: f64, ABS: bool, bin: usize, mass: usize, nb: i32): void {
-  const m2 = mass + (<usize>nb << 3);
+function binLoop(z: usize, p: usize, n: i32, c: f64, scale: f64, nb: i32, ABS: bool, bin: usize, mass: usize): void {
+  const top = nb - 1;
+  const m2 = mass + (<usize>(nb + 64) << 3);
   const cv = f64x2.splat(c);
   const sv = f64x2.splat(scale);
-  const tv = f64x2.splat(top);
+  const tv = f64x2.splat(<f64>top);
+  const topv = i32x4.splat(top);
+  const nbv = i32x4.splat(nb);
+  const g63 = i32x4.splat(63);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const v = v128.load(z + (<usize>i << 2));
@@ -166,18 +173,22 @@ function binLoop(z: usize, p: usize, n: i32, c: f64, scale: f64, top: f64, ABS: 
     const b = v128.shuffle<i32>(lo, hi, 0, 1, 4, 5);
     v128.store64_lane(bin + (<usize>i << 1), i16x8.narrow_i32x4_u(b, b), 0);
     const pv = v128.load(p + (<usize>i << 2));
-    addAt(mass, i32x4.extract_lane(b, 0), f32x4.extract_lane(pv, 0));
-    addAt(m2, i32x4.extract_lane(b, 1), f32x4.extract_lane(pv, 1));
-    addAt(mass, i32x4.extract_lane(b, 2), f32x4.extract_lane(pv, 2));
-    addAt(m2, i32x4.extract_lane(b, 3), f32x4.extract_lane(pv, 3));
+    // the table slot: b, or nb + the exponent group of p for the last bin
+    const grp = i32x4.add(nbv, v128.and(i32x4.shr_u(pv, 25), g63));
+    const t = v128.bitselect(grp, b, i32x4.eq(b, topv));
+    addAt(mass, i32x4.extract_lane(t, 0), f32x4.extract_lane(pv, 0));
+    addAt(m2, i32x4.extract_lane(t, 1), f32x4.extract_lane(pv, 1));
+    addAt(mass, i32x4.extract_lane(t, 2), f32x4.extract_lane(pv, 2));
+    addAt(m2, i32x4.extract_lane(t, 3), f32x4.extract_lane(pv, 3));
   }
   for (; i < n; i++) {
     const v = <f64>load<f32>(z + (<usize>i << 2));
     const d = ABS ? abs(v - c) : c - v;
-    const x = min(d * scale, top);
+    const x = min(d * scale, <f64>top);
     const b = x == x ? <i32>x : 0;
     store<u16>(bin + (<usize>i << 1), <u16>b);
-    addAt(i & 1 ? m2 : mass, b, load<f32>(p + (<usize>i << 2)));
+    const bits = load<u32>(p + (<usize>i << 2));
+    addAt(i & 1 ? m2 : mass, b == top ? nb + <i32>((bits >>> 25) & 63) : b, reinterpret<f32>(bits));
   }
 }
 
@@ -509,21 +520,6 @@ function selectKth(v: usize, n: i32, k: i32): f32 {
     else return pivot;
   }
   return load<f32>(v + (<usize>want << 2));
-}
-
-/**
- * Σ p_i over the i with bin[i] = b, by exponent group: groups[(bits(p_i) >>> 25) & 63] += p_i in
- * increasing i (64 float64 sums, cleared first). Each group spans 4 binades of float32 values, so
- * fewer than 2^25 of them add exactly in 53 bits; the caller adds the groups in double-double.
- */
-export function sampleGroupSumsF32(bin: usize, p: usize, n: i32, b: i32, groups: usize): void {
-  memory.fill(groups, 0, 64 << 3);
-  for (let i = 0; i < n; i++) {
-    if (<i32>load<u16>(bin + (<usize>i << 1)) != b) continue;
-    const bits = load<u32>(p + (<usize>i << 2));
-    const q = groups + (<usize>((bits >>> 25) & 63) << 3);
-    store<f64>(q, load<f64>(q) + <f64>reinterpret<f32>(bits));
-  }
 }
 
 /** Writes the i that pass the threshold rule (see passMask) to out (increasing; out holds n + 4 entries) and returns their count. */

@@ -26,11 +26,12 @@ export interface RowSpace {
   readonly buf: Float32Array;
   /** Positions gathered from one bin (V + 4 entries). */
   readonly pos: Int32Array;
-  /** Histogram masses: nb entries, then nb of scratch. */
+  /**
+   * Histogram masses (bins): two tables of nb + 64; after bins(), mass[b] for b < nb − 1, and the
+   * last bin's exponent-group sums at nb + g and nb + 64 + nb + g (see lastBinSum).
+   */
   readonly mass: Float64Array;
   readonly sums: Float64Array;
-  /** The 64 exponent-group sums of groupSums. */
-  readonly groups: Float64Array;
   /** True when every array lives in the wasm memory (the wasm row kernels apply). */
   readonly inWasm: boolean;
 }
@@ -38,7 +39,7 @@ export interface RowSpace {
 /** The arrays' byte sizes, each rounded up to 16 bytes. */
 function layout(V: number): number[] {
   const r = (b: number): number => Math.ceil(b / 16) * 16 + 16;
-  return [r(4 * V), r(4 * V), r(4 * V), r(2 * V), r(4 * (V + 8)), r(4 * (V + 4)), r(16 * HIST_BINS), r(8 * Math.ceil(V / DRAW_BLOCK)), r(8 * 64)];
+  return [r(4 * V), r(4 * V), r(4 * V), r(2 * V), r(4 * (V + 8)), r(4 * (V + 4)), r(16 * (HIST_BINS + 64)), r(8 * Math.ceil(V / DRAW_BLOCK))];
 }
 
 /** A RowSpace of V entries: in the wasm memory when `wasm` and the wasm backend can hold it there, in ordinary memory otherwise. */
@@ -65,9 +66,8 @@ export function makeSpace(V: number, wasm = getBackend() === 'wasm'): RowSpace {
     bin: new Uint16Array(buf, next(3), V),
     buf: new Float32Array(buf, next(4), V + 8),
     pos: new Int32Array(buf, next(5), V + 4),
-    mass: new Float64Array(buf, next(6), 2 * HIST_BINS),
+    mass: new Float64Array(buf, next(6), 2 * (HIST_BINS + 64)),
     sums: new Float64Array(buf, next(7), Math.ceil(V / DRAW_BLOCK)),
-    groups: new Float64Array(buf, next(8), 64),
     inWasm: block !== null,
   };
 }
@@ -105,8 +105,6 @@ export interface RowKernels {
   gather(s: RowSpace, z: Float32Array, n: number, t: number, ct: number): number;
   /** Removes the entries at s.pos[0 : m) (increasing) as sampleRemoveF32 does; returns the new length. */
   remove(s: RowSpace, ids: Int32Array, z: Float32Array, p: Float32Array, n: number, m: number, dense: boolean, carry: boolean): number;
-  /** s.groups ← the exponent-group sums of the p_i with s.bin[i] = b (exact per group; see assembly/ops/sampling.ts). */
-  groupSums(s: RowSpace, p: Float32Array, n: number, b: number): void;
   /** The k-th largest of z[0 : n) (k ≥ 1), −∞ when fewer than k entries are above −∞. */
   kth(z: Float32Array, n: number, k: number, s: RowSpace): number;
   /** The draw over p[0 : n); its total mass goes to DRAW.sum. */
@@ -277,16 +275,18 @@ export const jsKernels: RowKernels = {
   bins(z, p, n, c, scale, nb, abs, s) {
     traceKernel('js:sampleBins');
     const { bin, mass } = s;
-    // Even and odd i in two tables, merged as even + odd (the wasm kernel's order).
-    mass.fill(0, 0, 2 * nb);
+    // Even and odd i in two tables of nb + 64; the last bin by exponent group (the wasm kernel's layout).
+    const nt = nb + 64;
+    mass.fill(0, 0, 2 * nt);
     const top = nb - 1;
+    const bits = new Uint32Array(p.buffer, p.byteOffset, n);
     for (let i = 0; i < n; i++) {
       const d = abs ? Math.abs(z[i] - c) : c - z[i];
       const b = Math.min(d * scale, top) | 0;
       bin[i] = b;
-      mass[b + (i & 1) * nb] += p[i];
+      mass[(b === top ? nb + ((bits[i] >>> 25) & 63) : b) + (i & 1) * nt] += p[i];
     }
-    for (let b = 0; b < nb; b++) mass[b] += mass[b + nb];
+    for (let b = 0; b < top; b++) mass[b] += mass[b + nt];
   },
   gatherBin(s, p, n, b) {
     const { bin, pos } = s;
@@ -352,12 +352,6 @@ export const jsKernels: RowKernels = {
       w += to - from;
     }
     return w;
-  },
-  groupSums(s, p, n, b) {
-    const { bin, groups } = s;
-    const bits = new Uint32Array(p.buffer, p.byteOffset, n);
-    groups.fill(0);
-    for (let i = 0; i < n; i++) if (bin[i] === b) groups[(bits[i] >>> 25) & 63] += p[i];
   },
   kth(z, n, k, s) {
     traceKernel('js:sampleKthLargest');
@@ -448,7 +442,6 @@ function wasmKernels(): RowKernels {
       traceKernel('wasm:sampleRemoveF32');
       return ex.sampleRemoveF32(ids.byteOffset, z.byteOffset, p.byteOffset, n, s.pos.byteOffset, m, dense ? 1 : 0, carry ? 1 : 0);
     },
-    groupSums: (s, p, n, b) => ex.sampleGroupSumsF32(s.bin.byteOffset, p.byteOffset, n, b, s.groups.byteOffset),
     kth(z, n, k, s) {
       traceKernel('wasm:sampleKthLargestF32');
       return ex.sampleKthLargestF32(z.byteOffset, n, k, s.buf.byteOffset, kthCap(k, n));

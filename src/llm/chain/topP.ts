@@ -14,22 +14,20 @@ const BINS_PER_UNIT = BPU_IMPORT;
 const NBINS = NBINS_IMPORT;
 
 /**
- * Σ p[c] over the c with bin b, in double-double (R.hi, R.lo), exact up to the final
- * double-double rounding: the row kernel sums each float32 p into the float64 accumulator of its
+ * The last bin's mass in double-double (R.hi, R.lo), exact up to the final double-double
+ * rounding: the bins kernel summed each of its float32 p into the float64 accumulator of its
  * exponent group (4 binades), where < 2^25 values of 24-bit significands spanning 28 bits sum
- * exactly in 53; the 64 groups then add in double-double. For the last bin, whose entries span
- * any range.
+ * exactly in 53, in two tables (even and odd positions); the 128 sums add here in double-double.
  */
-function exactBinSum(row: Row, p: Float32Array, n: number, b: number): void {
-  const sp = row.space!;
-  row.k!.groupSums(sp, p, n, b);
-  const groupSum = sp.groups;
+function lastBinSum(mass: Float64Array, nb: number): void {
   let h = 0;
   let l = 0;
-  for (let g = 0; g < 64; g++) {
-    ddAdd(h, l, groupSum[g], 0);
-    h = R.hi;
-    l = R.lo;
+  for (const at of [nb, 2 * nb + 64]) {
+    for (let g = 0; g < 64; g++) {
+      ddAdd(h, l, mass[at + g], 0);
+      h = R.hi;
+      l = R.lo;
+    }
   }
   R.hi = h;
   R.lo = l;
@@ -40,10 +38,10 @@ function exactBinSum(row: Row, p: Float32Array, n: number, b: number): void {
  * (within 2 ulp, shared with the draw through row.p32), then one row-kernel pass that bins
  * d = z_max − z (topP.ts's bins, 1/16 wide) and adds p to its bin's float64 sum. Those sums are
  * exact: the p of one bin b < NBINS − 1 lie within a factor e^(1/16)·(1 + 2^−21) < 2 of each
- * other, so their float32 significands add without rounding in 53 bits, in any order; the last
- * bin, which spans any range, is summed exactly by exactBinSum when it is occupied. Both hold for
- * rows below 2^25 entries (a vocabulary is far below; the binades and the count share the 53
- * bits). The bins' cumulative mass in double-double up to the first bin reaching
+ * other, so their float32 significands add without rounding in 53 bits, in any order and in any
+ * split (the kernel's even and odd tables); the last bin, which spans any range, the kernel sums
+ * by exponent group (lastBinSum). Both hold for rows below 2^25 entries (a vocabulary is far
+ * below; the binades and the count share the 53 bits). The bins' cumulative mass in double-double up to the first bin reaching
  * need = topP·Σp, and selectMass (largest logits first, ties by lower id) inside that bin for the
  * rest of need. So the kept set's mass, summed from the same p, is ≥ topP·Σp, and dropping its
  * least probable token takes it below. Bins are monotone in z, so the kept set is every z above
@@ -64,16 +62,13 @@ function topPF32(row: Row, topP: number, minKeep: number): void {
   const binSum = sp.mass;
   const binH = s.cumH;
   const binL = s.cumL;
-  for (let b = 0; b < NBINS; b++) {
-    if (b === NBINS - 1 && binSum[b] > 0) {
-      exactBinSum(row, p, n, b);
-      binH[b] = R.hi;
-      binL[b] = R.lo;
-    } else {
-      binH[b] = binSum[b];
-      binL[b] = 0;
-    }
+  for (let b = 0; b < NBINS - 1; b++) {
+    binH[b] = binSum[b];
+    binL[b] = 0;
   }
+  lastBinSum(binSum, NBINS);
+  binH[NBINS - 1] = R.hi;
+  binL[NBINS - 1] = R.lo;
   let th = 0;
   let tl = 0;
   for (let b = 0; b < NBINS; b++) {
