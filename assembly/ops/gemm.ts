@@ -114,13 +114,30 @@ function micro32(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, add: bool)
   v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
 }
 
+/** Two float64 lanes from C of type T at c + o (a float32 C promoted exactly). */
+// @ts-ignore: decorator
+@inline
+function loadC<T>(c: usize, o: usize): v128 {
+  if (sizeof<T>() == 4) return f64x2.promote_low_f32x4(v128.load64_zero(c + o));
+  return v128.load(c + o);
+}
+
+/** Stores two float64 lanes into C of type T at c + o (a float32 C rounded once, to nearest). */
+// @ts-ignore: decorator
+@inline
+function storeC<T>(c: usize, o: usize, v: v128): void {
+  if (sizeof<T>() == 4) v128.store64_lane(c + o, f32x4.demote_f64x2_zero(v), 0);
+  else v128.store(c + o, v);
+}
+
 /**
  * float64 micro-kernel, shape [4 × kc]·[kc × 4] → 4×4 at c (row stride ldc bytes): eight f64x2
- * accumulators summed from zero over the k-block, then added to c (add) or stored.
+ * accumulators summed from zero over the k-block, then added to c (add) or stored; c holds T
+ * (float64, or float32 promoted for the addition and rounded once when stored).
  */
 // @ts-ignore: decorator
 @inline
-function micro64(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, add: bool): void {
+function micro64<T>(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, add: bool): void {
   let c00 = f64x2.splat(0), c01 = f64x2.splat(0), c10 = f64x2.splat(0), c11 = f64x2.splat(0);
   let c20 = f64x2.splat(0), c21 = f64x2.splat(0), c30 = f64x2.splat(0), c31 = f64x2.splat(0);
   for (let k = 0; k < kc; k++) {
@@ -137,16 +154,32 @@ function micro64(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, add: bool)
     ap += 32;
     bp += 32;
   }
+  const h: usize = 2 * sizeof<T>();
   if (add) {
-    c00 = f64x2.add(v128.load(c), c00); c01 = f64x2.add(v128.load(c, 16), c01);
-    c10 = f64x2.add(v128.load(c + ldc), c10); c11 = f64x2.add(v128.load(c + ldc, 16), c11);
-    c20 = f64x2.add(v128.load(c + 2 * ldc), c20); c21 = f64x2.add(v128.load(c + 2 * ldc, 16), c21);
-    c30 = f64x2.add(v128.load(c + 3 * ldc), c30); c31 = f64x2.add(v128.load(c + 3 * ldc, 16), c31);
+    c00 = f64x2.add(loadC<T>(c, 0), c00); c01 = f64x2.add(loadC<T>(c, h), c01);
+    c10 = f64x2.add(loadC<T>(c + ldc, 0), c10); c11 = f64x2.add(loadC<T>(c + ldc, h), c11);
+    c20 = f64x2.add(loadC<T>(c + 2 * ldc, 0), c20); c21 = f64x2.add(loadC<T>(c + 2 * ldc, h), c21);
+    c30 = f64x2.add(loadC<T>(c + 3 * ldc, 0), c30); c31 = f64x2.add(loadC<T>(c + 3 * ldc, h), c31);
   }
-  v128.store(c, c00); v128.store(c, c01, 16);
-  v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
-  v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
-  v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
+  storeC<T>(c, 0, c00); storeC<T>(c, h, c01);
+  storeC<T>(c + ldc, 0, c10); storeC<T>(c + ldc, h, c11);
+  storeC<T>(c + 2 * ldc, 0, c20); storeC<T>(c + 2 * ldc, h, c21);
+  storeC<T>(c + 3 * ldc, 0, c30); storeC<T>(c + 3 * ldc, h, c31);
+}
+
+/** edge<T> for a float64 tile into C of type CT (a float32 C: the float64 sum rounded once). */
+// @ts-ignore: decorator
+@inline
+function edge64<CT>(mr: i32, nr: i32, tmp: usize, c: usize, ldc: usize, add: bool): void {
+  for (let r = 0; r < mr; r++) {
+    const t = tmp + (<usize>(r * NR64)) * 8;
+    const d = c + (<usize>r) * ldc;
+    for (let j = 0; j < nr; j++) {
+      const v = load<f64>(t + ((<usize>j) << 3));
+      const o = (<usize>j) * sizeof<CT>();
+      store<CT>(d + o, <CT>(add ? <f64>load<CT>(d + o) + v : v));
+    }
+  }
 }
 
 /** The mr×nr corner of an edge tile computed into tmp (row stride nr·T), added to or stored into c, lane by lane as the full tile would. */
@@ -218,13 +251,22 @@ export function gemmF32(m: i32, n: i32, k: i32, a: usize, ais: i32, aks: i32, b:
 /**
  * float64 C (+)= A·B with float64 sums: operands float32 (bit 0 of `types` for A, bit 1 for B) or
  * float64, promoted exactly when packed, so float32·float32 products are exact. Shape and strides
- * as gemmF32 (element sizes of each operand's type), C float64; scratch: gemmScratch(1) bytes.
+ * as gemmF32 (element sizes of each operand's type), C float64, or float32 with bit 2 of `types`
+ * (then k ≤ KC: the whole sum, plus C's previous value with accumulate, is rounded once to
+ * float32); scratch: gemmScratch(1) bytes.
  */
 export function gemmF64(m: i32, n: i32, k: i32, a: usize, ais: i32, aks: i32, b: usize, bks: i32, bjs: i32, c: usize, ldc: i32, accumulate: i32, scratch: usize, types: i32): void {
   if (m <= 0 || n <= 0) return;
-  const ldcB = (<usize>ldc) << 3;
+  if (types & 4) gemm64<f32>(m, n, k, a, ais, aks, b, bks, bjs, c, ldc, accumulate, scratch, types);
+  else gemm64<f64>(m, n, k, a, ais, aks, b, bks, bjs, c, ldc, accumulate, scratch, types);
+}
+
+// @ts-ignore: decorator
+@inline
+function gemm64<CT>(m: i32, n: i32, k: i32, a: usize, ais: i32, aks: i32, b: usize, bks: i32, bjs: i32, c: usize, ldc: i32, accumulate: i32, scratch: usize, types: i32): void {
+  const ldcB = (<usize>ldc) * sizeof<CT>();
   if (k <= 0) {
-    if (!accumulate) zeroC<f64>(m, n, c, ldcB);
+    if (!accumulate) zeroC<CT>(m, n, c, ldcB);
     return;
   }
   const aSh: usize = types & 1 ? 2 : 3;
@@ -252,11 +294,11 @@ export function gemmF64(m: i32, n: i32, k: i32, a: usize, ais: i32, aks: i32, b:
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             const apan = pa + (<usize>(ir * kc) << 3);
-            const cp = c + (<usize>(ic + ir)) * ldcB + (<usize>(jc + jr) << 3);
-            if (mr == MR && nr == NR64) micro64(kc, apan, bpan, cp, ldcB, add);
+            const cp = c + (<usize>(ic + ir)) * ldcB + (<usize>(jc + jr)) * sizeof<CT>();
+            if (mr == MR && nr == NR64) micro64<CT>(kc, apan, bpan, cp, ldcB, add);
             else {
-              micro64(kc, apan, bpan, tmp, NR64 << 3, false);
-              edge<f64>(mr, nr, tmp, NR64, cp, ldcB, add);
+              micro64<f64>(kc, apan, bpan, tmp, NR64 << 3, false);
+              edge64<CT>(mr, nr, tmp, cp, ldcB, add);
             }
           }
         }

@@ -192,6 +192,20 @@ describe('gemm with operands in the wasm memory', () => {
       }
     }
   });
+
+  it('rounds each element of a float32 C once with float64 sums (K within one k-block: the kernel reads and writes float32)', () => {
+    setBackend('wasm');
+    const k = kernels();
+    for (const [M, N, K, ta, acc] of [[130, 70, 120, true, true], [33, 301, 256, false, false], [5, 9, 1, false, true]] as const) {
+      const { a, b } = operands(M, N, K, ta, false, (n) => new Float32Array(n), M * 3 + K);
+      const c0 = fill(new Float32Array(M * N), 5);
+      const wide = Float64Array.from(c0);
+      k.gemm({ M, N, K, a, b, c: wide, cOff: 0, ldc: N, accumulate: acc, precision: 'f64' });
+      const c = c0.slice();
+      k.gemm({ M, N, K, a, b, c, cOff: 0, ldc: N, accumulate: acc, precision: 'f64' });
+      for (let i = 0; i < c.length; i++) if (!Object.is(c[i], Math.fround(wide[i]))) assert.fail(`${M}×${N}×${K}: [${i}] ${c[i]} vs ${Math.fround(wide[i])}`);
+    }
+  });
 });
 
 /** Blocks until `ready()` says every worker has started (calls before that run on this thread). */

@@ -14,8 +14,10 @@ import { wasmOffsetOf } from './rowStats.js';
 
 /** Elements per staged region (A block, B block, C block): 4 MB of float64 each, so staging stays far below a logits matrix. */
 const BUDGET = 1 << 19;
-/** Depth of a K chunk: whole k-blocks (KC = 256 in assembly/ops/gemm.ts), so chunking K changes no sum. */
-const KCHUNK = 4 * 256;
+/** The kernels' k-block (KC in assembly/ops/gemm.ts). */
+const KC = 256;
+/** Depth of a K chunk: whole k-blocks, so chunking K changes no sum. */
+const KCHUNK = 4 * KC;
 /** Rows of C a thread's part covers at least (a multiple of the micro-tile's 4 rows). */
 const ROW_TILE = 16;
 /** Columns likewise (a multiple of both micro-tiles' 8 and 4 columns). */
@@ -81,10 +83,14 @@ export const gemmFamily: Pick<Kernels, 'gemm'> = {
     const f32 = g.precision === 'f32' && isF32(a.data) && isF32(b.data) && isF32(c);
     const rt = getRuntime();
     const scratchBytes = rt.exports.gemmScratch(f32 ? 0 : 1);
-    const cBytes = f32 ? 4 : 8;
+    // a float32 C of a float64-summed product with K in one k-block is read and written as float32
+    // by the kernel (each element's sum, plus its previous value, rounded once, as a float64 C
+    // copied out would be): copies of C are then plain float32 copies, half the bytes
+    const cF32 = f32 || (isF32(c) && K <= KC);
+    const cBytes = cF32 ? 4 : 8;
     const aBytes = isF32(a.data) ? 4 : 8;
     const bBytes = isF32(b.data) ? 4 : 8;
-    const types = (isF32(a.data) ? 1 : 0) | (isF32(b.data) ? 2 : 0);
+    const types = (isF32(a.data) ? 1 : 0) | (isF32(b.data) ? 2 : 0) | (cF32 && !f32 ? 4 : 0);
     // K in chunks of whole k-blocks (K itself up to KCHUNK), then C in blocks of whole rows of
     // the chunk (nb columns first, so that a narrow B is staged once) within BUDGET each
     const kChunk = K <= KCHUNK ? Math.max(K, 1) : KCHUNK;
@@ -94,7 +100,7 @@ export const gemmFamily: Pick<Kernels, 'gemm'> = {
     // operands and C that live in the wasm memory (statsTile's tiles) are used in place
     const aHome = wasmOffsetOf(a.data) >= 0;
     const bHome = wasmOffsetOf(b.data) >= 0;
-    const cHome = wasmOffsetOf(c) >= 0 && (f32 ? isF32(c) : c instanceof Float64Array) ? wasmOffsetOf(c) : -1;
+    const cHome = wasmOffsetOf(c) >= 0 && (cF32 ? isF32(c) : c instanceof Float64Array) ? wasmOffsetOf(c) : -1;
     const blk = rt.heap.take([aHome ? 0 : mb * kChunk * aBytes, bHome ? 0 : kChunk * nb * bBytes, cHome >= 0 ? 0 : mb * nb * cBytes, scratchBytes * threads]);
     try {
       const [aAt, bAt, cStage, sAt] = blk.offs;
@@ -106,7 +112,7 @@ export const gemmFamily: Pick<Kernels, 'gemm'> = {
           // when the product adds to it
           const cAt = cHome >= 0 ? cHome + (cOff + i0 * ldc + j0) * cBytes : cStage;
           const cld = cHome >= 0 ? ldc : n;
-          const cv = f32 ? rt.heap.f32 : rt.heap.f64;
+          const cv = cF32 ? rt.heap.f32 : rt.heap.f64;
           const ci = cAt / cBytes;
           const needIn = g.accumulate;
           if (needIn && cHome < 0) for (let r = 0; r < m; r++) {
@@ -131,7 +137,7 @@ export const gemmFamily: Pick<Kernels, 'gemm'> = {
             rt.run(parts);
           }
           if (cHome >= 0) continue;
-          const out = f32 ? rt.heap.f32 : rt.heap.f64;
+          const out = cF32 ? rt.heap.f32 : rt.heap.f64;
           for (let r = 0; r < m; r++) {
             const o = cOff + (i0 + r) * ldc + j0;
             c.set(out.subarray(ci + r * n, ci + r * n + n), o);

@@ -9,7 +9,7 @@
 import type { FloatArray } from '../../../core/tensor.js';
 import type { Kernels, SoftmaxStatsArgs, StatsGradArgs } from '../../kernels.js';
 import { jsKernels } from '../../js.js';
-import { getRuntime, type Runtime } from '../runtime.js';
+import { existingRuntime, getRuntime, type Runtime } from '../runtime.js';
 import { part, runItems } from '../scheduler.js';
 
 /** Bytes of one row's record in the kernels' per-row arrays (six float64). */
@@ -28,11 +28,14 @@ const memoryBuffers = new WeakSet<ArrayBufferLike>();
 const liveTiles = new WeakMap<Float64Array, number>();
 
 /**
- * The byte offset of `a` in the wasm memory when it is a view of it made through statsTile's
- * buffers (a tile or a subarray of one), else −1: gemm and the row kernels then use it in place.
+ * The byte offset of `a` in the wasm memory when it lives there (a statsTile tile or a subarray of
+ * one, or a float32 array from sigmax/wasm's allocFloat32), else −1: gemm and the row kernels
+ * then use it in place.
  */
 export function wasmOffsetOf(a: FloatArray): number {
-  return memoryBuffers.has(a.buffer) ? a.byteOffset : -1;
+  if (memoryBuffers.has(a.buffer)) return a.byteOffset;
+  const rt = existingRuntime();
+  return rt !== null && rt.heap.holds(a) ? a.byteOffset : -1;
 }
 
 /** Where a call's rows are in the wasm memory: in place, or staged chunk by chunk. */
