@@ -418,9 +418,11 @@ function blockAt(i: i32, n: i32, block: i32): i64 {
  * (NaN with a NaN, else ±∞ when the block has no finite max), S'_b = Σ e^(x − m_b)·2^100 over
  * the entries below m_b, k_b the count of entries equal to m_b (both 0 unless m_b is finite),
  * and G_b the block's ROW_G. When e ≠ 0, every entry's e_i of a finite block is stored as
- * float64 at e (n per row, same element offsets): e_i·G_b = e^(x_i − m_b)·2^100.
+ * float64 at e (n per row, same element offsets): e_i·G_b = e^(x_i − m_b)·2^100. `whole` (with
+ * e ≠ 0, for softmax, which needs only the total): S'_b is the sum over every entry and k_b = 0,
+ * which saves the exp pass the masking of the max's terms.
  */
-export function softmaxBlockStatsF32(x: usize, e: usize, stats: usize, first: i32, count: i32, n: i32, block: i32): void {
+export function softmaxBlockStatsF32(x: usize, e: usize, stats: usize, first: i32, count: i32, n: i32, block: i32, whole: bool): void {
   for (let i = first; i < first + count; i++) {
     const at = blockAt(i, n, block);
     const start = <usize>(at >>> 32);
@@ -431,12 +433,12 @@ export function softmaxBlockStatsF32(x: usize, e: usize, stats: usize, first: i3
     let k: f64 = 0;
     let g: f64 = 1;
     if (abs(m) != Infinity) {
-      sp = e ? expStoreRest(xb, e + (start << 3), len, m) : expSumRest(xb, len, m);
+      sp = whole ? expStore(xb, e + (start << 3), len, m) : e ? expStoreRest(xb, e + (start << 3), len, m) : expSumRest(xb, len, m);
       if (sp != sp) {
         m = NaN;
         sp = 0;
       } else {
-        k = <f64>MAX_COUNT;
+        k = whole ? 0 : <f64>MAX_COUNT;
         g = ROW_G;
         sp *= g;
       }

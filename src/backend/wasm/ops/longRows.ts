@@ -103,9 +103,13 @@ export function blockScale(b: number, g: number, sh: number, sl: number): number
   return R.hi + R.lo;
 }
 
-/** Runs the statistics pass over `items` blocks of rows of n at x (e ≠ 0: e stored there) into stats. */
-export function statsPass(rt: Runtime, x: number, e: number, stats: number, items: number, n: number): void {
-  runItems(rt, items, BLOCK, (f, c) => part('softmaxBlockStatsF32', x, e, stats, f, c, n, BLOCK));
+/**
+ * Runs the statistics pass over `items` blocks of rows of n at x (e ≠ 0: e stored there) into
+ * stats; `whole` (softmax, with e): each block's sum over every entry with K = 0 (only the total is used).
+ */
+export function statsPass(rt: Runtime, x: number, e: number, stats: number, items: number, n: number, whole = false): void {
+  const w = whole ? 1 : 0;
+  runItems(rt, items, BLOCK, (f, c) => part('softmaxBlockStatsF32', x, e, stats, f, c, n, BLOCK, w));
 }
 
 /** Runs the output pass: softmaxBlockScaleF32 (e → out) or logSoftmaxBlockShiftF32 (x → out) with per-block params. */

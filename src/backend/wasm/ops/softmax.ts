@@ -46,7 +46,7 @@ function longRows(op: LongOp, x: Float32Array, out: FloatArray, l: Layout, z: bo
       const items = rows * nb;
       const stats = sc + (keepE ? rows * n * 8 : 0);
       const params = stats + items * 32;
-      statsPass(rt, xo, keepE ? sc : 0, stats, items, n);
+      statsPass(rt, xo, keepE ? sc : 0, stats, items, n, keepE);
       const f64 = rt.heap.f64;
       const s = stats / 8;
       const p = params / 8;
