@@ -13,7 +13,8 @@ import { SamplerScratch } from './sampleScratch.js';
 import { ROW_ALL_NEG_INF, ROW_NAN, keptPositions, sampleRow, scanRow } from './selection.js';
 import { type DecodeOptions, type LogProbOptions, LOGPROB_KEYS, readChainOptions } from './chain/options.js';
 import { Chain } from './chain/run.js';
-import { type History, type SampleStep, drawRows, readHistory, resolveRng, readLogProbOptions, readRows } from './decode.js';
+import { type History, type SampleStep, drawRows, processLogits, readHistory, resolveRng, readLogProbOptions, readRows } from './decode.js';
+import { getBackend } from '../backend/index.js';
 
 export type { Rng } from '../core/rng.js';
 
@@ -56,7 +57,7 @@ export interface SampleOptions extends Omit<DecodeOptions, 'temperature' | 'topK
   history?: History;
 }
 
-/** The options sample has always had: given only these, sample runs its original engine (selection.ts), token for token as before. */
+/** The options sample has always had: given only these, sample runs its original engine (selection.ts), except for long float32 rows under the wasm backend (onChain). */
 const LEGACY_KEYS = new Set(['temperature', 'topK', 'topP', 'minP', 'seed', 'rng', 'axis', 'out']);
 
 /**
@@ -98,6 +99,9 @@ function readSampleOptions(fn: string, opts: SampleOptions | undefined) {
  * over the top-k set — is ≥ topP; min-p then drops tokens below minP·max probability. The draw is
  * u·(kept mass), u = rng.nextFloat(), walked over the kept tokens in index order, so a seed (or
  * an rng in a given state) always gives the same token.
+ * Float32 vocabularies of 4096 or more under the wasm backend, with a filter or a temperature,
+ * run the decoding chain in the 'hf' order instead (the same rules and draw; probabilities from
+ * the softmax kernel, within 2 ulp; see createSampler). Otherwise:
  * Exact selection: probabilities are e^((z − max)/T) in float64 (within 0.52 ulp) with masses
  * summed in double-double; top-k is a selection (a k-heap, or quickselect above k = 1024) and
  * top-p a histogram of the logits plus a stable three-way partition of the one boundary bucket —
@@ -128,6 +132,7 @@ export function sample(logits: Input, opts?: SampleOptions): number | Int32Array
   const axis = normalizeAxis(fn, opts?.axis ?? -1, a.shape.length);
   const { outer, size: n, inner } = layoutOf(a.shape, axis);
   if (n === 0) fail(fn, 'SHAPE_MISMATCH', 'logits has an empty vocabulary axis; there is nothing to sample');
+  if (onChain(a.data, n, o)) return sampleChain(fn, logits, opts!);
   const rows = outer * inner;
   const out = opts?.out ?? new Int32Array(rows);
   if (!(out instanceof Int32Array) || out.length !== rows) fail(fn, 'SHAPE_MISMATCH', `out must be an Int32Array of ${rows} elements (one per row)`);
@@ -145,6 +150,20 @@ export function sample(logits: Input, opts?: SampleOptions): number | Int32Array
   out.set(res);
   return a.kind === 'tensor' ? out : out[0];
 }
+
+/**
+ * Whether a call with only sample's own options runs the decoding chain: float32 vocabularies of
+ * at least CHAIN_ROW_MIN under the wasm backend with a filter or a temperature ≠ 1 (the chain's
+ * probabilities come from the softmax kernel, within 2 ulp; its row kernels run in the wasm
+ * memory). An unfiltered draw at T = 1 stays on the engine below, which has its own kernel path.
+ */
+function onChain(data: FloatArray, n: number, o: { T: number; topK: number; topP: number; minP: number }): boolean {
+  if (!(data instanceof Float32Array) || n < CHAIN_ROW_MIN || getBackend() !== 'wasm') return false;
+  return o.T !== 1 || (o.topK > 0 && o.topK < n) || o.topP < 1 || o.minP > 0;
+}
+
+/** Vocabularies from this size take the chain in sample and samplingSet (below it the exact engine is as fast). */
+const CHAIN_ROW_MIN = 4096;
 
 /** sample through the decoding chain (createSampler's step, stateless, 'hf' order by default). */
 function sampleChain(fn: string, logits: Input, opts: SampleOptions): number | Int32Array | SampleStep {
@@ -180,6 +199,13 @@ export function samplingSet(logits: FloatArray | readonly number[], opts?: Omit<
   const sc = getScratch();
   if (!scanRow(sc, x, 0, 1, n)) fail(fn, 'INVALID_INPUT', 'logits contains NaN; cannot sample from it');
   if (sc.rowArg < 0) fail(fn, 'INVALID_INPUT', 'every logit is −∞; there is no token to sample');
+  if (onChain(x, n, o)) {
+    // The chain's kept set (what sample draws from for this row): the finite entries of processLogits.
+    const kept = processLogits(x, { temperature: o.T, topK: o.topK, topP: o.topP, minP: o.minP, order: 'hf' }) as Float32Array;
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) if (kept[i] !== -Infinity) out.push(i);
+    return Int32Array.from(out);
+  }
   return keptPositions(sc, x, n, o.T, o.topK, o.topP, o.minP);
 }
 

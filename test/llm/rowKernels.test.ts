@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setBackend, getBackend } from '../../src/index.js';
 import { traceKernels } from '../../src/debug/index.js';
-import { createSampler, sample } from '../../src/llm/index.js';
+import { createSampler, sample, samplingSet } from '../../src/llm/index.js';
 import { DRAW_BLOCK, jsKernels, kthCap, makeSpace, rowKernels, type RowSpace } from '../../src/llm/chain/rowKernels.js';
 import { Xoshiro128 } from '../../src/core/rng.js';
 
@@ -227,6 +227,25 @@ describe('the decoding chain and sample run the row kernels', { skip: !hasWasm &
       assert.deepEqual(tr.result, a);
     } finally {
       setBackend('wasm');
+    }
+  });
+
+  it("sample's own options on a long float32 row run the chain: the draw is in samplingSet, equals the chain's 'hf' step and the exact engine's set", () => {
+    const g = new Xoshiro128(21);
+    const row = Float32Array.from({ length: 8000 }, () => 2 * Math.sqrt(-2 * Math.log(1 - g.nextFloat())) * Math.cos(2 * Math.PI * g.nextFloat()));
+    for (const o of [{ topP: 0.9 }, { topK: 40, topP: 0.95, minP: 0.05, temperature: 0.8 }, { minP: 0.1 }, { temperature: 0.5 }]) {
+      setBackend('wasm');
+      const tr = traceKernels(() => sample(row, { ...o, seed: 5 }));
+      assert.ok(tr.kernels.some((k) => k.startsWith('wasm:sample')), `${JSON.stringify(o)}: ${tr.kernels}`);
+      const set = Array.from(samplingSet(row, o));
+      assert.ok(set.includes(tr.result), `${JSON.stringify(o)}: the draw is in the set`);
+      assert.equal(tr.result, createSampler({ ...o, order: 'hf', seed: 5 }).next(row)[0]);
+      setBackend('js');
+      try {
+        assert.deepEqual(Array.from(samplingSet(row, o)), set, `${JSON.stringify(o)}: the exact engine keeps the same set`);
+      } finally {
+        setBackend('wasm');
+      }
     }
   });
 });
