@@ -1,7 +1,8 @@
 // Long float32 rows (2^16 elements and more) take the block path: fixed blocks of 2^14 elements,
 // per-block statistics merged in block order on the calling thread. The same bits for 1, 2 and 3
 // threads, around the block boundaries and with −∞, NaN and +∞ in one block; within the wasm
-// bound of the exact reference; traceKernels names the block kernels.
+// bound of the exact reference, also on each of the exp's paths (|max| ≤ 200, above, ≥ 2^22);
+// traceKernels names the block kernels.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { crossEntropyWithGrad, logSoftmax, logSumExp, setBackend, setThreads, softmax, tensor } from '../../src/index.js';
@@ -91,6 +92,48 @@ describe('long rows on the block path', () => {
     assert.ok(Number.isNaN(p[2 * n]) && Number.isNaN(p[3 * n]) && Number.isNaN(p[4 * n]));
     assert.equal(p[n + BLOCK + 3], 0);
     assert.deepEqual(Array.from(got[2].subarray(2)), [NaN, Infinity, -Infinity]);
+  });
+
+  it('agree with the reference on every exp path: |max| below and above 200, 2^22 and more, NaN in a block of −∞', { skip: threadsSupported() ? false : 'no worker threads' }, () => {
+    // the kernels reduce x itself for |max| ≤ 200 and form x − max exactly otherwise (a scalar
+    // float64 path from 2^22): one row per path on the row kernels (n = 3000) and per block on the block path
+    const maxima = [3.5, 199.99, 200.01, -200.01, -37, 1e5, -1e5, 5e6, -6e6];
+    for (const n of [3000, 5 * BLOCK + 7]) {
+      const rows = maxima.length + 1;
+      const x = new Float32Array(rows * n);
+      for (let r = 0; r < maxima.length; r++) {
+        for (let i = 0; i < n; i++) x[r * n + i] = maxima[r] - Math.abs(Math.sin(i * 0.61 + r)) * (i % 3 === 0 ? 2 : 60) - (i % 97 === 0 ? 1e4 : 0);
+        x[r * n + 11] = maxima[r];
+      }
+      // on the block path, each block of the first row with its own max regime
+      if (n > BLOCK) for (let b = 0; b < 5; b++) for (let i = b * BLOCK; i < (b + 1) * BLOCK; i++) x[i] += [0, 300, -400, 2e5, 9e6][b];
+      // the last row: −∞ everywhere but one NaN (a block with no finite max and a NaN)
+      x.fill(-Infinity, maxima.length * n);
+      x[maxima.length * n + n - 3] = NaN;
+      const xt = tensor(x, [rows, n]);
+      const t = Int32Array.from({ length: rows }, (_, r) => (r * 7919) % n);
+      const run = () => {
+        const g = crossEntropyWithGrad(xt, t, { reduction: 'none' });
+        return [softmax(xt).data, logSoftmax(xt).data, logSumExp(xt).data, g.loss.data, g.grad.data];
+      };
+      setBackend('js');
+      const want = run();
+      setBackend('wasm');
+      setThreads(1);
+      const got = run();
+      setWasmThreads(2);
+      waitReady(2);
+      const two = run();
+      setThreads(1);
+      want.forEach((a, j) => {
+        for (let i = 0; i < a.length; i++) {
+          const d = ulps(got[j][i], a[i]);
+          if (d > WASM_F32_BOUND) assert.fail(`n = ${n}, output ${j}[${i}]: ${got[j][i]} against the reference's ${a[i]} (${d} ulp)`);
+          if (!Object.is(got[j][i], two[j][i])) assert.fail(`n = ${n}, output ${j}[${i}]: ${got[j][i]} with 1 thread, ${two[j][i]} with 2`);
+        }
+      });
+      assert.ok(Number.isNaN(got[2][maxima.length]) && Number.isNaN(got[0][maxima.length * n]));
+    }
   });
 
   it('run the block kernels for one long row', () => {
