@@ -7,7 +7,7 @@
 
 import { getBackend } from '../../backend/index.js';
 import { traceKernel } from '../../backend/trace.js';
-import { isWasmFloat32Array, wasmFloat32Array } from '../../backend/wasm/index.js';
+import { freeWasmFloat32Array, isWasmFloat32Array, wasmFloat32Array } from '../../backend/wasm/index.js';
 import { getRuntime } from '../../backend/wasm/runtime.js';
 
 /** Entries per block of the draw's block sums (DRAW_BLOCK in assembly/ops/sampling.ts). */
@@ -34,6 +34,8 @@ export interface RowSpace {
   readonly sums: Float64Array;
   /** True when every array lives in the wasm memory (the wasm row kernels apply). */
   readonly inWasm: boolean;
+  /** The wasm allocation holding every array (null in ordinary memory). */
+  readonly block: Float32Array | null;
 }
 
 /** The arrays' byte sizes, each rounded up to 16 bytes. */
@@ -69,6 +71,7 @@ export function makeSpace(V: number, wasm = getBackend() === 'wasm'): RowSpace {
     mass: new Float64Array(buf, next(6), 2 * (HIST_BINS + 64)),
     sums: new Float64Array(buf, next(7), Math.ceil(V / DRAW_BLOCK)),
     inWasm: block !== null,
+    block,
   };
 }
 
@@ -82,6 +85,8 @@ let spaceBackend = '';
 export function rowSpace(V: number): RowSpace {
   const b = getBackend();
   if (space === null || space.V < V || spaceBackend !== b) {
+    // the outgrown one's wasm memory goes back (nothing outlives a call, so nothing still uses it)
+    if (space?.block) freeWasmFloat32Array(space.block);
     space = makeSpace(Math.max(V, space !== null && spaceBackend === b ? space.V : 0));
     spaceBackend = b;
   }
