@@ -1,19 +1,23 @@
 // Benchmark of sigmax/llm: fused linearCrossEntropy against the unfused composition (logits =
-// matmul, crossEntropyWithGrad, two matmuls), and token sampling. Each linear-cross-entropy
-// variant runs in its own child process so that its peak resident memory is its own; the parent
-// writes bench/LLM-RESULTS.md. Run: node --import tsx --expose-gc bench/llm.bench.ts [--quick] [--variants unfused,fused]
+// matmul, crossEntropyWithGrad, two matmuls) and the tfjs-wasm composition (matMul,
+// softmaxCrossEntropy, softmax − onehot, two matMuls; bench/node_modules), and token sampling.
+// Each linear-cross-entropy variant runs in its own child process so that its peak resident
+// memory is its own; the parent writes bench/LLM-RESULTS.md. Run: node --import tsx --expose-gc
+// bench/llm.bench.ts [--quick] [--variants unfused,fused,fused-2t,tfjs]
 // (--sampling-only re-measures sampling and rewrites only that section of the file).
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { crossEntropyWithGrad, getBackend, setThreads, tensor, type Tensor } from '../src/index.js';
+import { wasmPoolInfo } from '../src/backend/wasm/index.js';
 import { createRng, linearCrossEntropy, matmul, sample } from '../src/llm/index.js';
 import { uniform } from '../src/core/rng.js';
 
 interface Config {
-  variant: 'unfused' | 'fused' | 'fused-two-pass';
+  variant: 'unfused' | 'fused' | 'fused-2t' | 'fused-two-pass' | 'tfjs';
   N: number;
   D: number;
   V: number;
@@ -30,6 +34,43 @@ interface ChildResult {
   loss: number;
   backend: string;
   chunk: string;
+  /** Parts the worker threads ran during the measured call (fused-2t: proof that they took part). */
+  workerParts: number;
+}
+
+type Tf = typeof import('@tensorflow/tfjs-core');
+
+/** tfjs-core on its wasm backend (XNNPACK), one thread, from bench/node_modules. */
+async function tfjsWasm(): Promise<Tf> {
+  const require = createRequire(new URL('./package.json', import.meta.url));
+  const tf = require('@tensorflow/tfjs-core') as Tf;
+  const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+  const dir = require.resolve('@tensorflow/tfjs-backend-wasm/package.json').replace(/package\.json$/, 'dist/');
+  wasm.setWasmPaths(dir);
+  wasm.setThreadsCount(1);
+  if (!(await tf.setBackend('wasm'))) throw new Error('tfjs: the wasm backend did not start');
+  await tf.ready();
+  return tf;
+}
+
+/** The tfjs-wasm composition: logits, the mean softmax cross-entropy, its gradient (softmax − onehot)/N, and the two products. */
+function runTfjs(tf: Tf, H: Tensor<Float32Array>, W: Tensor<Float32Array>, t: Int32Array, gH: Float32Array, gW: Float32Array): number {
+  const [N, D] = H.shape;
+  const V = W.shape[0];
+  const ht = tf.tensor2d(H.data, [N, D]);
+  const wt = tf.tensor2d(W.data, [V, D]);
+  const labels = tf.oneHot(tf.tensor1d(t, 'int32'), V);
+  const logits = tf.matMul(ht, wt, false, true);
+  const loss = tf.losses.softmaxCrossEntropy(labels, logits);
+  const g = tf.div(tf.sub(tf.softmax(logits), labels), N);
+  const dH = tf.matMul(g, wt);
+  const dW = tf.matMul(g, ht, true, false);
+  const l = loss.dataSync()[0];
+  gH.set(dH.dataSync());
+  gW.set(dW.dataSync());
+  for (const x of [ht, wt, labels, logits, loss, g, dH, dW]) x.dispose();
+  tf.disposeVariables();
+  return l;
 }
 
 /** Mebibyte. */
@@ -58,7 +99,19 @@ function runVariant(c: Config, H: Tensor<Float32Array>, W: Tensor<Float32Array>,
   return r.loss;
 }
 
-function child(c: Config): void {
+async function child(c: Config): Promise<void> {
+  const tf = c.variant === 'tfjs' ? await tfjsWasm() : null;
+  if (c.variant === 'fused-2t') {
+    // two threads, the worker started before the measured call (calls run on one thread until it is)
+    setThreads(2);
+    linearCrossEntropy(tensor(new Float32Array(64 * 64), [64, 64]), tensor(new Float32Array(4096 * 64), [4096, 64]), new Int32Array(64));
+    for (let ms = 0; (wasmPoolInfo()?.ready ?? 0) < 1; ms += 10) {
+      if (ms > 20_000) throw new Error('the worker thread did not start within 20 s');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+  const run = (cc: Config, H: Tensor<Float32Array>, W: Tensor<Float32Array>, t: Int32Array, gH: Float32Array, gW: Float32Array) =>
+    tf !== null ? runTfjs(tf, H, W, t, gH, gW) : runVariant(cc, H, W, t, gH, gW);
   // Warm the JIT on a small problem first, so that the measured run is compiled code.
   {
     const n = 48;
@@ -69,7 +122,7 @@ function child(c: Config): void {
     fill(H.data, 1, 1);
     fill(W.data, 2, 0.1);
     const t = Int32Array.from({ length: n }, (_, i) => (i * 7919) % v);
-    for (let k = 0; k < 3; k++) runVariant({ ...c, N: n, D: d, V: v, chunkSize: c.chunkSize === undefined ? undefined : 128 }, H, W, t, new Float32Array(n * d), new Float32Array(v * d));
+    for (let k = 0; k < 3; k++) run({ ...c, N: n, D: d, V: v, chunkSize: c.chunkSize === undefined ? undefined : 128 }, H, W, t, new Float32Array(n * d), new Float32Array(v * d));
   }
   const { N, D, V } = c;
   const H = tensor(new Float32Array(N * D), [N, D]);
@@ -84,9 +137,10 @@ function child(c: Config): void {
   gH.fill(0);
   gc();
   const baseRss = process.memoryUsage().rss;
+  const parts0 = wasmPoolInfo()?.runs.reduce((a, b) => a + b, 0) ?? 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const loss = runVariant(c, H, W, t, gH, gW);
+  const loss = run(c, H, W, t, gH, gW);
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const peak = process.resourceUsage().maxRSS * 1024;
@@ -99,9 +153,11 @@ function child(c: Config): void {
     extraMB: Math.max(0, peak - baseRss) / MB,
     loss,
     backend: getBackend(),
-    chunk: c.variant === 'unfused' ? '—' : c.chunkSize === undefined ? 'auto' : String(c.chunkSize),
+    chunk: c.variant === 'unfused' || c.variant === 'tfjs' ? '—' : c.chunkSize === undefined ? 'auto' : String(c.chunkSize),
+    workerParts: (wasmPoolInfo()?.runs.reduce((a, b) => a + b, 0) ?? 0) - parts0,
   };
   process.stdout.write(`RESULT ${JSON.stringify(res)}\n`);
+  if (tf !== null) process.exit(0); // tfjs may hold the event loop open
 }
 
 function runChild(c: Config): ChildResult {
@@ -175,11 +231,11 @@ function samplingSection(samp: ReturnType<typeof benchSampling>, note: string): 
   return lines;
 }
 
-/** --variants a,b: a subset of the three (the full run takes about 20 minutes). */
-const ALL_VARIANTS = ['unfused', 'fused', 'fused-two-pass'] as const;
+/** --variants a,b: a subset (the full run takes about an hour, mostly the unfused and tfjs compositions). */
+const ALL_VARIANTS = ['unfused', 'fused', 'fused-2t', 'fused-two-pass', 'tfjs'] as const;
 const vArg = process.argv.indexOf('--variants');
 const VARIANTS = (vArg >= 0 ? process.argv[vArg + 1].split(',') : [...ALL_VARIANTS]) as Config['variant'][];
-// single-threaded, as LLM-RESULTS.md reports (the library's default is 'auto')
+// single-threaded, as LLM-RESULTS.md reports (the library's default is 'auto'), except fused-2t
 setThreads(1);
 for (const v of VARIANTS) if (!(ALL_VARIANTS as readonly string[]).includes(v)) throw new Error(`unknown variant '${v}' (expected ${ALL_VARIANTS.join(', ')})`);
 
@@ -206,8 +262,8 @@ function main(): void {
   const flags = `${quick ? ' --quick' : ''}${vArg >= 0 ? ` --variants ${VARIANTS.join(',')}` : ''}`;
   lines.push(`Generated by \`node --import tsx --expose-gc bench/llm.bench.ts${flags}\` on ${started.toISOString()}.`);
   lines.push(`Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load average ${load0.map((x) => x.toFixed(1)).join('/')} at the start, ${load1.map((x) => x.toFixed(1)).join('/')} at the end.`);
-  lines.push('All runs single-threaded, float32 inputs; crossEntropyWithGrad in the unfused composition ran on the');
-  lines.push(`'${rows[0]?.backend}' backend. Each variant ran once, in its own child process, after a small JIT warm-up.`);
+  lines.push('Single-threaded except fused-2t (two threads: the calling one and one worker), float32 inputs; sigmax ran on the');
+  lines.push(`'${rows[0]?.backend}' backend, tfjs on its wasm backend (XNNPACK, one thread). Each variant ran once, in its own child process, after a small JIT warm-up.`);
   lines.push('');
   lines.push('## linearCrossEntropy (loss + gradients wrt hidden and weight)');
   lines.push('');
@@ -215,15 +271,19 @@ function main(): void {
   lines.push('runtime already resident). Logits = N·V·4 bytes, what the unfused composition materialises (it also holds');
   lines.push('the logits gradient, as large again).');
   lines.push('');
-  lines.push('| N × D × V | variant | chunk | wall s | CPU s | time / unfused (wall, CPU) | peak extra MiB | logits MiB | extra / logits |');
-  lines.push('|---|---|---|---|---|---|---|---|---|');
+  lines.push('| N × D × V | variant | chunk | wall s | CPU s | time / unfused (wall, CPU) | tfjs-wasm / time (wall) | peak extra MiB | logits MiB | extra / logits |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|');
+  const ratio = (a: number | undefined, b: number) => (a === undefined ? '—' : (a / b).toFixed(2));
   for (const s of shapes) {
     const group = rows.filter((r) => r.config.N === s.N && r.config.V === s.V);
-    const base = group.find((r) => r.config.variant === 'unfused')!;
+    const base = group.find((r) => r.config.variant === 'unfused');
+    const tfjs = group.find((r) => r.config.variant === 'tfjs');
     const logitsMB = (s.N * s.V * 4) / MB;
     for (const r of group) {
+      const vs = base === undefined ? '—' : `${ratio(r.wallS, base.wallS)}, ${ratio(r.cpuS, base.cpuS)}`;
+      const name = r.config.variant === 'fused-2t' ? `fused-2t (worker ran ${r.workerParts} parts)` : r.config.variant;
       lines.push(
-        `| ${s.N} × ${s.D} × ${s.V} | ${r.config.variant} | ${r.chunk} | ${r.wallS.toFixed(1)} | ${r.cpuS.toFixed(1)} | ${(r.wallS / base.wallS).toFixed(2)}, ${(r.cpuS / base.cpuS).toFixed(2)} | ${r.extraMB.toFixed(0)} | ${logitsMB.toFixed(0)} | ${(r.extraMB / logitsMB).toFixed(3)} |`,
+        `| ${s.N} × ${s.D} × ${s.V} | ${name} | ${r.chunk} | ${r.wallS.toFixed(1)} | ${r.cpuS.toFixed(1)} | ${vs} | ${ratio(tfjs?.wallS, r.wallS)} | ${r.extraMB.toFixed(0)} | ${logitsMB.toFixed(0)} | ${(r.extraMB / logitsMB).toFixed(3)} |`,
       );
     }
   }
@@ -234,6 +294,6 @@ function main(): void {
 }
 
 const i = process.argv.indexOf('--child');
-if (i >= 0) child(JSON.parse(process.argv[i + 1]) as Config);
+if (i >= 0) await child(JSON.parse(process.argv[i + 1]) as Config);
 else if (process.argv.includes('--sampling-only')) samplingOnly();
 else main();

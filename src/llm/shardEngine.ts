@@ -173,17 +173,19 @@ export function shardStats(s: Shard, st: SoftmaxStats): void {
  */
 export function shardGrads(s: Shard, co: RowCoefs, dH: Float64Array, gW: FloatArray, gwOff: number, gb: Float64Array | null): void {
   const x = new Scratch(s, Math.min(s.chunk, s.V));
+  // the float64 gradWeight accumulator of a chunk (unless gW is float64 itself), a tile as well
+  const acc = gW instanceof Float64Array ? null : kernels().statsTile(Math.min(s.chunk, s.V) * s.D);
   try {
-    grads(s, x, co, dH, gW, gwOff, gb);
+    grads(s, x, co, dH, gW, gwOff, gb, acc);
   } finally {
     x.release();
+    if (acc !== null) kernels().releaseStatsTile(acc);
   }
 }
 
-function grads(s: Shard, x: Scratch, co: RowCoefs, dH: Float64Array, gW: FloatArray, gwOff: number, gb: Float64Array | null): void {
+function grads(s: Shard, x: Scratch, co: RowCoefs, dH: Float64Array, gW: FloatArray, gwOff: number, gb: Float64Array | null, acc: Float64Array | null): void {
   const { N, D } = s;
-  const direct = gW instanceof Float64Array;
-  const acc = direct ? null : new Float64Array(Math.min(s.chunk, s.V) * D);
+  const direct = acc === null;
   for (let v0 = 0; v0 < s.V; v0 += s.chunk) {
     const vc = Math.min(s.chunk, s.V - v0);
     const sl = slice(s, v0, vc);
