@@ -5,7 +5,7 @@
 // float64 (for the log ops without the max's own terms, exactly 2^100 each), and the last pass
 // multiplies in float64 and rounds once.
 
-import { dmadd, exp1d, expHi2, expLo2, expN4, expPoly4, expS4, expT4, K_LN2_HI, K_LN2_LO, K_LOG2E, kc, madd, nmadd, SCALE } from '../math/expf';
+import { dmadd, expPoly4, K_LN2_HI, K_LN2_LO, K_LOG2E, kc, madd, nmadd, SCALE } from '../math/expf';
 import { logSoftmax4, logSumExp4, SMALL_N, softmax4 } from './softmaxRows4';
 
 /** Lanes [0, rem) set, the others clear (rem < 4). */
@@ -58,9 +58,9 @@ export function hasNaN(x: usize, n: i32): bool {
 export let MAX_COUNT: i32 = 0;
 
 /**
- * The factor G of the last exp pass: its e_i times G is e^(x_i − m)·2^100 (1 where the pass
- * formed x − m, e^(n_m·ln2 − m) on the shift-free path, see expPass). A row's softmax does not
- * need it (it cancels in e_i/Σe); the sums without the max's terms are G·Σ'.
+ * The factor G of the last exp pass: its e_i times G is e^(x_i − m)·2^100 (G = e^(n_m·ln2 − m) on
+ * the shift-free path, 1 elsewhere; see expPass). A row's softmax does not need it (it cancels in
+ * e_i/Σe); the sums without the max's terms are G·Σ'.
  */
 export let ROW_G: f64 = 1;
 
@@ -68,17 +68,23 @@ export let ROW_G: f64 = 1;
 // hoist splats out of loops; globals, unlike memory, are per thread.
 let ROW_LOW: v128 = f32x4.splat(0); // m − 149
 let ROW_M: v128 = f32x4.splat(0); // m
-let ROW_NM: v128 = f32x4.splat(0); // −m
-let ROW_MAGIC: v128 = f32x4.splat(0); // 1.5·2^23 + 227 − n_m (the shift-free path)
+let ROW_MAGIC: v128 = f32x4.splat(0); // 1.5·2^23 + 1123 − n_m
 let ROW_C: v128 = f64x2.splat(0);
 
-/** Rows with |max| at most this take the shift-free exp (every |v| < 512·ln2, see expPass). */
-const FREE_MAX: f32 = 200;
+/**
+ * Rows with a max in [FREE_LO, FREE_HI] take the shift-free exp (every v in [m − 149, m] has
+ * |v| < 354, so |N| < 512); the others have v − m exact (Sterbenz: v ∈ [m − 149, m] lies within
+ * a factor 2 of m when m ≥ 298 or m ≤ −149).
+ */
+const FREE_LO: f32 = -200;
+const FREE_HI: f32 = 350;
 
 const LOG2E_D: f64 = 1.4426950408889634;
 /** ln2 in two parts (fdlibm's): n·LN2_HI_D is exact for |n| < 2^11. */
 const LN2_HI_D: f64 = 6.93147180369123816490e-01;
 const LN2_LO_D: f64 = 1.90821492927058770002e-10;
+/** 1.5·2^23 + 1123: adding it rounds to an integer N and leaves N + 1123 (N + 100 + 1023) in the low bits. */
+const MAGIC_D: f64 = 12584035;
 
 /**
  * The exp pass of a row: e_i, stored as float64 at e when STORE, and Σ e_i in float64; with REST
@@ -86,15 +92,16 @@ const LN2_LO_D: f64 = 1.90821492927058770002e-10;
  * is NaN exactly when the row holds a NaN. m must be finite and the row's last rowMax. STORE and
  * REST are constants at every call, so each caller gets its own loops.
  *
- * Rows with |m| ≤ FREE_MAX (nearly all) take the shift-free exp: with n_m = round(m·log2e),
- * e^(x − m) = 2^(N − n_m)·e^r · e^(n_m·ln2 − m) where N = round(x·log2e) and r = x − N·ln2 is the
- * range reduction of x itself, exact without forming x − m: N·ln2_hi is exact (|N| < 512) and
- * x − N·ln2_hi too (Sterbenz). e_i = 2^(N − n_m + 100)·(1 + t) is formed exactly in float64 from
- * the float32 exp's parts (the only roundings are inside t: within 0.49 ulp of float32 before
- * any rounding) and the row's constant G = e^(n_m·ln2 − m) (float64) is left in ROW_G. Other
- * rows form x − m exactly as a float32 pair (TwoSum, or Fast2Sum when m < 0) and have G = 1;
- * rows with |m| ≥ HUGE take a scalar float64 path. (Rounding e to float32 before the division
- * would cost up to 2 ulp of p on its own: e's ulp can be twice p's, relatively.)
+ * The exp never rounds x − m. Rows with m ∈ [FREE_LO, FREE_HI] (nearly all) take the shift-free
+ * exp: with n_m = round(m·log2e), e^(x − m) = 2^(N − n_m)·e^r · e^(n_m·ln2 − m) where
+ * N = round(x·log2e) and r = x − N·ln2 is the range reduction of x itself (N·ln2_hi is exact for
+ * |N| < 512, x − N·ln2_hi by Sterbenz). The other rows reduce d = x − m, which is exact there
+ * (Sterbenz), the same way with n_m = 0. Both form e_i = 2^(N − n_m + 100)·(1 + t) exactly in
+ * float64 from the float32 t = e^r − 1 and leave G = e^(n_m·ln2 − m) (float64) in ROW_G: e_i·G is
+ * e^(x_i − m)·2^100 within [−0.751, 0.728]·2^-24 relative (plain SIMD; [−0.704, 0.694]·2^-24
+ * with fused multiply-adds; every float32 reduced argument in [−349, 200], exhaustively). Rows
+ * with |m| ≥ HUGE take a scalar float64 path. (Rounding e to float32 before the division would
+ * cost up to 2 ulp of p on its own: e's ulp can be twice p's, relatively.)
  */
 // @ts-ignore: decorator
 @inline
@@ -103,63 +110,41 @@ function expPass(x: usize, e: usize, n: i32, m: f32, STORE: bool, REST: bool): f
   if (abs(m) >= HUGE) return expSumHuge(x, e, n, m, STORE, REST);
   ROW_LOW = f32x4.splat(m - 149);
   ROW_M = f32x4.splat(m);
-  ROW_NM = f32x4.splat(-m);
-  if (abs(m) <= FREE_MAX) {
+  if (m >= FREE_LO && m <= FREE_HI) {
     const nm = Math.round(<f64>m * LOG2E_D);
-    ROW_MAGIC = f32x4.splat(<f32>(12584035.0 - nm));
+    ROW_MAGIC = f32x4.splat(<f32>(MAGIC_D - nm));
     ROW_G = Math.exp((nm * LN2_HI_D - <f64>m) + nm * LN2_LO_D);
-    return expLoop(x, e, n, STORE, REST, 3);
+    return expLoop(x, e, n, STORE, REST, true);
   }
-  if (m < 0) return expLoop(x, e, n, STORE, REST, 1);
-  return expLoop(x, e, n, STORE, REST, 0);
+  ROW_MAGIC = f32x4.splat(<f32>MAGIC_D);
+  return expLoop(x, e, n, STORE, REST, false);
 }
 
 /**
  * One vector of expLoop: e of x0 (lanes k only when TAIL), stored at p when STORE; returns the
  * lanes' e as a pairwise float64 sum (lanes 0 + 2, 1 + 3), the max's own terms left out with REST.
+ * FREE: the shift-free exp, else the exp of x − m (exact).
  */
 // @ts-ignore: decorator
 @inline
-function expVec(x0: v128, p: usize, k: v128, rem: i32, STORE: bool, REST: bool, MODE: i32, TAIL: bool): v128 {
+function expVec(x0: v128, p: usize, k: v128, rem: i32, STORE: bool, REST: bool, FREE: bool, TAIL: bool): v128 {
   // v = max(x, m − 149): −∞ and far-below entries raised to m − 149 (exact below HUGE)
-  const v = f32x4.pmax(x0, ROW_LOW);
-  let t: v128;
-  let sc: v128;
-  let elo: v128;
-  let ehi: v128;
+  let v = f32x4.pmax(x0, ROW_LOW);
+  if (!FREE) v = f32x4.sub(v, ROW_M);
+  // N + 1123 − n_m in vn's low bits (N = round(v·log2e)), N = vn − ROW_MAGIC, r = v − N·ln2
+  let vn = madd(v, kc(K_LOG2E), ROW_MAGIC);
+  const nf = f32x4.sub(vn, ROW_MAGIC);
+  const t = expPoly4(nmadd(nf, kc(K_LN2_LO), nmadd(nf, kc(K_LN2_HI), v)));
+  // with REST and nothing stored, the max's own terms are left out before the widening: vn = 0
+  // gives s = +0 and e = 0 exactly (t is finite); so do the lanes past the row's end (TAIL, read as −∞)
   const maskIn = REST && !STORE;
-  if (MODE == 3) {
-    // shift-free: N + 1123 − n_m in vn's low bits, N = vn − ROW_MAGIC, r = v − N·ln2
-    let vn = madd(v, kc(K_LOG2E), ROW_MAGIC);
-    const nf = f32x4.sub(vn, ROW_MAGIC);
-    t = expPoly4(nmadd(nf, kc(K_LN2_LO), nmadd(nf, kc(K_LN2_HI), v)));
-    if (maskIn) vn = v128.andnot(vn, f32x4.eq(x0, ROW_M));
-    if (TAIL) vn = v128.and(vn, k);
-    // s = 2^(N − n_m + 100) as float64: the low 12 bits of vn shifted into the exponent field
-    const slo = i64x2.shl(i64x2.extend_low_i32x4_u(vn), 52);
-    const shi = i64x2.shl(i64x2.extend_high_i32x4_u(vn), 52);
-    elo = dmadd(slo, f64x2.promote_low_f32x4(t), slo);
-    ehi = dmadd(shi, f64x2.promote_low_f32x4(v128.shuffle<f32>(t, t, 2, 3, 0, 1)), shi);
-  } else {
-    // v − m = s + err exactly: TwoSum (MODE 0, any row) or Fast2Sum (MODE 1: m < 0, so every
-    // |v| ≥ |m|); s ≥ −150
-    const s = f32x4.sub(v, ROW_M);
-    let err: v128;
-    if (MODE == 1) err = f32x4.sub(ROW_NM, f32x4.sub(s, v));
-    else {
-      const bb = f32x4.sub(s, v);
-      err = f32x4.add(f32x4.sub(v, f32x4.sub(s, bb)), f32x4.sub(ROW_NM, bb));
-    }
-    const vn = expN4(s);
-    t = expT4(s, err, vn);
-    sc = expS4(vn);
-    // with REST and nothing stored, the max's own terms are left out before the widening: s = +0
-    // gives e = 0 exactly (t is finite); so do the lanes past the row's end (TAIL, read as −∞)
-    if (maskIn) sc = v128.andnot(sc, f32x4.eq(x0, ROW_M));
-    if (TAIL) sc = v128.and(sc, k);
-    elo = expLo2(sc, t);
-    ehi = expHi2(sc, t);
-  }
+  if (maskIn) vn = v128.andnot(vn, f32x4.eq(x0, ROW_M));
+  if (TAIL) vn = v128.and(vn, k);
+  // s = 2^(N − n_m + 100) as float64: vn's low 12 bits shifted into the exponent field; e = s + s·t
+  const slo = i64x2.shl(i64x2.extend_low_i32x4_u(vn), 52);
+  const shi = i64x2.shl(i64x2.extend_high_i32x4_u(vn), 52);
+  let elo = dmadd(slo, f64x2.promote_low_f32x4(t), slo);
+  let ehi = dmadd(shi, f64x2.promote_low_f32x4(v128.shuffle<f32>(t, t, 2, 3, 0, 1)), shi);
   if (STORE) {
     if (!TAIL) {
       v128.store(p, elo);
@@ -181,7 +166,7 @@ function expVec(x0: v128, p: usize, k: v128, rem: i32, STORE: bool, REST: bool, 
 
 // @ts-ignore: decorator
 @inline
-function expLoop(x: usize, e: usize, n: i32, STORE: bool, REST: bool, MODE: i32): f64 {
+function expLoop(x: usize, e: usize, n: i32, STORE: bool, REST: bool, FREE: bool): f64 {
   let a0 = f64x2.splat(0);
   let a1 = f64x2.splat(0);
   let cnt = i32x4.splat(0);
@@ -192,8 +177,8 @@ function expLoop(x: usize, e: usize, n: i32, STORE: bool, REST: bool, MODE: i32)
     const q = e + (<usize>i << 3);
     const x0 = v128.load(p);
     const x1 = v128.load(p, 16);
-    a0 = f64x2.add(a0, expVec(x0, q, all, 4, STORE, REST, MODE, false));
-    a1 = f64x2.add(a1, expVec(x1, q + 32, all, 4, STORE, REST, MODE, false));
+    a0 = f64x2.add(a0, expVec(x0, q, all, 4, STORE, REST, FREE, false));
+    a1 = f64x2.add(a1, expVec(x1, q + 32, all, 4, STORE, REST, FREE, false));
     if (REST) cnt = i32x4.sub(i32x4.sub(cnt, f32x4.eq(x0, ROW_M)), f32x4.eq(x1, ROW_M));
   }
   // the last 1–7 entries: whole vectors read (rows are followed by readable bytes), masked
@@ -203,7 +188,7 @@ function expLoop(x: usize, e: usize, n: i32, STORE: bool, REST: bool, MODE: i32)
     const x0 = v128.load(x + (<usize>i << 2));
     // a max entry beyond the row's end must not be left out: mask the comparison there too
     const xm = v128.bitselect(x0, f32x4.splat(-Infinity), k);
-    a0 = f64x2.add(a0, expVec(xm, e + (<usize>i << 3), k, rem, STORE, REST, MODE, true));
+    a0 = f64x2.add(a0, expVec(xm, e + (<usize>i << 3), k, rem, STORE, REST, FREE, true));
     if (REST) cnt = i32x4.sub(cnt, f32x4.eq(xm, ROW_M));
   }
   a0 = f64x2.add(a0, a1);
@@ -211,19 +196,21 @@ function expLoop(x: usize, e: usize, n: i32, STORE: bool, REST: bool, MODE: i32)
   return f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1);
 }
 
-/** Below this |max|, m − 149 is exact in float32 (so v − m ≥ −149 in expVec). */
+/** From this |max| on, m − 149 may not be exact in float32: rows take expSumHuge. */
 const HUGE: f32 = 4194304; // 2^22
 
-/** expPass for rows whose max is at least HUGE in magnitude: scalar, in float64. */
+/**
+ * expPass for rows whose max is at least HUGE in magnitude (rare): scalar, with x − m exact in
+ * float64 (clamped at −149 as the vector paths) and float64's exp, so G = 1 and e is within
+ * about 2^-52 relative.
+ */
 function expSumHuge(x: usize, e: usize, n: i32, m: f32, store_: bool, rest: bool): f64 {
   let sum: f64 = 0;
   let count = 0;
   for (let i = 0; i < n; i++) {
     const v = load<f32>(x + (<usize>i << 2));
     const d = <f64>v - <f64>m; // exact in float64 unless v is negligible next to m
-    const low = d < -149;
-    const dh = low ? <f32>-149 : <f32>d;
-    const ev = exp1d(dh, low ? 0 : <f32>(d - <f64>dh));
+    const ev = Math.exp(d < -149 ? -149 : d) * SCALE; // NaN stays NaN
     if (store_) store<f64>(e + (<usize>i << 3), ev);
     if (rest && d == 0) count++;
     else sum += ev;
