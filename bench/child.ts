@@ -43,8 +43,11 @@ const T0 = performance.now();
 const clock = (): string => `${((performance.now() - T0) / 1000).toFixed(1).padStart(5)}s`;
 
 const report: SystemReport & { gemm: GemmRow[]; lce: LceRow[] } = { system: cfg.system, name: cfg.system, info: '', available: false, rows: [], gemm: [], lce: [] };
+/** The resident high-water mark before the last reset (lceTask resets it to measure one call). */
+let peakBeforeReset = 0;
 const save = (): void => {
-  report.maxRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
+  // VmHWM is this process's own; maxRSS (getrusage) starts from the parent's at the fork.
+  report.maxRssMB = Math.round(Math.max(peakBeforeReset, memory().peak) / 2 ** 20);
   report.seconds = Math.round((performance.now() - T0) / 1000);
   writeFileSync(outPath, toJson(report));
 };
@@ -132,6 +135,7 @@ function memory(): { rss: number; peak: number } {
 
 /** Resets the high-water mark of the resident memory (Linux: clear_refs 5); false where it can't. */
 function resetPeak(): boolean {
+  peakBeforeReset = Math.max(peakBeforeReset, memory().peak);
   try {
     writeFileSync('/proc/self/clear_refs', '5');
     return true;
@@ -234,6 +238,7 @@ async function opsTask(): Promise<void> {
     threads: c.threads,
     status: 'ok',
     ...(v.defaults ? { defaults: true } : {}),
+    ...(v.threadsLabel ? { threadsLabel: v.threadsLabel() } : {}),
   });
 
   /** ns/element of each (op, variant, threads) measured so far, for projecting big shapes. */
