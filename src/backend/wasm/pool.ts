@@ -177,22 +177,25 @@ export class Pool {
   }
 
   /**
-   * Runs parts[0] with `local` on this thread and the rest on the workers, then waits for all.
-   * Until every worker has started, every part runs here (a Web Worker starts asynchronously).
+   * Runs parts[0] with `local` on this thread and the rest on the workers, then `during` on this
+   * thread while the workers may still compute, then waits for all. With `here` false every part
+   * goes to a worker and this thread runs only `during`. Until every worker has started, every
+   * part runs here (a Web Worker starts asynchronously), then `during`.
    */
-  run(parts: Part[], local: (p: Part) => void): void {
-    const remote = parts.length - 1;
+  run(parts: Part[], local: (p: Part) => void, during?: () => void, here = true): void {
+    const first = here ? 1 : 0;
+    const remote = parts.length - first;
     if (remote > this.size) throw new Error(`sigmax: ${remote} parts for a pool of ${this.size} workers`);
-    if (remote === 0 || (!this.allReady && this.ready() < this.size)) {
+    if (remote === 0 || !this.isReady()) {
       parts.forEach(local);
+      during?.();
       return;
     }
-    this.allReady = true;
     const ctrl = this.ctrl;
     const f64 = new Float64Array(this.memory.buffer, ARGS, SLOT * this.size);
     for (let w = 0; w < this.size; w++) {
       // every worker wakes on a new generation; one without a part runs nothing (fn = −1)
-      const p = w < remote ? parts[w + 1] : null;
+      const p = w < remote ? parts[w + first] : null;
       if (p !== null && p.args.length > SLOT - 1) throw new Error(`sigmax: ${p.fn} was given ${p.args.length} arguments; a worker's slot holds ${SLOT - 1}`);
       f64[w * SLOT] = p === null ? -1 : (FN_INDEX.get(p.fn) as number);
       if (p !== null) for (let k = 0; k < p.args.length; k++) f64[w * SLOT + 1 + k] = p.args[k];
@@ -203,7 +206,8 @@ export class Pool {
     Atomics.notify(ctrl, GEN);
     let localError: unknown = null;
     try {
-      local(parts[0]);
+      if (here) local(parts[0]);
+      during?.();
     } catch (e) {
       localError = e;
     }
@@ -216,6 +220,12 @@ export class Pool {
     }
     if (localError !== null) throw localError;
     if (Atomics.load(ctrl, ERR) !== 0) throw new Error('sigmax: a worker thread failed while running a kernel');
+  }
+
+  /** Whether every worker has started, so that parts given to run() go to them. */
+  isReady(): boolean {
+    if (!this.allReady && this.ready() === this.size) this.allReady = true;
+    return this.allReady;
   }
 
   /** Stops the workers (Node's are unref'd, so this is only needed to free them early). */

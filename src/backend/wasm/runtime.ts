@@ -67,16 +67,30 @@ export class Runtime {
     }
   }
 
-  /** Runs the parts of one call: the first here, the others on the pool's workers. */
-  run(parts: readonly Part[]): void {
-    if (parts.length === 0) return;
+  /**
+   * Runs the parts of one call: the first here, the others on the pool's workers, and `during` on
+   * this thread while they compute (scheduler.ts's copies of other chunks); with `here` false
+   * every part goes to a worker. Without a started pool everything runs here, `during` last.
+   */
+  run(parts: readonly Part[], during?: () => void, here = true): void {
+    if (parts.length === 0) {
+      during?.();
+      return;
+    }
     traceKernel(`wasm:${parts[0].fn}`);
     const ex = this.inst.exports as unknown as Record<string, (...a: readonly number[]) => unknown>;
     const call = (p: Part) => void ex[p.fn](...p.args);
     // the first split call starts the workers; it (and any call before they are ready) runs here
-    if (this.pool === null && parts.length > 1) this.pool = new Pool(this.inst.module, this.heap.memory, this.threadCount - 1);
-    if (this.pool === null || parts.length === 1) parts.forEach(call);
-    else this.pool.run(parts as Part[], call);
+    if (this.pool === null && this.threadCount > 1 && (parts.length > 1 || !here)) this.pool = new Pool(this.inst.module, this.heap.memory, this.threadCount - 1);
+    if (this.pool === null || (parts.length === 1 && here)) {
+      parts.forEach(call);
+      during?.();
+    } else this.pool.run(parts as Part[], call, during, here);
+  }
+
+  /** Whether the workers are up, so that a split call really runs in parallel (false with one thread). */
+  get parallel(): boolean {
+    return this.pool !== null && this.pool.isReady();
   }
 }
 

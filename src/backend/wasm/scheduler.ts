@@ -26,6 +26,23 @@ const CHUNK = 1 << 22;
 const STAGE = 1 << 16;
 /** Below this many elements a call stays on one thread (waking workers costs more). */
 const THREAD_MIN = 1 << 16;
+/**
+ * Elements per chunk on the pipelined path (pipelined() below): an eighth of the call, at least
+ * PIPE_MIN (a quarter of 32×32000, so that even that call has four chunks to overlap) and at most
+ * PIPE_MAX (16 MB of staging in all: two sets of 4 MB in and 4 MB out).
+ */
+const PIPE_MIN = 1 << 18;
+const PIPE_MAX = 1 << 20;
+
+/** For benchmarks and tests: `pipeline` false runs threaded staged calls unpipelined (copy in, the kernel on every thread, copy out). */
+export const staging = { pipeline: true };
+
+/**
+ * Where a staged call's time goes on the calling thread, summed in ms while `on` is set
+ * (bench/fresh-outputs.ts): copies into the wasm memory, copies out of it (where a fresh result's
+ * page faults land), and whole calls.
+ */
+export const stageClock = { on: false, copyIn: 0, copyOut: 0, total: 0 };
 
 export type Elem = 'f32' | 'f64' | 'i32';
 const BYTES: Record<Elem, number> = { f32: 4, f64: 8, i32: 4 };
@@ -113,6 +130,7 @@ function rowsPerChunk(rows: number, n: number, group: number, staged: boolean, t
 /** Runs the kernel over every row (see the module comment). */
 export function staged(s: Staged): void {
   if (s.rows === 0) return;
+  const t0 = stageClock.on ? performance.now() : 0;
   const rt = getRuntime();
   const h = rt.heap;
   const nIn = s.inputs.length;
@@ -151,7 +169,18 @@ export function staged(s: Staged): void {
     home[k] = at;
     if (at < 0 && st.data !== null && st.perRow === s.n) anyStaged = true;
   }
-  const per = rowsPerChunk(s.rows, s.n, s.group, anyStaged, rt.threads);
+  const piped = anyStaged && !s.chunk && staging.pipeline && rt.parallel ? pipeRows(s.rows, s.n, s.group, rt.threads) : 0;
+  if (piped > 0) pipelined(rt, s, streams, home, piped);
+  else serial(rt, s, streams, home, rowsPerChunk(s.rows, s.n, s.group, anyStaged, rt.threads));
+  if (temps !== null) for (const [t, d] of temps) d.set(t);
+  if (stageClock.on) stageClock.total += performance.now() - t0;
+}
+
+/** Chunk after chunk: copy in, the kernel on every thread, copy out (one thread, nothing staged, or one chunk). */
+function serial(rt: Runtime, s: Staged, streams: readonly Stream[], home: readonly number[], per: number): void {
+  const h = rt.heap;
+  const nIn = s.inputs.length;
+  const count = streams.length;
   const scratch = s.scratch ?? 0;
   const fixed = s.fixed ?? NONE;
   const sizes: number[] = new Array(count + fixed.length + 1);
@@ -175,12 +204,7 @@ export function staged(s: Staged): void {
       }
       const ranges = split(rows, s.n, s.group, rt.threads);
       const parts: Part[] = new Array(ranges.length);
-      for (let p = 0; p < ranges.length; p++) {
-        const [a, c] = ranges[p];
-        const partAt: number[] = new Array(count);
-        for (let j = 0; j < count; j++) partAt[j] = at[j] + a * streams[j].perRow * BYTES[streams[j].elem];
-        parts[p] = s.part(c, partAt, scratchAt + p * scratch, fixedAt);
-      }
+      for (let p = 0; p < ranges.length; p++) parts[p] = partOf(s, streams, at, ranges[p], scratchAt + p * scratch, fixedAt);
       rt.run(parts);
       s.afterChunk?.(rt, rows, at, fixedAt);
       for (let k = nIn; k < count; k++) if (home[k] < 0) copyOut(rt, streams[k], at[k], r0, rows);
@@ -188,7 +212,93 @@ export function staged(s: Staged): void {
   } finally {
     h.give(blk);
   }
-  if (temps !== null) for (const [t, d] of temps) d.set(t);
+}
+
+/** The part for rows [a, a + c) of a chunk whose first row is at the offsets `at`. */
+function partOf(s: Staged, streams: readonly Stream[], at: readonly number[], [a, c]: readonly [number, number], scratch: number, fixed: readonly number[]): Part {
+  const partAt: number[] = new Array(at.length);
+  for (let j = 0; j < at.length; j++) partAt[j] = at[j] + a * streams[j].perRow * BYTES[streams[j].elem];
+  return s.part(c, partAt, scratch, fixed);
+}
+
+/** Rows per chunk of the pipelined path (whole groups; see PIPE_MIN, and at least THREAD_MIN per thread), or 0 where the call has fewer than two chunks. */
+function pipeRows(rows: number, n: number, group: number, threads: number): number {
+  const elements = Math.max(PIPE_MIN, THREAD_MIN * threads, Math.min(PIPE_MAX, (rows * n) / 8));
+  const per = Math.floor(elements / Math.max(n, 1));
+  const r = Math.max(group, per - (per % group));
+  return 2 * r <= rows ? r : 0;
+}
+
+/**
+ * With worker threads, chunks of `per` rows in two alternating sets of staging regions: while the
+ * workers compute chunk i, this thread copies chunk i − 1 out and chunk i + 1 in. The copies are
+ * this thread's alone (the caller's arrays are not shared with the workers), and a fresh result's
+ * page faults land in them: a new Float32Array's pages are first touched by the copy out, at about
+ * 1.1–1.5 µs per 4 KB page on the 2-core Xeon of bench/FRESH-OUTPUTS.md, more than the kernel
+ * itself takes for those elements on one thread. This thread also computes a share of each chunk,
+ * as much as keeps it as busy as a worker: with copies of c ms per chunk and k ms per element on
+ * one thread, f = (1 − c·(T − 1)/(E·k))/T of the chunk's E elements (0 when the copies alone take
+ * longer than a worker's share); c and k are measured on the previous chunks. How rows fall to
+ * threads never changes what a row computes (whole groups, as split()).
+ */
+function pipelined(rt: Runtime, s: Staged, streams: readonly Stream[], home: readonly number[], per: number): void {
+  const h = rt.heap;
+  const nIn = s.inputs.length;
+  const count = streams.length;
+  const threads = rt.threads;
+  const scratch = s.scratch ?? 0;
+  const fixed = s.fixed ?? NONE;
+  const sizes: number[] = new Array(2 * count + fixed.length + 1);
+  for (let k = 0; k < count; k++) sizes[k] = sizes[count + k] = home[k] < 0 ? per * streams[k].perRow * BYTES[streams[k].elem] : 0;
+  for (let k = 0; k < fixed.length; k++) sizes[2 * count + k] = fixed[k].bytes;
+  sizes[2 * count + fixed.length] = scratch * threads;
+  const blk = h.take(sizes);
+  try {
+    const fixedAt = blk.offs.slice(2 * count, 2 * count + fixed.length);
+    for (let k = 0; k < fixed.length; k++) fixed[k].init(rt, fixedAt[k]);
+    const scratchAt = blk.offs[2 * count + fixed.length];
+    // the offsets of the chunk starting at row r0, staged in region set b
+    const offsets = (b: number, r0: number): number[] => {
+      const at: number[] = new Array(count);
+      for (let k = 0; k < count; k++) at[k] = home[k] >= 0 ? home[k] + r0 * streams[k].perRow * 4 : blk.offs[b * count + k];
+      return at;
+    };
+    const chunks = Math.ceil(s.rows / per);
+    let prev = offsets(0, 0);
+    for (let k = 0; k < nIn; k++) if (home[k] < 0) copyIn(rt, streams[k], prev[k], 0, Math.min(per, s.rows));
+    let kMs = Infinity; // the kernel's time per element on one thread: the least measured (another process only slows it)
+    let cMs = 0; // this thread's copies for the last chunk
+    for (let i = 0; i < chunks; i++) {
+      const r0 = i * per;
+      const rows = Math.min(per, s.rows - r0);
+      const at = i === 0 ? prev : offsets(i & 1, r0);
+      const f = kMs < Infinity ? Math.max(0, 1 - (cMs * (threads - 1)) / (rows * s.n * kMs)) / threads : 1 / threads;
+      const mine = s.group * Math.floor((rows * f) / s.group);
+      const ranges = split(rows - mine, s.n, s.group, threads - 1);
+      const parts: Part[] = [];
+      if (mine > 0) parts.push(partOf(s, streams, at, [0, mine], scratchAt, fixedAt));
+      for (let p = 0; p < ranges.length; p++) parts.push(partOf(s, streams, at, [mine + ranges[p][0], ranges[p][1]], scratchAt + (p + 1) * scratch, fixedAt));
+      const last = prev;
+      const next = i + 1 < chunks ? offsets((i + 1) & 1, r0 + per) : null;
+      const t0 = performance.now();
+      let t1 = t0;
+      let t2 = t0;
+      rt.run(parts, () => {
+        t1 = performance.now();
+        if (i > 0) for (let k = nIn; k < count; k++) if (home[k] < 0) copyOut(rt, streams[k], last[k], r0 - per, per);
+        if (next !== null) for (let k = 0; k < nIn; k++) if (home[k] < 0) copyIn(rt, streams[k], next[k], r0 + per, Math.min(per, s.rows - r0 - per));
+        t2 = performance.now();
+      }, mine > 0);
+      if (mine > 0 && t1 > t0) kMs = Math.min(kMs, (t1 - t0) / (mine * s.n));
+      cMs = t2 - t1;
+      s.afterChunk?.(rt, rows, at, fixedAt);
+      prev = at;
+    }
+    const r0 = (chunks - 1) * per;
+    for (let k = nIn; k < count; k++) if (home[k] < 0) copyOut(rt, streams[k], prev[k], r0, s.rows - r0);
+  } finally {
+    h.give(blk);
+  }
 }
 
 const NONE: readonly Fixed[] = [];
@@ -200,16 +310,20 @@ function view(rt: Runtime, elem: Elem): Typed {
 function copyIn(rt: Runtime, st: Stream, at: number, r0: number, rows: number): void {
   const d = st.data;
   if (d === null) return;
+  const t0 = stageClock.on ? performance.now() : 0;
   const v = view(rt, st.elem);
   const i = at / BYTES[st.elem];
   if (st.fill) st.fill(v, i, r0, rows);
   else if (isTyped(d) || ArrayBuffer.isView(d)) v.set((d as Typed).subarray(r0 * st.perRow, (r0 + rows) * st.perRow), i);
   else for (let k = 0, m = rows * st.perRow, b = r0 * st.perRow; k < m; k++) v[i + k] = d[b + k];
+  if (stageClock.on) stageClock.copyIn += performance.now() - t0;
 }
 
 function copyOut(rt: Runtime, st: Stream, at: number, r0: number, rows: number): void {
   const d = st.data;
   if (d === null) return;
+  const t0 = stageClock.on ? performance.now() : 0;
   const i = at / BYTES[st.elem];
   (d as Typed).set(view(rt, st.elem).subarray(i, i + rows * st.perRow), r0 * st.perRow);
+  if (stageClock.on) stageClock.copyOut += performance.now() - t0;
 }
