@@ -175,6 +175,9 @@ export function biasF64(b: Arg | null): Float64Array | null {
  * (the default whenever 16 rows of the vocabulary fit 32 MB) takes one pass over the vocabulary;
  * chunkSize < V takes two (statistics, then gradients), computing every logit twice. The default
  * chunk of the two-pass mode keeps its gradWeight accumulator ≤ 16 MB (2048 rows at D = 1024).
+ * On the 'wasm' backend the tile and that accumulator live in the kernels' memory (statsTile), so
+ * the products and the row passes (wasm kernels giving the reference's bits) use them in place;
+ * that memory keeps its size after the call, for the next one.
  * Edge cases as crossEntropy: a NaN or +∞ logit (or all −∞) gives a NaN loss and NaN gradients
  * from that item; a −∞ bias masks a class (a softcap maps it to −c); a mean over no items is NaN
  * (0 with emptyMean: 'zero'). Probability targets are refused (INVALID_TARGET): they would be as
