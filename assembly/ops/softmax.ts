@@ -247,6 +247,15 @@ export function logSum(sp: f64): f64 {
 export function scaleRow(e: usize, out: usize, n: i32, c: f64): void {
   ROW_C = f64x2.splat(c);
   let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const q = e + (<usize>i << 3);
+    const a = f32x4.demote_f64x2_zero(f64x2.mul(v128.load(q), ROW_C));
+    const b = f32x4.demote_f64x2_zero(f64x2.mul(v128.load(q, 16), ROW_C));
+    const c2 = f32x4.demote_f64x2_zero(f64x2.mul(v128.load(q, 32), ROW_C));
+    const d = f32x4.demote_f64x2_zero(f64x2.mul(v128.load(q, 48), ROW_C));
+    v128.store(out + (<usize>i << 2), v128.shuffle<f32>(a, b, 0, 1, 4, 5));
+    v128.store(out + (<usize>i << 2), v128.shuffle<f32>(c2, d, 0, 1, 4, 5), 16);
+  }
   for (; i + 4 <= n; i += 4) {
     const lo = f32x4.demote_f64x2_zero(f64x2.mul(v128.load(e + (<usize>i << 3)), ROW_C));
     const hi = f32x4.demote_f64x2_zero(f64x2.mul(v128.load(e + (<usize>i << 3), 16), ROW_C));
