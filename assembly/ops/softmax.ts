@@ -70,6 +70,7 @@ let ROW_LOW: v128 = f32x4.splat(0); // m − 149
 let ROW_M: v128 = f32x4.splat(0); // m
 let ROW_MAGIC: v128 = f32x4.splat(0); // 1.5·2^23 + 1123 − n_m
 let ROW_C: v128 = f64x2.splat(0);
+let ROW_CNT: v128 = i32x4.splat(0); // the max's entries per lane, negated (expVec with STORE and REST)
 
 /**
  * Rows with a max in [FREE_LO, FREE_HI] take the shift-free exp (every v in [m − 149, m] has
@@ -157,9 +158,13 @@ function expVec(x0: v128, p: usize, k: v128, rem: i32, STORE: bool, REST: bool, 
     }
   }
   if (REST && !maskIn) {
+    // e is stored whole: the max's terms come out of the sum here, on a branch (they are rare)
     const isMax = f32x4.eq(x0, ROW_M);
-    elo = v128.andnot(elo, i64x2.extend_low_i32x4_s(isMax));
-    ehi = v128.andnot(ehi, i64x2.extend_high_i32x4_s(isMax));
+    if (v128.any_true(isMax)) {
+      elo = v128.andnot(elo, i64x2.extend_low_i32x4_s(isMax));
+      ehi = v128.andnot(ehi, i64x2.extend_high_i32x4_s(isMax));
+      ROW_CNT = i32x4.sub(ROW_CNT, isMax);
+    }
   }
   return f64x2.add(elo, ehi);
 }
@@ -170,7 +175,9 @@ function expLoop(x: usize, e: usize, n: i32, STORE: bool, REST: bool, FREE: bool
   let a0 = f64x2.splat(0);
   let a1 = f64x2.splat(0);
   let cnt = i32x4.splat(0);
+  ROW_CNT = cnt;
   const all = i32x4.splat(-1);
+  const countHere = REST && !STORE;
   let i = 0;
   for (; i + 8 <= n; i += 8) {
     const p = x + (<usize>i << 2);
@@ -179,7 +186,7 @@ function expLoop(x: usize, e: usize, n: i32, STORE: bool, REST: bool, FREE: bool
     const x1 = v128.load(p, 16);
     a0 = f64x2.add(a0, expVec(x0, q, all, 4, STORE, REST, FREE, false));
     a1 = f64x2.add(a1, expVec(x1, q + 32, all, 4, STORE, REST, FREE, false));
-    if (REST) cnt = i32x4.sub(i32x4.sub(cnt, f32x4.eq(x0, ROW_M)), f32x4.eq(x1, ROW_M));
+    if (countHere) cnt = i32x4.sub(i32x4.sub(cnt, f32x4.eq(x0, ROW_M)), f32x4.eq(x1, ROW_M));
   }
   // the last 1–7 entries: whole vectors read (rows are followed by readable bytes), masked
   for (; i < n; i += 4) {
@@ -189,8 +196,9 @@ function expLoop(x: usize, e: usize, n: i32, STORE: bool, REST: bool, FREE: bool
     // a max entry beyond the row's end must not be left out: mask the comparison there too
     const xm = v128.bitselect(x0, f32x4.splat(-Infinity), k);
     a0 = f64x2.add(a0, expVec(xm, e + (<usize>i << 3), k, rem, STORE, REST, FREE, true));
-    if (REST) cnt = i32x4.sub(cnt, f32x4.eq(xm, ROW_M));
+    if (countHere) cnt = i32x4.sub(cnt, f32x4.eq(xm, ROW_M));
   }
+  if (REST && STORE) cnt = ROW_CNT;
   a0 = f64x2.add(a0, a1);
   MAX_COUNT = i32x4.extract_lane(cnt, 0) + i32x4.extract_lane(cnt, 1) + i32x4.extract_lane(cnt, 2) + i32x4.extract_lane(cnt, 3);
   return f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1);
