@@ -1,25 +1,31 @@
-// node --import tsx bench/kernels.bench.ts [--quick] [--no-tfjs] [--no-threads] [--write]
+// node --import tsx bench/kernels.bench.ts [--quick] [--no-tfjs] [--no-stages] [--no-threads] [--write]
 //
 // The long-row float32 kernels (softmax, logSoftmax, logSumExp, cross-entropy loss + gradient)
-// through sigmax's public API, next to tfjs-backend-wasm's XNNPACK ops in the same process, and
-// the two-thread speed-up of softmax on long rows. Every timing is the median of many rounds in
-// which the compared calls take turns (so a busy machine slows them alike); ns/element.
+// through sigmax's public API, next to tfjs-backend-wasm's XNNPACK ops in the same process; the
+// kernels' passes one at a time inside wasm; and the two-thread speed-up of softmax on long rows.
+// Every timing is the median of many rounds in which the compared calls take turns (so a busy
+// machine slows them alike); ns/element.
 //
-// - sigmax 'zc' (zero-copy): x and out are sigmax/wasm arrays (allocFloat32), used in place.
+// - sigmax 'zero-copy': x and out are sigmax/wasm arrays (allocFloat32), used in place.
 // - sigmax 'out': plain Float32Arrays with a preallocated out (copied into the wasm memory and back).
 // - tfjs 'op': the op alone on a tensor made beforehand, its result left in the backend (1 thread).
-// - threads: softmax with zero-copy arrays at setThreads(1) and setThreads(2), the two taking turns.
+// - stages: assembly/ops/softmax.ts's row passes on 32×32000 inside wasm (relaxed SIMD where the
+//   engine has it, as the shipped kernels), compiled from the sources into a temporary module.
+// - threads: softmax with zero-copy arrays at setThreads(1) and setThreads(2), in turns, and a
+//   plain copy of the same bytes on one and two threads (the memory's own limit).
 //
 // --write also writes the tables to bench/KERNELS-RESULTS.md.
 
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import * as sx from '../src/index.js';
 import { allocFloat32, freeFloat32, isWasmFloat32 } from '../src/wasm/index.js';
-import { wasmRelaxed } from '../src/backend/wasm/index.js';
+import { wasmPoolInfo, wasmRelaxed } from '../src/backend/wasm/index.js';
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
@@ -174,12 +180,175 @@ for (const [rows, cols] of shapes) {
   freeFloat32(oz);
 }
 
+/** The row passes of assembly/ops/softmax.ts as exports of a temporary module (paths relative to the sources). */
+function stageModule(): Record<string, (...a: number[]) => number> {
+  const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sigmax-stages-'));
+  const rel = path.relative(dir, path.join(root, 'assembly')).split(path.sep).join('/');
+  const src = `import { expStore, expSumRest, rowMax, scaleRow } from '${rel}/ops/softmax';
+import { expN4, expS4, expT4, kc, K_DMIN, K_ZERO, madd } from '${rel}/math/expf';
+export { softmaxF32, logSoftmaxF32, logSumExpF32 } from '${rel}/ops/softmax';
+export { crossEntropyF32 } from '${rel}/ops/crossEntropy';
+export function copyF32(x: usize, y: usize, n: i32): void { memory.copy(y, x, <usize>n << 2); }
+export function maxRows(x: usize, rows: i32, n: i32): f32 {
+  let m: f32 = 0;
+  for (let r = 0; r < rows; r++) m += rowMax(x + ((<usize>r * <usize>n) << 2), n);
+  return m;
+}
+export function expRows(x: usize, e: usize, rows: i32, n: i32, m: f32): f64 {
+  let s: f64 = 0;
+  for (let r = 0; r < rows; r++) s += expStore(x + ((<usize>r * <usize>n) << 2), e, n, m);
+  return s;
+}
+export function sumRestRows(x: usize, rows: i32, n: i32, m: f32): f64 {
+  let s: f64 = 0;
+  for (let r = 0; r < rows; r++) s += expSumRest(x + ((<usize>r * <usize>n) << 2), n, m);
+  return s;
+}
+export function scaleRows(e: usize, out: usize, rows: i32, n: i32, c: f64): void {
+  for (let r = 0; r < rows; r++) scaleRow(e, out + ((<usize>r * <usize>n) << 2), n, c);
+}
+// XNNPACK-style, for comparison: x − m and e rounded to float32, e stored over out, float32 sums
+export function expRowsPlain(x: usize, out: usize, rows: i32, n: i32, m: f32): f32 {
+  const vm = f32x4.splat(m);
+  let total: f32 = 0;
+  for (let r = 0; r < rows; r++) {
+    const xr = x + ((<usize>r * <usize>n) << 2);
+    const orow = out + ((<usize>r * <usize>n) << 2);
+    let a0 = f32x4.splat(0);
+    let a1 = a0;
+    for (let i = 0; i + 8 <= n; i += 8) {
+      const d0 = f32x4.pmax(kc(K_DMIN), f32x4.sub(v128.load(xr + (<usize>i << 2)), vm));
+      const d1 = f32x4.pmax(kc(K_DMIN), f32x4.sub(v128.load(xr + (<usize>i << 2), 16), vm));
+      const n0 = expN4(d0);
+      const n1 = expN4(d1);
+      const s0 = expS4(n0);
+      const s1 = expS4(n1);
+      const e0 = madd(s0, expT4(d0, kc(K_ZERO), n0), s0);
+      const e1 = madd(s1, expT4(d1, kc(K_ZERO), n1), s1);
+      v128.store(orow + (<usize>i << 2), e0);
+      v128.store(orow + (<usize>i << 2), e1, 16);
+      a0 = f32x4.add(a0, e0);
+      a1 = f32x4.add(a1, e1);
+    }
+    a0 = f32x4.add(a0, a1);
+    total += f32x4.extract_lane(a0, 0) + f32x4.extract_lane(a0, 1) + f32x4.extract_lane(a0, 2) + f32x4.extract_lane(a0, 3);
+  }
+  return total;
+}
+export function scaleRowsPlain(out: usize, rows: i32, n: i32, c: f32): void {
+  const vc = f32x4.splat(c);
+  for (let r = 0; r < rows; r++) {
+    const orow = out + ((<usize>r * <usize>n) << 2);
+    for (let i = 0; i + 4 <= n; i += 4) v128.store(orow + (<usize>i << 2), f32x4.mul(v128.load(orow + (<usize>i << 2)), vc));
+  }
+}
+`;
+  writeFileSync(path.join(dir, 'stages.ts'), src);
+  const asc = path.join(path.dirname(createRequire(import.meta.url).resolve('assemblyscript/package.json')), 'bin', 'asc.js');
+  const relaxed = wasmRelaxed();
+  try {
+    execFileSync(process.execPath, [asc, path.join(dir, 'stages.ts'), '-O3', '--runtime', 'stub', '--importMemory', '--noAssert', '--enable', relaxed ? 'simd,relaxed-simd' : 'simd', '--outFile', path.join(dir, 'stages.wasm')], { cwd: root, stdio: 'inherit' });
+    const memory = new WebAssembly.Memory({ initial: 512 }); // 32 MiB
+    const mod = new WebAssembly.Module(readFileSync(path.join(dir, 'stages.wasm')));
+    const inst = new WebAssembly.Instance(mod, { env: { memory, abort() {} } });
+    const ex = inst.exports as unknown as Record<string, (...a: number[]) => number>;
+    return { ...ex, memory: memory as unknown as (...a: number[]) => number };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (!args.has('--no-stages')) {
+  const ex = stageModule();
+  const memory = ex.memory as unknown as WebAssembly.Memory;
+  const R = 32;
+  const C = 32000;
+  const N = R * C;
+  const X = 1 << 16;
+  const OUT = X + N * 4 + 64;
+  const E = OUT + N * 4 + 64;
+  const T = E + C * 8 + 64;
+  const LOSS = T + R * 4 + 64;
+  const f32 = new Float32Array(memory.buffer);
+  f32.set(logits(N), X / 4);
+  const i32 = new Int32Array(memory.buffer);
+  for (let r = 0; r < R; r++) i32[T / 4 + r] = (r * 7919) % C;
+  let m = -Infinity;
+  for (let i = 0; i < N; i++) m = Math.max(m, f32[X / 4 + i]);
+  const rows: [string, () => void][] = [
+    ['copy (memory.copy, the bandwidth yardstick)', () => ex.copyF32(X, OUT, N)],
+    ['max pass', () => ex.maxRows(X, R, C)],
+    ['exp pass: e stored as float64, summed', () => ex.expRows(X, E, R, C, m)],
+    ["exp pass: summed without the max's terms, nothing stored (log ops)", () => ex.sumRestRows(X, R, C, m)],
+    ['scale pass: float64 e × 1/S, rounded to float32', () => ex.scaleRows(E, OUT, R, C, 1e-31)],
+    ['XNNPACK-style exp pass, for comparison: x − max and e rounded to float32, float32 sums', () => ex.expRowsPlain(X, OUT, R, C, m)],
+    ['XNNPACK-style scale pass: float32 e × 1/S in place', () => ex.scaleRowsPlain(OUT, R, C, 1e-5)],
+    ['softmax, whole kernel', () => ex.softmaxF32(X, OUT, E, R, C, 0)],
+    ['logSoftmax, whole kernel', () => ex.logSoftmaxF32(X, OUT, E, R, C, 0)],
+    ['logSumExp, whole kernel', () => ex.logSumExpF32(X, OUT, E, R, C)],
+    ['cross-entropy loss + gradient, whole kernel', () => ex.crossEntropyF32(X, T, R, C, 0, -100, LOSS, OUT, 1, 0, R, E)],
+  ];
+  const t = race(rows.map((r) => r[1]), N);
+  say();
+  say(`## Inside wasm, 32×32000 (${wasmRelaxed() ? 'relaxed' : 'plain'} SIMD, no JS around the kernels)`);
+  say();
+  say('| pass | ns/element |');
+  say('|---|---:|');
+  rows.forEach(([name], k) => say(`| ${name} | ${t[k].toFixed(3)} |`));
+}
+
+/** A plain copy of n float32s between two halves of a SharedArrayBuffer, on this thread or split with one worker. */
+function copier(n: number): { one: () => void; two: () => void; close: () => void } {
+  const sab = new SharedArrayBuffer(n * 8);
+  const a = new Float32Array(sab, 0, n);
+  const b = new Float32Array(sab, n * 4, n);
+  a.fill(1.5);
+  b.fill(0);
+  const ctl = new Int32Array(new SharedArrayBuffer(8));
+  const w = new Worker(
+    `const { workerData: { sab, n, ctl } } = require('node:worker_threads');
+const a = new Float32Array(sab, 0, n), b = new Float32Array(sab, n * 4, n), h = n >> 1;
+for (let g = 1; ; g++) { Atomics.wait(ctl, 0, g - 1); if (Atomics.load(ctl, 0) < 0) break; b.set(a.subarray(h, n), h); Atomics.store(ctl, 1, g); Atomics.notify(ctl, 1); }`,
+    { eval: true, workerData: { sab, n, ctl } },
+  );
+  w.unref();
+  let gen = 0;
+  return {
+    one: () => b.set(a),
+    two: () => {
+      gen++;
+      Atomics.store(ctl, 0, gen);
+      Atomics.notify(ctl, 0);
+      b.set(a.subarray(0, n >> 1));
+      while (Atomics.load(ctl, 1) !== gen) Atomics.wait(ctl, 1, gen - 1, 10);
+    },
+    close: () => {
+      Atomics.store(ctl, 0, -1);
+      Atomics.notify(ctl, 0);
+      void w.terminate();
+    },
+  };
+}
+
+/** setThreads(n), then calls f until the pool says its workers have started (they start asynchronously). */
+async function useThreads(n: number, f: () => void): Promise<void> {
+  sx.setThreads(n);
+  f();
+  for (let w = 0; w < 500 && n > 1 && (wasmPoolInfo()?.ready ?? 0) < n - 1; w++) {
+    await new Promise((r) => setTimeout(r, 10));
+    f();
+  }
+}
+
 if (!args.has('--no-threads')) {
   say();
   say('## Two threads (softmax, zero-copy)');
   say();
-  say('| shape | 1 thread | 2 threads | speed-up |');
-  say('|---|---:|---:|---:|');
+  say('The copy columns move the same bytes as the softmax reads and writes (n float32 in, n out) with `Float32Array.set` on one thread and split over two: the memory system\'s own limit.');
+  say();
+  say('| shape | 1 thread | 2 threads | speed-up | copy, 1 thread | copy, 2 threads |');
+  say('|---|---:|---:|---:|---:|---:|');
   const big: [number, number][] = QUICK ? [[1, 1000000], [1024, 32000]] : [[1, 1000000], [8192, 32000]];
   for (const [rows, cols] of big) {
     const n = rows * cols;
@@ -190,21 +359,24 @@ if (!args.has('--no-threads')) {
     const t1: number[] = [];
     const t2: number[] = [];
     const rounds = n > 1e8 ? 3 : QUICK ? 3 : 5;
+    const inner = n > 1e8 ? 3 : 9;
     for (let k = 0; k < rounds; k++) {
-      sx.setThreads(1);
-      t1.push(race([f], n, n > 1e8 ? 3 : 9)[0]);
-      sx.setThreads(2);
-      for (let w = 0; w < 3; w++) f(); // the workers start with the first split call
-      t2.push(race([f], n, n > 1e8 ? 3 : 9)[0]);
+      await useThreads(1, f);
+      t1.push(race([f], n, inner)[0]);
+      await useThreads(2, f);
+      t2.push(race([f], n, inner)[0]);
     }
     sx.setThreads(1);
+    freeFloat32(xz);
+    freeFloat32(oz);
+    const c = copier(n);
+    const [c1, c2] = race([c.one, c.two], n, inner);
+    c.close();
     t1.sort((a, b) => a - b);
     t2.sort((a, b) => a - b);
     const a = t1[t1.length >> 1];
     const b = t2[t2.length >> 1];
-    say(`| ${rows}×${cols} | ${a.toFixed(3)} | ${b.toFixed(3)} | ${(a / b).toFixed(2)}× |`);
-    freeFloat32(xz);
-    freeFloat32(oz);
+    say(`| ${rows}×${cols} | ${a.toFixed(3)} | ${b.toFixed(3)} | ${(a / b).toFixed(2)}× | ${c1.toFixed(3)} | ${c2.toFixed(3)} |`);
   }
 }
 
