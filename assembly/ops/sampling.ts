@@ -577,3 +577,47 @@ export function sampleRemoveF32(ids: usize, z: usize, p: usize, n: i32, at: usiz
   }
   return w;
 }
+
+/**
+ * Σ (z_i − c)^POW over the finite z_i (POW 1: c = 0 gives the plain sum; POW 2: squared
+ * deviations), in float64 over four lanes as sampleEntropyF32 ((l0 + l1) + (l2 + l3)).
+ */
+export function sampleMomentF32(z: usize, n: i32, c: f64, pow: i32): f64 {
+  return pow == 2 ? momentLoop(z, n, c, true) : momentLoop(z, n, c, false);
+}
+
+// @ts-ignore: decorator
+@inline
+function momentLoop(z: usize, n: i32, c: f64, SQ: bool): f64 {
+  const cv = f64x2.splat(c);
+  const ninf = f64x2.splat(-Infinity);
+  let a01 = f64x2.splat(0);
+  let a23 = a01;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(z + (<usize>i << 2));
+    const lo = f64x2.promote_low_f32x4(v);
+    const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+    let dl = f64x2.sub(lo, cv);
+    let dh = f64x2.sub(hi, cv);
+    if (SQ) {
+      dl = f64x2.mul(dl, dl);
+      dh = f64x2.mul(dh, dh);
+    }
+    a01 = f64x2.add(a01, v128.and(dl, f64x2.ne(lo, ninf)));
+    a23 = f64x2.add(a23, v128.and(dh, f64x2.ne(hi, ninf)));
+  }
+  let a0 = f64x2.extract_lane(a01, 0);
+  let a1 = f64x2.extract_lane(a01, 1);
+  let a2 = f64x2.extract_lane(a23, 0);
+  for (; i < n; i++) {
+    const v = <f64>load<f32>(z + (<usize>i << 2));
+    if (v == -Infinity) continue;
+    const d = SQ ? (v - c) * (v - c) : v - c;
+    const j = i & 3;
+    if (j == 0) a0 += d;
+    else if (j == 1) a1 += d;
+    else a2 += d;
+  }
+  return a0 + a1 + (a2 + f64x2.extract_lane(a23, 1));
+}

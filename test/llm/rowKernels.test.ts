@@ -49,7 +49,7 @@ function spaces(n: number, z: Float32Array): [RowSpace, RowSpace] {
 describe('decoding row kernels: wasm against the JavaScript twins', { skip: !hasWasm && 'no wasm backend here' }, () => {
   const w = () => rowKernels(makeSpace(4, true));
 
-  it('max, first max, entropy and |z − c| max agree exactly, NaN propagates', () => {
+  it('max, first max, entropy, |z − c| max and the moments agree exactly, NaN propagates', () => {
     for (const n of LENGTHS) {
       const z = logits(n, n);
       const [sw, sj] = spaces(n, z);
@@ -59,6 +59,8 @@ describe('decoding row kernels: wasm against the JavaScript twins', { skip: !has
       assert.equal(k.firstEq(sw.z, n, m), jsKernels.firstEq(sj.z, n, m));
       assert.equal(k.entropy(sw.z, sw.p, n, 2.5), jsKernels.entropy(sj.z, sj.p, n, 2.5), `entropy n=${n}`);
       assert.equal(k.absDevMax(sw.z, n, 0.3), jsKernels.absDevMax(sj.z, n, 0.3), `absDevMax n=${n}`);
+      assert.equal(k.moment(sw.z, n, 0, 1), jsKernels.moment(sj.z, n, 0, 1), `sum n=${n}`);
+      assert.equal(k.moment(sw.z, n, 0.7, 2), jsKernels.moment(sj.z, n, 0.7, 2), `squared deviations n=${n}`);
       sw.z[n >> 1] = Number.NaN;
       assert.ok(Number.isNaN(k.max(sw.z, n)), `NaN max n=${n}`);
     }

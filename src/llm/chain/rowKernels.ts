@@ -106,6 +106,8 @@ export interface RowKernels {
   countAbs(z: Float32Array, n: number, c: number, tau: number): number;
   keep(ids: Int32Array, z: Float32Array, p: Float32Array, n: number, t: number, ct: number, dense: boolean, carry: boolean): number;
   keepAbs(ids: Int32Array, z: Float32Array, p: Float32Array, n: number, c: number, tau: number, dense: boolean, carry: boolean): number;
+  /** Σ (z_i − c)^pow over the finite z_i, pow 1 or 2, in four float64 lanes ((l0 + l1) + (l2 + l3)). */
+  moment(z: Float32Array, n: number, c: number, pow: 1 | 2): number;
   /** s.pos[0 : k) ← the positions passing the threshold rule of count; returns k. */
   gather(s: RowSpace, z: Float32Array, n: number, t: number, ct: number): number;
   /** Removes the entries at s.pos[0 : m) (increasing) as sampleRemoveF32 does; returns the new length. */
@@ -336,6 +338,17 @@ export const jsKernels: RowKernels = {
     }
     return w;
   },
+  moment(z, n, c, pow) {
+    traceKernel('js:sampleMoment');
+    const a = [0, 0, 0, 0];
+    for (let i = 0; i < n; i++) {
+      const v = z[i];
+      if (v === -Infinity) continue;
+      const d = v - c;
+      a[i & 3] += pow === 2 ? d * d : d;
+    }
+    return a[0] + a[1] + (a[2] + a[3]);
+  },
   gather(s, z, n, t, ct) {
     const pos = s.pos;
     let k = 0;
@@ -438,6 +451,10 @@ function wasmKernels(): RowKernels {
     keepAbs(ids, z, p, n, c, tau, dense, carry) {
       traceKernel('wasm:sampleKeepF32');
       return ex.sampleKeepAbsF32(ids.byteOffset, z.byteOffset, p.byteOffset, n, c, tau, dense ? 1 : 0, carry ? 1 : 0);
+    },
+    moment(z, n, c, pow) {
+      traceKernel('wasm:sampleMomentF32');
+      return ex.sampleMomentF32(z.byteOffset, n, c, pow);
     },
     gather(s, z, n, t, ct) {
       threshold32(t, ct);

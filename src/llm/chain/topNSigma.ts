@@ -7,7 +7,8 @@ import type { Stage } from './types.js';
 
 /**
  * With μ and σ the mean and population standard deviation of the finite logits (llama.cpp
- * skips −∞ ones), keeps z_i ≥ max − n·σ; at least minKeep. σ is computed in two passes in float64.
+ * skips −∞ ones), keeps z_i ≥ max − n·σ; at least minKeep. σ is computed in two passes in float64
+ * (float32 rows: the row kernels, summing in four lanes).
  */
 export function topNSigmaStage(c: ChainConfig): Stage {
   const nSigma = c.topNSigma;
@@ -17,6 +18,15 @@ export function topNSigmaStage(c: ChainConfig): Stage {
     apply(row: Row): void {
       const z = row.z;
       const n = row.n;
+      const k = row.k;
+      if (k !== null) {
+        // Float32 rows: the row kernels' count, sum and squared deviations (four float64 lanes).
+        const z32 = z as Float32Array;
+        const count = k.count(z32, n, -Infinity, -1);
+        const mean = k.moment(z32, n, 0, 1) / count;
+        row.keepAtLeast(row.max() - nSigma * Math.sqrt(k.moment(z32, n, mean, 2) / count), c.minKeep);
+        return;
+      }
       let sum = 0;
       let count = 0;
       let max = -Infinity;
