@@ -298,51 +298,22 @@ export function sampleCountAbsF32(z: usize, n: i32, c: f64, tau: f64): i32 {
  * a left-pack shuffle (each store writes a whole vector at w ≤ i, past what was read). Returns w.
  */
 export function sampleKeepF32(ids: usize, z: usize, p: usize, n: i32, a: f32, ct: i32, dense: i32, carry: i32): i32 {
-  if (dense) return carry ? packLoop(ids, z, p, n, a, ct, true, true) : packLoop(ids, z, p, n, a, ct, true, false);
-  return carry ? packLoop(ids, z, p, n, a, ct, false, true) : packLoop(ids, z, p, n, a, ct, false, false);
-}
-
-// @ts-ignore: decorator
-@inline
-function packLoop(ids: usize, z: usize, p: usize, n: i32, a: f32, ct: i32, DENSE: bool, CARRY: bool): i32 {
-  const av = f32x4.splat(a);
-  const ctv = i32x4.splat(ct);
-  let idx = v128.load(IOTA);
-  const four = i32x4.splat(4);
-  let w = 0;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const q = <usize>i << 2;
-    const v = v128.load(z + q);
-    const m = i32x4.bitmask(passMask(v, av, idx, ctv));
-    const sh = v128.load(PACK + (<usize>m << 4));
-    const wq = <usize>w << 2;
-    v128.store(ids + wq, i8x16.swizzle(DENSE ? idx : v128.load(ids + q), sh));
-    v128.store(z + wq, i8x16.swizzle(v, sh));
-    if (CARRY) v128.store(p + wq, i8x16.swizzle(v128.load(p + q), sh));
-    w += popcnt<i32>(m);
-    idx = i32x4.add(idx, four);
-  }
-  for (; i < n; i++) {
-    const v = load<f32>(z + (<usize>i << 2));
-    const wq = <usize>w << 2;
-    store<i32>(ids + wq, DENSE ? i : load<i32>(ids + (<usize>i << 2)));
-    store<f32>(z + wq, v);
-    if (CARRY) store<f32>(p + wq, load<f32>(p + (<usize>i << 2)));
-    w += i32(v > a) | (i32(v == a) & i32(i <= ct));
-  }
-  return w;
+  if (dense) return carry ? packLoop(ids, z, p, n, a, ct, 0, 0, false, true, true) : packLoop(ids, z, p, n, a, ct, 0, 0, false, true, false);
+  return carry ? packLoop(ids, z, p, n, a, ct, 0, 0, false, false, true) : packLoop(ids, z, p, n, a, ct, 0, 0, false, false, false);
 }
 
 /** Compaction keeping |z_i − c| ≤ tau (float64), otherwise as sampleKeepF32. */
 export function sampleKeepAbsF32(ids: usize, z: usize, p: usize, n: i32, c: f64, tau: f64, dense: i32, carry: i32): i32 {
-  if (dense) return carry ? packAbsLoop(ids, z, p, n, c, tau, true, true) : packAbsLoop(ids, z, p, n, c, tau, true, false);
-  return carry ? packAbsLoop(ids, z, p, n, c, tau, false, true) : packAbsLoop(ids, z, p, n, c, tau, false, false);
+  if (dense) return carry ? packLoop(ids, z, p, n, 0, 0, c, tau, true, true, true) : packLoop(ids, z, p, n, 0, 0, c, tau, true, true, false);
+  return carry ? packLoop(ids, z, p, n, 0, 0, c, tau, true, false, true) : packLoop(ids, z, p, n, 0, 0, c, tau, true, false, false);
 }
 
+/** The left-pack compaction of both rules: the threshold rule (a, ct), or |z − c| ≤ tau when ABS. */
 // @ts-ignore: decorator
 @inline
-function packAbsLoop(ids: usize, z: usize, p: usize, n: i32, c: f64, tau: f64, DENSE: bool, CARRY: bool): i32 {
+function packLoop(ids: usize, z: usize, p: usize, n: i32, a: f32, ct: i32, c: f64, tau: f64, ABS: bool, DENSE: bool, CARRY: bool): i32 {
+  const av = f32x4.splat(a);
+  const ctv = i32x4.splat(ct);
   const cv = f64x2.splat(c);
   const tv = f64x2.splat(tau);
   let idx = v128.load(IOTA);
@@ -352,7 +323,7 @@ function packAbsLoop(ids: usize, z: usize, p: usize, n: i32, c: f64, tau: f64, D
   for (; i + 4 <= n; i += 4) {
     const q = <usize>i << 2;
     const v = v128.load(z + q);
-    const m = i32x4.bitmask(absMask(v, cv, tv));
+    const m = i32x4.bitmask(ABS ? absMask(v, cv, tv) : passMask(v, av, idx, ctv));
     const sh = v128.load(PACK + (<usize>m << 4));
     const wq = <usize>w << 2;
     v128.store(ids + wq, i8x16.swizzle(DENSE ? idx : v128.load(ids + q), sh));
@@ -367,7 +338,7 @@ function packAbsLoop(ids: usize, z: usize, p: usize, n: i32, c: f64, tau: f64, D
     store<i32>(ids + wq, DENSE ? i : load<i32>(ids + (<usize>i << 2)));
     store<f32>(z + wq, v);
     if (CARRY) store<f32>(p + wq, load<f32>(p + (<usize>i << 2)));
-    w += i32(abs(<f64>v - c) <= tau);
+    w += ABS ? i32(abs(<f64>v - c) <= tau) : i32(v > a) | (i32(v == a) & i32(i <= ct));
   }
   return w;
 }

@@ -5,9 +5,16 @@
 import type { FloatArray } from '../core/tensor.js';
 import { HEAP_MAX, type SamplerScratch } from './sampleScratch.js';
 
-/** The k-th largest of s.vals[0 : n) (1 ≤ k ≤ n), by quickselect (Hoare partition, median-of-3 pivot). Reorders s.vals. */
+/** The k-th largest of s.vals[0 : n) (1 ≤ k ≤ n), by quickselect. Reorders s.vals. */
 function kthLargest(s: SamplerScratch, n: number, k: number): number {
-  const v = s.vals;
+  return kthLargestOf(s.vals, n, k);
+}
+
+/**
+ * The k-th largest of v[0 : n) (1 ≤ k ≤ n, no NaN) by quickselect (Hoare partition, median-of-3
+ * pivot); reorders v, leaving the k largest in v[0 : k). The wasm twin is assembly/ops/sampling.ts's selectKth.
+ */
+export function kthLargestOf(v: Float32Array | Float64Array, n: number, k: number): number {
   const want = k - 1;
   let lo = 0;
   let hi = n - 1;

@@ -9,24 +9,7 @@ import type { FloatArray } from '../../core/tensor.js';
 import { kernels } from '../../backend/index.js';
 import { SamplerScratch } from '../sampleScratch.js';
 import { gatherTopK } from '../topK.js';
-import { type RowKernels, type RowSpace, rowKernels, rowSpace } from './rowKernels.js';
-
-/** Max of z[0 : n) in four independent lanes (NaN propagates through Math.max). */
-function max64(z: Float64Array, n: number): number {
-  let m0 = -Infinity;
-  let m1 = -Infinity;
-  let m2 = -Infinity;
-  let m3 = -Infinity;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    m0 = Math.max(m0, z[i]);
-    m1 = Math.max(m1, z[i + 1]);
-    m2 = Math.max(m2, z[i + 2]);
-    m3 = Math.max(m3, z[i + 3]);
-  }
-  for (; i < n; i++) m0 = Math.max(m0, z[i]);
-  return Math.max(Math.max(m0, m1), Math.max(m2, m3));
-}
+import { type RowKernels, type RowSpace, maxOf, rowKernels, rowSpace } from './rowKernels.js';
 
 /** pState values (see Row.pState). */
 export const P_NONE = 0;
@@ -160,7 +143,7 @@ export class Row {
   /** The largest candidate logit (−∞ when none is finite; NaN when one is NaN). */
   max(): number {
     if (this.maxOk) return this.mx;
-    this.mx = this.k !== null ? this.k.max(this.z as Float32Array, this.n) : max64(this.z as Float64Array, this.n);
+    this.mx = this.k !== null ? this.k.max(this.z as Float32Array, this.n) : maxOf(this.z, this.n);
     this.maxOk = true;
     return this.mx;
   }

@@ -9,6 +9,7 @@ import { getBackend } from '../../backend/index.js';
 import { traceKernel } from '../../backend/trace.js';
 import { freeWasmFloat32Array, isWasmFloat32Array, wasmFloat32Array } from '../../backend/wasm/index.js';
 import { getRuntime } from '../../backend/wasm/runtime.js';
+import { kthLargestOf } from '../topK.js';
 
 /** Entries per block of the draw's block sums (DRAW_BLOCK in assembly/ops/sampling.ts). */
 export const DRAW_BLOCK = 1024;
@@ -186,56 +187,44 @@ export function drawBlocked(p: Float32Array | Float64Array, n: number, u: number
   return last;
 }
 
-/** The k-th largest of v[0 : n) (1 ≤ k ≤ n) by quickselect (assembly/ops/sampling.ts's selectKth). */
-function selectKth(v: Float32Array, n: number, k: number): number {
-  const want = k - 1;
-  let lo = 0;
-  let hi = n - 1;
-  while (lo < hi) {
-    const a = v[lo];
-    const b = v[(lo + hi) >>> 1];
-    const c = v[hi];
-    const pivot = Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (v[i] > pivot) i++;
-      while (v[j] < pivot) j--;
-      if (i <= j) {
-        const t = v[i];
-        v[i] = v[j];
-        v[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (want <= j) hi = j;
-    else if (want >= i) lo = i;
-    else return pivot;
-  }
-  return v[want];
-}
-
 /** Top-k's buffer capacity: enough above k that each quickselect discards most of what it sees. */
 export const kthCap = (k: number, n: number): number => Math.min(n + 4, Math.max(4 * k, k + 2048));
+
+/** The twins' compaction: the entries passing `pass` move to [0, w) in order (ids: i itself when dense). */
+function compactBy(ids: Int32Array, z: Float32Array, p: Float32Array, n: number, dense: boolean, carry: boolean, pass: (v: number, i: number) => boolean): number {
+  let w = 0;
+  for (let i = 0; i < n; i++) {
+    const v = z[i];
+    ids[w] = dense ? i : ids[i];
+    z[w] = v;
+    if (carry) p[w] = p[i];
+    w += pass(v, i) ? 1 : 0;
+  }
+  return w;
+}
+
+/** Max of z[0 : n) in four independent lanes (NaN propagates through Math.max): the twin of sampleMaxF32, and the float64 rows' max. */
+export function maxOf(z: Float32Array | Float64Array, n: number): number {
+  let m0 = -Infinity;
+  let m1 = -Infinity;
+  let m2 = -Infinity;
+  let m3 = -Infinity;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    m0 = Math.max(m0, z[i]);
+    m1 = Math.max(m1, z[i + 1]);
+    m2 = Math.max(m2, z[i + 2]);
+    m3 = Math.max(m3, z[i + 3]);
+  }
+  for (; i < n; i++) m0 = Math.max(m0, z[i]);
+  return Math.max(Math.max(m0, m1), Math.max(m2, m3));
+}
 
 /** The JavaScript twins. */
 export const jsKernels: RowKernels = {
   max(z, n) {
     traceKernel('js:sampleMax');
-    let m0 = -Infinity;
-    let m1 = -Infinity;
-    let m2 = -Infinity;
-    let m3 = -Infinity;
-    let i = 0;
-    for (; i + 4 <= n; i += 4) {
-      m0 = Math.max(m0, z[i]);
-      m1 = Math.max(m1, z[i + 1]);
-      m2 = Math.max(m2, z[i + 2]);
-      m3 = Math.max(m3, z[i + 3]);
-    }
-    for (; i < n; i++) m0 = Math.max(m0, z[i]);
-    return Math.max(Math.max(m0, m1), Math.max(m2, m3));
+    return maxOf(z, n);
   },
   firstEq(z, n, m) {
     let a = 0;
@@ -316,27 +305,11 @@ export const jsKernels: RowKernels = {
   },
   keep(ids, z, p, n, t, ct, dense, carry) {
     traceKernel('js:sampleKeep');
-    let w = 0;
-    for (let i = 0; i < n; i++) {
-      const v = z[i];
-      ids[w] = dense ? i : ids[i];
-      z[w] = v;
-      if (carry) p[w] = p[i];
-      w += v > t || (v === t && i <= ct) ? 1 : 0;
-    }
-    return w;
+    return compactBy(ids, z, p, n, dense, carry, (v, i) => v > t || (v === t && i <= ct));
   },
   keepAbs(ids, z, p, n, c, tau, dense, carry) {
     traceKernel('js:sampleKeep');
-    let w = 0;
-    for (let i = 0; i < n; i++) {
-      const v = z[i];
-      ids[w] = dense ? i : ids[i];
-      z[w] = v;
-      if (carry) p[w] = p[i];
-      w += Math.abs(v - c) <= tau ? 1 : 0;
-    }
-    return w;
+    return compactBy(ids, z, p, n, dense, carry, (v) => Math.abs(v - c) <= tau);
   },
   moment(z, n, c, pow) {
     traceKernel('js:sampleMoment');
@@ -376,7 +349,7 @@ export const jsKernels: RowKernels = {
     const buf = s.buf;
     let cnt = 0;
     for (let i = 0; i < n; i++) if (z[i] > -Infinity) buf[cnt++] = z[i];
-    return cnt < k ? -Infinity : selectKth(buf, cnt, k);
+    return cnt < k ? -Infinity : kthLargestOf(buf, cnt, k);
   },
   draw(p, n, u, s) {
     traceKernel('js:sampleDraw');
