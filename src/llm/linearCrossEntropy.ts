@@ -172,7 +172,7 @@ export function biasF64(b: Arg | null): Float64Array | null {
  * Memory: one tile of float64 logits (by default ≤ 32 MB of whole rows, or 8 MB when the
  * vocabulary is chunked) plus, when chunkSize < V, float64 accumulators of N×D (gradHidden) and
  * chunkSize×D (gradWeight) unless those outputs are float64 — never the N×V logits. chunkSize ≥ V
- * (the default whenever 16 rows of the vocabulary fit 32 MB) takes one pass over the vocabulary;
+ * (the default whenever 64 rows of the vocabulary, or all N, fit 32 MB) takes one pass over the vocabulary;
  * chunkSize < V takes two (statistics, then gradients), computing every logit twice. The default
  * chunk of the two-pass mode keeps its gradWeight accumulator ≤ 16 MB (2048 rows at D = 1024).
  * On the 'wasm' backend the tile and that accumulator live in the kernels' memory (statsTile), so

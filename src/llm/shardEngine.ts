@@ -16,8 +16,14 @@ import {
 export const TILE_BUDGET = 1 << 22;
 /** Logits per tile when the vocabulary is chunked (two passes): 8 MB, next to the accumulators. */
 const CHUNKED_TILE_BUDGET = 1 << 20;
-/** Fewest tokens a whole-row tile may hold before the vocabulary is chunked instead. */
-const MIN_TOKENS = 16;
+/**
+ * Fewest tokens a whole-row tile may hold (unless it holds all of them) before the vocabulary is
+ * chunked instead. One pass adds gradWeight's update (V×D read and written) and stages the weight
+ * twice per token block, so with few tokens per block that traffic outweighs the two-pass mode's
+ * second product: at V = 151936, D = 1024 (24 tokens per block) one pass took 35 s of CPU, two
+ * passes 28 s; at V = 32000 (120 tokens) one pass is the faster.
+ */
+const MIN_TOKENS = 64;
 /** Bound on the float64 [chunk × D] weight-gradient accumulator of the two-pass mode (elements): 16 MB. */
 const DW_BUDGET = 1 << 21;
 
@@ -48,11 +54,11 @@ export interface Shard {
   readonly tokenChunk: number;
 }
 
-/** Tile sizes: explicit options, else whole rows when at least MIN_TOKENS of them fit the tile. */
+/** Tile sizes: explicit options, else whole rows when at least MIN_TOKENS of them (or all N) fit the tile. */
 export function chooseChunks(N: number, D: number, V: number, chunk: number | undefined, tokenChunk: number | undefined): { chunk: number; tokenChunk: number } {
   let vc: number;
   if (chunk !== undefined) vc = Math.min(chunk, Math.max(V, 1));
-  else if (TILE_BUDGET / Math.max(V, 1) >= MIN_TOKENS) vc = Math.max(V, 1);
+  else if (TILE_BUDGET / Math.max(V, 1) >= Math.min(MIN_TOKENS, Math.max(N, 1))) vc = Math.max(V, 1);
   else vc = Math.max(256, Math.min(8192, Math.floor(DW_BUDGET / Math.max(D, 1))));
   let tn: number;
   if (tokenChunk !== undefined) tn = tokenChunk;
