@@ -256,6 +256,9 @@ describe('linearCrossEntropy', () => {
     }
     assert.equal(chooseChunks(4096, 512, 32000, undefined, undefined).chunk, 32000);
     assert.ok(chooseChunks(8, 64, 1 << 20, undefined, undefined).chunk < 1 << 20);
+    // one pass needs 64 whole rows per tile (or all N): fewer make gradWeight's round trips dominate
+    assert.ok(chooseChunks(1024, 1024, 151936, undefined, undefined).chunk < 151936);
+    assert.equal(chooseChunks(20, 1024, 151936, undefined, undefined).chunk, 151936);
   });
 
   it('throws SigmaxError naming the argument for bad input', () => {
