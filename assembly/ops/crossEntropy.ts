@@ -3,7 +3,7 @@
 // per row (max; exp-and-sum into grad; scale). The target's p_t − 1 is −S'/S at the max.
 
 import { SCALE } from '../math/expf';
-import { expStoreRest, expSumRest, logSum, MAX_COUNT, ROW_G, rowMax, scaleRow } from './softmax';
+import { expStoreRest, expSumRest, logSum, MAX_COUNT, NEXT_MAX, ROW_G, rowMax, scaleRow } from './softmax';
 import { crossEntropy4, SMALL_N } from './softmaxRows4';
 import { SCALE_D, setRowD } from '../math/expd';
 import { expStoreRestD, expSumRestD, fillRowD, logSumD, MAX_COUNT_D, rowMaxD, scaleRowD } from './softmaxF64';
@@ -33,35 +33,43 @@ export function crossEntropyF32(
     for (; r + 4 <= rows; r += 4) {
       const off = (<usize>r * <usize>n) << 2;
       if (crossEntropy4(x + off, targets + (<usize>r << 2), n, classWeight, ignoreIndex, lossOut + (<usize>r << 3), grad ? grad + off : 0, gradScale, gradScales ? gradScales + (<usize>r << 3) : 0, gradDivisor, scratch)) continue;
-      for (let j = r; j < r + 4; j++) crossEntropyRow(x, targets, j, n, classWeight, ignoreIndex, lossOut, grad, gradScale, gradScales, gradDivisor, scratch);
+      for (let j = r; j < r + 4; j++) crossEntropyRow(x, targets, j, n, classWeight, ignoreIndex, lossOut, grad, gradScale, gradScales, gradDivisor, scratch, NaN, 0);
     }
   }
-  for (; r < rows; r++) crossEntropyRow(x, targets, r, n, classWeight, ignoreIndex, lossOut, grad, gradScale, gradScales, gradDivisor, scratch);
+  // each row's exp pass takes the next row's max on the way (NaN: not known, rowMax finds it)
+  let m: f32 = NaN;
+  for (; r < rows; r++) {
+    const next = r + 1 < rows ? x + ((<usize>(r + 1) * <usize>n) << 2) : 0;
+    m = crossEntropyRow(x, targets, r, n, classWeight, ignoreIndex, lossOut, grad, gradScale, gradScales, gradDivisor, scratch, m, next);
+  }
 }
 
+/** Row r, with its max m if known (NaN if not: rowMax never gives NaN); returns `next`'s max if it took it on the way, else NaN. */
 function crossEntropyRow(
   x: usize, targets: usize, r: i32, n: i32, classWeight: usize, ignoreIndex: i32,
   lossOut: usize, grad: usize, gradScale: f64, gradScales: usize, gradDivisor: f64, scratch: usize,
-): void {
+  m: f32, next: usize,
+): f32 {
   const xr = x + ((<usize>r * <usize>n) << 2);
   const gr = grad + ((<usize>r * <usize>n) << 2);
   const t = load<i32>(targets + (<usize>r << 2));
   if (t == ignoreIndex) {
     finishRow(lossOut, r, grad ? gr : 0, n, 0);
-    return;
+    return NaN;
   }
   const wt: f64 = classWeight ? load<f64>(classWeight + (<usize>t << 3)) : 1.0;
-  const m = rowMax(xr, n);
+  if (m != m) m = rowMax(xr, n);
   // a row whose max is not finite is NaN (with +∞, a NaN, or all −∞); a NaN shows in the sum
   if (m == Infinity || m == -Infinity) {
     finishRow(lossOut, r, grad ? gr : 0, n, NaN);
-    return;
+    return NaN;
   }
   // e (float64, e·G = e^(x − m)·2^100) is kept in scratch when a gradient is wanted
-  const rest = grad ? expStoreRest(xr, scratch, n, m) : expSumRest(xr, n, m);
+  const rest = grad ? expStoreRest(xr, scratch, n, m, next) : expSumRest(xr, n, m, next);
+  const mNext = next ? NEXT_MAX : NaN;
   if (rest != rest) {
     finishRow(lossOut, r, grad ? gr : 0, n, NaN);
-    return;
+    return mNext;
   }
   const k = <f64>MAX_COUNT;
   const G = ROW_G;
@@ -69,7 +77,7 @@ function crossEntropyRow(
   const xt = <f64>load<f32>(xr + (<usize>t << 2));
   const loss = wt * (l - (xt - <f64>m));
   store<f64>(lossOut + (<usize>r << 3), loss);
-  if (!grad) return;
+  if (!grad) return mNext;
   const g = gradScale * (gradScales ? load<f64>(gradScales + (<usize>r << 3)) : 1.0) * wt / gradDivisor;
   const sp = rest * G;
   const sTotal = k * SCALE + sp;
@@ -78,6 +86,7 @@ function crossEntropyRow(
   const oneMinusPt = xt == <f64>m && k == 1 ? sp / sTotal : 1.0 - et / sTotal;
   scaleRow(scratch, gr, n, (g * G) / sTotal);
   store<f32>(gr + (<usize>t << 2), <f32>(-g * oneMinusPt));
+  return mNext;
 }
 
 /**

@@ -37,13 +37,35 @@ export function rowMax(x: usize, n: i32): f32 {
     m2 = f32x4.pmax(m2, v128.load(p, 32));
     m3 = f32x4.pmax(m3, v128.load(p, 48));
   }
+  return maxTail(x, n, i, f32x4.pmax(m0, m2), f32x4.pmax(m1, m3));
+}
+
+/**
+ * rowMax's ending, shared with the max that expLoop takes of the next row on the way: entries
+ * [i, n) into m0 four at a time (masked), then the lanes. The two visit the entries in different
+ * orders, which can only matter for the sign of a zero max (pmax keeps the first of −0 and +0):
+ * no output depends on it (a row with both has k ≥ 2 max entries, so log S ≥ log 2 ≠ 0, and
+ * m − 149, round(m·log2e), G and x == m do not see the sign), so the bits do not depend on which
+ * of the two found a row's max, nor on how rows fall to threads.
+ */
+// @ts-ignore: decorator
+@inline
+function maxTail(x: usize, n: i32, i: i32, m0: v128, m1: v128): f32 {
+  for (; i + 8 <= n; i += 8) {
+    const p = x + (<usize>i << 2);
+    m0 = f32x4.pmax(m0, v128.load(p));
+    m1 = f32x4.pmax(m1, v128.load(p, 16));
+  }
   for (; i < n; i += 4) {
     const k = laneMask(n - i < 4 ? n - i : 4);
     m0 = f32x4.pmax(m0, v128.bitselect(v128.load(x + (<usize>i << 2)), f32x4.splat(-Infinity), k));
   }
-  m0 = f32x4.pmax(f32x4.pmax(m0, m1), f32x4.pmax(m2, m3));
+  m0 = f32x4.pmax(m0, m1);
   return max(max(f32x4.extract_lane(m0, 0), f32x4.extract_lane(m0, 1)), max(f32x4.extract_lane(m0, 2), f32x4.extract_lane(m0, 3)));
 }
+
+/** The max of the row after the one the last exp pass ran on (its `next`), as rowMax gives it. */
+export let NEXT_MAX: f32 = 0;
 
 /** Whether any of the n float32s at x is NaN (for rows whose max is not finite: rare). */
 export function hasNaN(x: usize, n: i32): bool {
@@ -106,19 +128,40 @@ const MAGIC_D: f64 = 12584035;
  */
 // @ts-ignore: decorator
 @inline
-function expPass(x: usize, e: usize, n: i32, m: f32, STORE: bool, REST: bool): f64 {
+function expPass(x: usize, e: usize, n: i32, m: f32, STORE: bool, REST: bool, next: usize = 0): f64 {
   ROW_G = 1;
-  if (abs(m) >= HUGE) return expSumHuge(x, e, n, m, STORE, REST);
+  if (abs(m) >= HUGE) {
+    if (next) NEXT_MAX = rowMax(next, n);
+    return expSumHuge(x, e, n, m, STORE, REST);
+  }
   ROW_LOW = f32x4.splat(m - 149);
   ROW_M = f32x4.splat(m);
+  if (next) return expPassNext(x, e, n, m, STORE, REST, next);
   if (m >= FREE_LO && m <= FREE_HI) {
     const nm = Math.round(<f64>m * LOG2E_D);
     ROW_MAGIC = f32x4.splat(<f32>(MAGIC_D - nm));
     ROW_G = Math.exp((nm * LN2_HI_D - <f64>m) + nm * LN2_LO_D);
-    return expLoop(x, e, n, STORE, REST, true);
+    return expLoop(x, e, n, STORE, REST, true, 0, false);
   }
   ROW_MAGIC = f32x4.splat(<f32>MAGIC_D);
-  return expLoop(x, e, n, STORE, REST, false);
+  return expLoop(x, e, n, STORE, REST, false, 0, false);
+}
+
+/**
+ * expPass with the max of the next row (`next`, n entries) taken on the way into NEXT_MAX: its
+ * loads ride along the exp's arithmetic, and the row is in cache by the time its own pass comes.
+ */
+// @ts-ignore: decorator
+@inline
+function expPassNext(x: usize, e: usize, n: i32, m: f32, STORE: bool, REST: bool, next: usize): f64 {
+  if (m >= FREE_LO && m <= FREE_HI) {
+    const nm = Math.round(<f64>m * LOG2E_D);
+    ROW_MAGIC = f32x4.splat(<f32>(MAGIC_D - nm));
+    ROW_G = Math.exp((nm * LN2_HI_D - <f64>m) + nm * LN2_LO_D);
+    return expLoop(x, e, n, STORE, REST, true, next, true);
+  }
+  ROW_MAGIC = f32x4.splat(<f32>MAGIC_D);
+  return expLoop(x, e, n, STORE, REST, false, next, true);
 }
 
 /**
@@ -171,9 +214,11 @@ function expVec(x0: v128, p: usize, k: v128, rem: i32, STORE: bool, REST: bool, 
 
 // @ts-ignore: decorator
 @inline
-function expLoop(x: usize, e: usize, n: i32, STORE: bool, REST: bool, FREE: bool): f64 {
+function expLoop(x: usize, e: usize, n: i32, STORE: bool, REST: bool, FREE: bool, next: usize, NEXT: bool): f64 {
   let a0 = f64x2.splat(0);
   let a1 = f64x2.splat(0);
+  let n0 = f32x4.splat(-Infinity);
+  let n1 = n0;
   let cnt = i32x4.splat(0);
   ROW_CNT = cnt;
   const all = i32x4.splat(-1);
@@ -187,7 +232,14 @@ function expLoop(x: usize, e: usize, n: i32, STORE: bool, REST: bool, FREE: bool
     a0 = f64x2.add(a0, expVec(x0, q, all, 4, STORE, REST, FREE, false));
     a1 = f64x2.add(a1, expVec(x1, q + 32, all, 4, STORE, REST, FREE, false));
     if (countHere) cnt = i32x4.sub(i32x4.sub(cnt, f32x4.eq(x0, ROW_M)), f32x4.eq(x1, ROW_M));
+    if (NEXT) {
+      // the next row's max, as rowMax's main loop
+      const pn = next + (<usize>i << 2);
+      n0 = f32x4.pmax(n0, v128.load(pn));
+      n1 = f32x4.pmax(n1, v128.load(pn, 16));
+    }
   }
+  if (NEXT) NEXT_MAX = maxTail(next, n, i, n0, n1);
   // the last 1–7 entries: whole vectors read (rows are followed by readable bytes), masked
   for (; i < n; i += 4) {
     const rem = n - i < 4 ? n - i : 4;
@@ -227,19 +279,28 @@ function expSumHuge(x: usize, e: usize, n: i32, m: f32, store_: bool, rest: bool
   return sum;
 }
 
+// The exp passes. With `next` ≠ 0 (the row after x, n entries too), its max lands in NEXT_MAX.
+
 /** Stores e_i (float64) at e and returns Σ e_i. */
-export function expStore(x: usize, e: usize, n: i32, m: f32): f64 {
-  return expPass(x, e, n, m, true, false);
+export function expStore(x: usize, e: usize, n: i32, m: f32, next: usize = 0): f64 {
+  return expPass(x, e, n, m, true, false, next);
 }
 
 /** Stores e_i (float64) at e and returns Σ e_i over the entries below the max (MAX_COUNT of them equal it). */
-export function expStoreRest(x: usize, e: usize, n: i32, m: f32): f64 {
-  return expPass(x, e, n, m, true, true);
+export function expStoreRest(x: usize, e: usize, n: i32, m: f32, next: usize = 0): f64 {
+  return expPass(x, e, n, m, true, true, next);
 }
 
 /** Σ e_i over the entries below the max (MAX_COUNT of them equal it), nothing stored. */
-export function expSumRest(x: usize, n: i32, m: f32): f64 {
-  return expPass(x, 0, n, m, false, true);
+export function expSumRest(x: usize, n: i32, m: f32, next: usize = 0): f64 {
+  return expPass(x, 0, n, m, false, true, next);
+}
+
+/** The max of `next` (n entries) for a row whose exp pass did not run: rowMax, or 0 without one. */
+// @ts-ignore: decorator
+@inline
+export function maxOf(next: usize, n: i32): f32 {
+  return next ? rowMax(next, n) : 0;
 }
 
 /** log Σ e^(x − m) for the last expSum row (sp its Σ' e_i): log(k + G·S'·2^-100), via log1p when k = 1. */
@@ -285,21 +346,32 @@ export function softmaxF32(x: usize, out: usize, scratch: usize, rows: i32, n: i
   if (n <= SMALL_N) {
     for (; r + 4 <= rows; r += 4) {
       const off = (<usize>r * <usize>n) << 2;
-      if (!softmax4(x + off, out + off, scratch, n)) for (let j = 0; j < 4; j++) softmaxRow(x + off + ((<usize>j * <usize>n) << 2), out + off + ((<usize>j * <usize>n) << 2), scratch, n, allMaskedZero);
+      if (softmax4(x + off, out + off, scratch, n)) continue;
+      for (let j = 0; j < 4; j++) {
+        const xr = x + off + ((<usize>j * <usize>n) << 2);
+        softmaxRow(xr, out + off + ((<usize>j * <usize>n) << 2), scratch, n, allMaskedZero, rowMax(xr, n), 0);
+      }
     }
   }
-  for (; r < rows; r++) softmaxRow(x + ((<usize>r * <usize>n) << 2), out + ((<usize>r * <usize>n) << 2), scratch, n, allMaskedZero);
+  // each row's exp pass takes the next row's max on the way (the first row's has its own pass)
+  let m = r < rows ? rowMax(x + ((<usize>r * <usize>n) << 2), n) : 0;
+  for (; r < rows; r++) {
+    const xr = x + ((<usize>r * <usize>n) << 2);
+    m = softmaxRow(xr, out + ((<usize>r * <usize>n) << 2), scratch, n, allMaskedZero, m, r + 1 < rows ? xr + (<usize>n << 2) : 0);
+  }
 }
 
-function softmaxRow(xr: usize, or: usize, scratch: usize, n: i32, allMaskedZero: bool): void {
-  const m = rowMax(xr, n);
+/** One row with its max m; returns the max of `next` (0 without one). */
+function softmaxRow(xr: usize, or: usize, scratch: usize, n: i32, allMaskedZero: bool, m: f32, next: usize): f32 {
   if (m == Infinity) fillRow(or, n, NaN);
   else if (m == -Infinity) fillRow(or, n, allMaskedZero && !hasNaN(xr, n) ? 0 : NaN);
   else {
-    const s = expStore(xr, scratch, n, m);
+    const s = expStore(xr, scratch, n, m, next);
     if (s != s) fillRow(or, n, NaN);
     else scaleRow(scratch, or, n, 1.0 / s);
+    return next ? NEXT_MAX : 0;
   }
+  return maxOf(next, n);
 }
 
 /** log-softmax: (x − m) − log Σ e^(x − m), in float64 per element, rounded once; scratch: n·48 bytes when n ≤ SMALL_N (the four-row kernels), else none. */
@@ -308,21 +380,31 @@ export function logSoftmaxF32(x: usize, out: usize, scratch: usize, rows: i32, n
   if (n <= SMALL_N) {
     for (; r + 4 <= rows; r += 4) {
       const off = (<usize>r * <usize>n) << 2;
-      if (!logSoftmax4(x + off, out + off, scratch, n)) for (let j = 0; j < 4; j++) logSoftmaxRow(x + off + ((<usize>j * <usize>n) << 2), out + off + ((<usize>j * <usize>n) << 2), n, allMaskedZero);
+      if (logSoftmax4(x + off, out + off, scratch, n)) continue;
+      for (let j = 0; j < 4; j++) {
+        const xr = x + off + ((<usize>j * <usize>n) << 2);
+        logSoftmaxRow(xr, out + off + ((<usize>j * <usize>n) << 2), n, allMaskedZero, rowMax(xr, n), 0);
+      }
     }
   }
-  for (; r < rows; r++) logSoftmaxRow(x + ((<usize>r * <usize>n) << 2), out + ((<usize>r * <usize>n) << 2), n, allMaskedZero);
+  let m = r < rows ? rowMax(x + ((<usize>r * <usize>n) << 2), n) : 0;
+  for (; r < rows; r++) {
+    const xr = x + ((<usize>r * <usize>n) << 2);
+    m = logSoftmaxRow(xr, out + ((<usize>r * <usize>n) << 2), n, allMaskedZero, m, r + 1 < rows ? xr + (<usize>n << 2) : 0);
+  }
 }
 
-function logSoftmaxRow(xr: usize, or: usize, n: i32, allMaskedZero: bool): void {
-  const m = rowMax(xr, n);
+/** One row with its max m; returns the max of `next` (0 without one). */
+function logSoftmaxRow(xr: usize, or: usize, n: i32, allMaskedZero: bool, m: f32, next: usize): f32 {
   if (m == Infinity) fillRow(or, n, NaN);
   else if (m == -Infinity) fillRow(or, n, allMaskedZero && !hasNaN(xr, n) ? -Infinity : NaN);
   else {
-    const l = logSum(expSumRest(xr, n, m));
+    const l = logSum(expSumRest(xr, n, m, next));
     if (l != l) fillRow(or, n, NaN);
     else shiftRow(xr, or, n, <f64>m, l);
+    return next ? NEXT_MAX : 0;
   }
+  return maxOf(next, n);
 }
 
 /** out_i = (x_i − m) − l in float64, rounded once to float32 (x_i − m is exact in float64). */
@@ -347,18 +429,28 @@ export function logSumExpF32(x: usize, out: usize, scratch: usize, rows: i32, n:
   if (n <= SMALL_N) {
     for (; r + 4 <= rows; r += 4) {
       const xr = x + ((<usize>r * <usize>n) << 2);
-      if (!logSumExp4(xr, out + (<usize>r << 2), scratch, n)) for (let j = r; j < r + 4; j++) logSumExpRow(x + ((<usize>j * <usize>n) << 2), out + (<usize>j << 2), n);
+      if (logSumExp4(xr, out + (<usize>r << 2), scratch, n)) continue;
+      for (let j = r; j < r + 4; j++) {
+        const xj = x + ((<usize>j * <usize>n) << 2);
+        logSumExpRow(xj, out + (<usize>j << 2), n, rowMax(xj, n), 0);
+      }
     }
   }
-  for (; r < rows; r++) logSumExpRow(x + ((<usize>r * <usize>n) << 2), out + (<usize>r << 2), n);
+  let m = r < rows ? rowMax(x + ((<usize>r * <usize>n) << 2), n) : 0;
+  for (; r < rows; r++) {
+    const xr = x + ((<usize>r * <usize>n) << 2);
+    m = logSumExpRow(xr, out + (<usize>r << 2), n, m, r + 1 < rows ? xr + (<usize>n << 2) : 0);
+  }
 }
 
-function logSumExpRow(xr: usize, o: usize, n: i32): void {
-  const m = rowMax(xr, n);
-  let v: f32;
-  if (m == Infinity || m == -Infinity) v = hasNaN(xr, n) ? NaN : m;
-  else v = <f32>(<f64>m + logSum(expSumRest(xr, n, m))); // NaN with a NaN in the row
-  store<f32>(o, v);
+/** One row with its max m; returns the max of `next` (0 without one). */
+function logSumExpRow(xr: usize, o: usize, n: i32, m: f32, next: usize): f32 {
+  if (m == Infinity || m == -Infinity) {
+    store<f32>(o, hasNaN(xr, n) ? NaN : m);
+    return maxOf(next, n);
+  }
+  store<f32>(o, <f32>(<f64>m + logSum(expSumRest(xr, n, m, next)))); // NaN with a NaN in the row
+  return next ? NEXT_MAX : 0;
 }
 
 /**
@@ -427,17 +519,23 @@ function blockAt(i: i32, n: i32, block: i32): i64 {
  * which saves the exp pass the masking of the max's terms.
  */
 export function softmaxBlockStatsF32(x: usize, e: usize, stats: usize, first: i32, count: i32, n: i32, block: i32, whole: bool): void {
+  // each block's exp pass takes the next block's max on the way when the two have the same length
+  // (blocks are back to back, across rows too); NaN: not known yet
+  let mNext: f32 = NaN;
   for (let i = first; i < first + count; i++) {
     const at = blockAt(i, n, block);
     const start = <usize>(at >>> 32);
     const len = <i32>(at & 0xffffffff);
     const xb = x + (start << 2);
-    let m = rowMax(xb, len);
+    let m = mNext == mNext ? mNext : rowMax(xb, len);
+    const next = i + 1 < first + count && <i32>(blockAt(i + 1, n, block) & 0xffffffff) == len ? xb + (<usize>len << 2) : 0;
+    mNext = NaN;
     let sp: f64 = 0;
     let k: f64 = 0;
     let g: f64 = 1;
     if (abs(m) != Infinity) {
-      sp = whole ? expStore(xb, e + (start << 3), len, m) : e ? expStoreRest(xb, e + (start << 3), len, m) : expSumRest(xb, len, m);
+      sp = whole ? expStore(xb, e + (start << 3), len, m, next) : e ? expStoreRest(xb, e + (start << 3), len, m, next) : expSumRest(xb, len, m, next);
+      if (next) mNext = NEXT_MAX;
       if (sp != sp) {
         m = NaN;
         sp = 0;
