@@ -1,4 +1,4 @@
-// node --import tsx bench/fresh-outputs.ts [--threads 1,auto] [--rounds 9] [--max-pressure 10] [--quick] [--md FILE]
+// node --import tsx bench/fresh-outputs.ts [--threads 1,auto] [--rounds 9] [--max-pressure 10] [--quick] [--only softmax\ 32x] [--md FILE]
 //
 // Where the time of an allocating call (softmax(x), which returns a new Float32Array) goes, next
 // to the same call with a preallocated `out` and with zero-copy arrays (sigmax/wasm's allocFloat32,
@@ -46,6 +46,8 @@ const CASES: [Op, number, number][] = [
   ['crossEntropyWithGrad', 32, 32000],
 ];
 if (quick) CASES.splice(2, 1);
+const only = arg('only', '');
+if (only !== '') CASES.splice(0, CASES.length, ...CASES.filter(([op, r, c]) => `${op} ${r}x${c}`.includes(only)));
 
 /** Triangular logits on [−8, 8] from a small LCG (the same data every run). */
 function data(n: number, a: Float32Array = new Float32Array(n)): Float32Array {

@@ -2,7 +2,9 @@
 // already lives in the wasm memory (sigmax/wasm arrays) is used in place, the others are copied
 // in and out through staging regions, chunk by chunk of whole rows; each chunk's rows are split
 // across the threads at fixed group boundaries, so every row runs the same code for any split.
-// An output that partly overlaps an input is computed into a temporary first.
+// With worker threads the chunks are pipelined: this thread copies the neighbouring chunks in and
+// out while the workers compute one (pipelined() says why and what it measured). An output that
+// partly overlaps an input is computed into a temporary first.
 
 import { clobbers, overlaps } from '../../core/alias.js';
 import type { Part } from './pool.js';
@@ -19,9 +21,10 @@ const CHUNK = 1 << 22;
 /**
  * Elements per chunk when anything is staged on one thread: about 256 KB of float32, so that a
  * chunk's copy in, its kernel and its copy out run in the core's cache (at 32×32000 with `out`,
- * 10–12% faster than chunks of CHUNK elements). With worker threads the copies, done by the
- * calling thread, are what limits a staged call, and small chunks would only add a wake-up of the
- * workers each (2048×32000 with 2 threads: 2.34 against 2.06 ns/element), so chunks stay large.
+ * 10–12% faster than chunks of CHUNK elements). With worker threads, unpipelined (a call of one
+ * pipelined chunk or less, or `staging.pipeline` off), chunks stay large: there the copies, done
+ * by the calling thread alone, limit the call, and small chunks would only add a wake-up of the
+ * workers each (2048×32000 with 2 threads: 2.34 against 2.06 ns/element).
  */
 const STAGE = 1 << 16;
 /** Below this many elements a call stays on one thread (waking workers costs more). */
@@ -33,6 +36,8 @@ const THREAD_MIN = 1 << 16;
  */
 const PIPE_MIN = 1 << 18;
 const PIPE_MAX = 1 << 20;
+/** ms: this thread waited for the workers when their parts ended this long after its own work. */
+const WAITED = 0.02;
 
 /** For benchmarks and tests: `pipeline` false runs threaded staged calls unpipelined (copy in, the kernel on every thread, copy out). */
 export const staging = { pipeline: true };
@@ -233,13 +238,15 @@ function pipeRows(rows: number, n: number, group: number, threads: number): numb
  * With worker threads, chunks of `per` rows in two alternating sets of staging regions: while the
  * workers compute chunk i, this thread copies chunk i − 1 out and chunk i + 1 in. The copies are
  * this thread's alone (the caller's arrays are not shared with the workers), and a fresh result's
- * page faults land in them: a new Float32Array's pages are first touched by the copy out, at about
- * 1.1–1.5 µs per 4 KB page on the 2-core Xeon of bench/FRESH-OUTPUTS.md, more than the kernel
- * itself takes for those elements on one thread. This thread also computes a share of each chunk,
- * as much as keeps it as busy as a worker: with copies of c ms per chunk and k ms per element on
- * one thread, f = (1 − c·(T − 1)/(E·k))/T of the chunk's E elements (0 when the copies alone take
- * longer than a worker's share); c and k are measured on the previous chunks. How rows fall to
- * threads never changes what a row computes (whole groups, as split()).
+ * page faults land in them: a new Float32Array's pages are first touched by the copy out, at
+ * 1.1–1.5 µs per 4 KB page (0.3 ns per byte) on the 2-core Xeon of bench/FRESH-OUTPUTS.md, nearly
+ * what the kernel itself takes for those elements on one thread. Unpipelined, that thread copied
+ * in, computed its share and copied out while the workers waited. This thread also computes a
+ * share f of each chunk's E elements, as much as keeps it as busy as a worker:
+ * c + f·E·k = (1 − f)·E·w/(T − 1), with c its copies per chunk, k and w the kernel's time per
+ * element here and on a worker, all measured on the previous chunks (f = 1/T for the first; at
+ * most one half, so that the workers' time keeps being measured). How rows fall to threads never
+ * changes what a row computes (whole groups, as split()).
  */
 function pipelined(rt: Runtime, s: Staged, streams: readonly Stream[], home: readonly number[], per: number): void {
   const h = rt.heap;
@@ -266,13 +273,19 @@ function pipelined(rt: Runtime, s: Staged, streams: readonly Stream[], home: rea
     const chunks = Math.ceil(s.rows / per);
     let prev = offsets(0, 0);
     for (let k = 0; k < nIn; k++) if (home[k] < 0) copyIn(rt, streams[k], prev[k], 0, Math.min(per, s.rows));
-    let kMs = Infinity; // the kernel's time per element on one thread: the least measured (another process only slows it)
-    let cMs = 0; // this thread's copies for the last chunk
+    // ms per element of the kernel on this thread and on a worker, ms of this thread's copies per chunk
+    let here = NaN;
+    let worker = NaN;
+    let copies = 0;
     for (let i = 0; i < chunks; i++) {
       const r0 = i * per;
       const rows = Math.min(per, s.rows - r0);
       const at = i === 0 ? prev : offsets(i & 1, r0);
-      const f = kMs < Infinity ? Math.max(0, 1 - (cMs * (threads - 1)) / (rows * s.n * kMs)) / threads : 1 / threads;
+      // this thread's share f of the chunk's E elements: c + f·E·k = (1 − f)·E·w/(T − 1), at most half
+      const e = rows * s.n;
+      const wt = (worker === worker ? worker : here) / (threads - 1);
+      const q = (e * wt - copies) / (e * here + e * wt);
+      const f = q === q ? Math.min(0.5, Math.max(0, q)) : 1 / threads;
       const mine = s.group * Math.floor((rows * f) / s.group);
       const ranges = split(rows - mine, s.n, s.group, threads - 1);
       const parts: Part[] = [];
@@ -289,8 +302,14 @@ function pipelined(rt: Runtime, s: Staged, streams: readonly Stream[], home: rea
         if (next !== null) for (let k = 0; k < nIn; k++) if (home[k] < 0) copyIn(rt, streams[k], next[k], r0 + per, Math.min(per, s.rows - r0 - per));
         t2 = performance.now();
       }, mine > 0);
-      if (mine > 0 && t1 > t0) kMs = Math.min(kMs, (t1 - t0) / (mine * s.n));
-      cMs = t2 - t1;
+      const t3 = performance.now();
+      if (mine > 0) here = (t1 - t0) / (mine * s.n);
+      copies = t2 - t1;
+      // the workers were done by t3: exactly then if this thread waited for them, else sooner
+      if (ranges.length > 0) {
+        const bound = (t3 - t0) / (ranges[0][1] * s.n);
+        worker = t3 - t2 > WAITED || !(worker <= bound) ? bound : worker;
+      }
       s.afterChunk?.(rt, rows, at, fixedAt);
       prev = at;
     }
