@@ -139,11 +139,11 @@ async function runCase(op: Op, R: number, C: number, threads: string, multi: boo
   for (const [, , f] of modes) f();
   await tick();
   // a round in which other processes kept a CPU busy (pressure over --max-pressure) is run again,
-  // up to four times the rounds asked for
+  // up to eight times the rounds asked for
   let kept = 0;
   let tries = 0;
   let keptPressure = 0;
-  while (kept < ROUNDS && tries < 4 * ROUNDS) {
+  while (kept < ROUNDS && tries < 8 * ROUNDS) {
     tries++;
     const p0 = pressure();
     const w0 = performance.now();
@@ -167,7 +167,7 @@ async function runCase(op: Op, R: number, C: number, threads: string, multi: boo
     }
     const p1 = pressure();
     const busy = p0 !== undefined && p1 !== undefined ? ((p1 - p0) / 1000 / (performance.now() - w0)) * 100 : 0;
-    if (busy <= MAX_PRESSURE || tries === 4 * ROUNDS) {
+    if (busy <= MAX_PRESSURE || tries === 8 * ROUNDS) {
       kept++;
       keptPressure += busy;
       round.forEach((r, m) => {
@@ -182,7 +182,7 @@ async function runCase(op: Op, R: number, C: number, threads: string, multi: boo
       });
     }
     await tick(); // lets the gc entries arrive, and freed results be collected between rounds
-    if (busy > MAX_PRESSURE) await new Promise((r) => setTimeout(r, 250));
+    if (busy > MAX_PRESSURE) await new Promise((r) => setTimeout(r, 1000));
   }
   staging.pipeline = true;
   const shape = `${op} ${R}×${C}`;

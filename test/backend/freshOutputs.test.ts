@@ -1,10 +1,10 @@
 // The allocating calls (softmax(x) with no `out`) on the wasm backend: their results are fresh
 // Float32Arrays of their own (an ArrayBuffer, not the shared wasm memory, not aliased with the
-// input or with another result), and they hold the same bits as `out` calls and zero-copy calls,
-// at 1 thread and with worker threads, pipelined (this thread copies chunks in and out while the
-// workers compute others) or not: for rows of 3 to 33 elements (the four-row kernels and their
-// group boundaries), row counts around the staging chunks of either path, and rows long enough for
-// the block path.
+// input or with another result), and they hold the same bits as `out` calls and zero-copy calls
+// (in and out, or inputs only), at 1 thread and with worker threads, pipelined (this thread copies
+// chunks in and out while the workers compute others) or not: for rows of 3 to 33 elements (the
+// four-row kernels and their group boundaries), row counts around the staging chunks of either
+// path, and rows long enough for the block path.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -48,13 +48,16 @@ function assertFresh(r: Float32Array, n: number, inputs: readonly Float32Array[]
 
 type Outs = Float32Array[];
 
-/** Every fast float32 op on rows × n, allocating ('alloc'), into plain `out` arrays ('out') or zero-copy ('zc'). */
-function everything(rows: number, n: number, how: 'alloc' | 'out' | 'zc'): Outs {
+type How = 'alloc' | 'out' | 'zc' | 'zc-in';
+
+/** Every fast float32 op on rows × n, allocating ('alloc'), into plain `out` arrays ('out'), zero-copy ('zc'), or from zero-copy inputs into plain outputs ('zc-in'). */
+function everything(rows: number, n: number, how: How): Outs {
   const size = rows * n;
   const make = (k: number) => (how === 'zc' ? allocFloat32(k) : new Float32Array(k).fill(7));
-  const x = make(size);
+  const input = (k: number) => (how === 'zc-in' ? allocFloat32(k) : make(k));
+  const x = input(size);
   x.set(logits(size, 1));
-  const dy = make(size);
+  const dy = input(size);
   dy.set(logits(size, 2));
   const xt = tensor(x, [rows, n]);
   const t = Int32Array.from({ length: rows }, (_, i) => (i % 9 === 4 ? -100 : (i * 131) % n));
@@ -94,6 +97,7 @@ function everything(rows: number, n: number, how: 'alloc' | 'out' | 'zc'): Outs 
   });
   res.push(Float32Array.of(loss));
   if (how === 'zc') for (const a of arrays) freeFloat32(a);
+  if (how === 'zc-in') [x, dy].forEach(freeFloat32);
   return res;
 }
 
@@ -118,9 +122,11 @@ describe('fresh outputs of the allocating calls', () => {
       const a = everything(rows, n, 'alloc');
       const o = everything(rows, n, 'out');
       const z = everything(rows, n, 'zc');
+      const zi = everything(rows, n, 'zc-in');
       a.forEach((v, k) => {
         sameBits(v, o[k], `${rows}×${n} output ${k}, alloc vs out`);
         sameBits(v, z[k], `${rows}×${n} output ${k}, alloc vs zero-copy`);
+        sameBits(v, zi[k], `${rows}×${n} output ${k}, alloc vs zero-copy inputs`);
       });
     }
   });
@@ -150,7 +156,7 @@ describe('fresh outputs of the allocating calls', () => {
         for (const pipeline of [true, false]) {
           staging.pipeline = pipeline;
           SHAPES.forEach(([rows, n], s) => {
-            for (const how of ['alloc', 'out', 'zc'] as const) {
+            for (const how of ['alloc', 'out', 'zc', 'zc-in'] as const) {
               const got = everything(rows, n, how);
               one[s].forEach((v, k) => sameBits(got[k], v, `${rows}×${n} output ${k}, ${how}, ${threads} threads${pipeline ? '' : ', unpipelined'}`));
             }
