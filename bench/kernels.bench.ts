@@ -1,4 +1,4 @@
-// node --import tsx bench/kernels.bench.ts [--quick] [--no-tfjs] [--no-stages] [--no-threads] [--write]
+// node --import tsx bench/kernels.bench.ts [--quick] [--no-api] [--no-tfjs] [--no-stages] [--no-threads] [--write]
 //
 // The long-row float32 kernels (softmax, logSoftmax, logSumExp, cross-entropy loss + gradient)
 // through sigmax's public API, next to tfjs-backend-wasm's XNNPACK ops in the same process; the
@@ -153,31 +153,33 @@ say(`\`node --import tsx bench/kernels.bench.ts${QUICK ? ' --quick' : ''}\`: ${o
   + `sigmax kernels: ${wasmRelaxed() ? 'relaxed SIMD' : 'plain SIMD'}; ${tfInfo}; ${new Date().toISOString()}. `
   + `ns/element, the median of ${ROUNDS} rounds in which the calls of a row take turns.`);
 say();
-say('## One thread');
-say();
-say('| op | shape | sigmax zero-copy | sigmax out | tfjs-wasm op | zero-copy / tfjs |');
-say('|---|---|---:|---:|---:|---:|');
-const shapes: [number, number][] = [[32, 32000], [1, 151936]];
-const ops: Op[] = ['softmax', 'logSoftmax', 'logSumExp', 'crossEntropy'];
-for (const [rows, cols] of shapes) {
-  const n = rows * cols;
-  const data = logits(n);
-  const t = new Int32Array(rows).map((_, i) => (i * 7919) % cols);
-  const xz = allocFloat32(n);
-  xz.set(data);
-  const oz = allocFloat32(n);
-  if (!isWasmFloat32(xz)) throw new Error('allocFloat32 did not give a wasm array');
-  const oo = new Float32Array(n);
-  for (const op of ops) {
-    const calls = [sigmaxCall(op, xz, rows, cols, oz, t), sigmaxCall(op, data, rows, cols, oo, t)];
-    const tfc = tf ? tfjsCall(op, data, rows, cols, t) : null;
-    if (tfc) calls.push(tfc.call);
-    const [z, o, f] = race(calls, n);
-    tfc?.dispose();
-    say(`| ${op} | ${rows}×${cols} | ${z.toFixed(3)} | ${o.toFixed(3)} | ${f === undefined ? '–' : f.toFixed(3)} | ${f === undefined ? '–' : (z / f).toFixed(2)} |`);
+if (!args.has('--no-api')) {
+  say('## One thread');
+  say();
+  say('| op | shape | sigmax zero-copy | sigmax out | tfjs-wasm op | zero-copy / tfjs |');
+  say('|---|---|---:|---:|---:|---:|');
+  const shapes: [number, number][] = [[32, 32000], [1, 151936]];
+  const ops: Op[] = ['softmax', 'logSoftmax', 'logSumExp', 'crossEntropy'];
+  for (const [rows, cols] of shapes) {
+    const n = rows * cols;
+    const data = logits(n);
+    const t = new Int32Array(rows).map((_, i) => (i * 7919) % cols);
+    const xz = allocFloat32(n);
+    xz.set(data);
+    const oz = allocFloat32(n);
+    if (!isWasmFloat32(xz)) throw new Error('allocFloat32 did not give a wasm array');
+    const oo = new Float32Array(n);
+    for (const op of ops) {
+      const calls = [sigmaxCall(op, xz, rows, cols, oz, t), sigmaxCall(op, data, rows, cols, oo, t)];
+      const tfc = tf ? tfjsCall(op, data, rows, cols, t) : null;
+      if (tfc) calls.push(tfc.call);
+      const [z, o, f] = race(calls, n);
+      tfc?.dispose();
+      say(`| ${op} | ${rows}×${cols} | ${z.toFixed(3)} | ${o.toFixed(3)} | ${f === undefined ? '–' : f.toFixed(3)} | ${f === undefined ? '–' : (z / f).toFixed(2)} |`);
+    }
+    freeFloat32(xz);
+    freeFloat32(oz);
   }
-  freeFloat32(xz);
-  freeFloat32(oz);
 }
 
 /** The row passes of assembly/ops/softmax.ts as exports of a temporary module (paths relative to the sources). */
@@ -198,6 +200,11 @@ export function maxRows(x: usize, rows: i32, n: i32): f32 {
 export function expRows(x: usize, e: usize, rows: i32, n: i32, m: f32): f64 {
   let s: f64 = 0;
   for (let r = 0; r < rows; r++) s += expStore(x + ((<usize>r * <usize>n) << 2), e, n, m);
+  return s;
+}
+export function expRowsNext(x: usize, e: usize, rows: i32, n: i32, m: f32): f64 {
+  let s: f64 = 0;
+  for (let r = 0; r < rows; r++) s += expStore(x + ((<usize>r * <usize>n) << 2), e, n, m, r + 1 < rows ? x + ((<usize>(r + 1) * <usize>n) << 2) : 0);
   return s;
 }
 export function sumRestRows(x: usize, rows: i32, n: i32, m: f32): f64 {
@@ -280,6 +287,7 @@ if (!args.has('--no-stages')) {
     ['copy (memory.copy, the bandwidth yardstick)', () => ex.copyF32(X, OUT, N)],
     ['max pass', () => ex.maxRows(X, R, C)],
     ['exp pass: e stored as float64, summed', () => ex.expRows(X, E, R, C, m)],
+    ["the same, taking the next row's max on the way (as the kernels run it)", () => ex.expRowsNext(X, E, R, C, m)],
     ["exp pass: summed without the max's terms, nothing stored (log ops)", () => ex.sumRestRows(X, R, C, m)],
     ['scale pass: float64 e × 1/S, rounded to float32', () => ex.scaleRows(E, OUT, R, C, 1e-31)],
     ['XNNPACK-style exp pass, for comparison: x − max and e rounded to float32, float32 sums', () => ex.expRowsPlain(X, OUT, R, C, m)],
@@ -331,6 +339,30 @@ for (let g = 1; ; g++) { Atomics.wait(ctl, 0, g - 1); if (Atomics.load(ctl, 0) <
   };
 }
 
+/** Busy CPU time of the whole machine so far, in ms (Linux /proc/stat; null elsewhere). */
+function machineBusyMs(): number | null {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const busy = f[0] + f[1] + f[2] + f[5] + f[6] + f[7]; // user nice system irq softirq steal
+    return (busy * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+/** Runs f and returns how many cores other processes kept busy meanwhile (null where unknown). */
+function otherCores(f: () => void): number | null {
+  const b0 = machineBusyMs();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  f();
+  const wall = performance.now() - t0;
+  const b1 = machineBusyMs();
+  if (b0 === null || b1 === null) return null;
+  const c = process.cpuUsage(c0);
+  return Math.max(0, (b1 - b0 - (c.user + c.system) / 1000) / wall);
+}
+
 /** setThreads(n), then calls f until the pool says its workers have started (they start asynchronously). */
 async function useThreads(n: number, f: () => void): Promise<void> {
   sx.setThreads(n);
@@ -345,10 +377,10 @@ if (!args.has('--no-threads')) {
   say();
   say('## Two threads (softmax, zero-copy)');
   say();
-  say('The copy columns move the same bytes as the softmax reads and writes (n float32 in, n out) with `Float32Array.set` on one thread and split over two: the memory system\'s own limit.');
+  say('The copy columns move the same bytes as the softmax reads and writes (n float32 in, n out) with `Float32Array.set` on one thread and split over two: the memory system\'s own limit. "Others" is how many of the machine\'s cores other processes kept busy meanwhile (from /proc/stat): a 2-core machine shows a speed-up only when that is near 0.');
   say();
-  say('| shape | 1 thread | 2 threads | speed-up | copy, 1 thread | copy, 2 threads |');
-  say('|---|---:|---:|---:|---:|---:|');
+  say('| shape | 1 thread | 2 threads | speed-up | copy, 1 thread | copy, 2 threads | others (cores) |');
+  say('|---|---:|---:|---:|---:|---:|---:|');
   const big: [number, number][] = QUICK ? [[1, 1000000], [1024, 32000]] : [[1, 1000000], [8192, 32000]];
   for (const [rows, cols] of big) {
     const n = rows * cols;
@@ -360,11 +392,15 @@ if (!args.has('--no-threads')) {
     const t2: number[] = [];
     const rounds = n > 1e8 ? 3 : QUICK ? 3 : 5;
     const inner = n > 1e8 ? 3 : 9;
+    let others = 0;
+    let known = true;
     for (let k = 0; k < rounds; k++) {
       await useThreads(1, f);
-      t1.push(race([f], n, inner)[0]);
+      const o1 = otherCores(() => t1.push(race([f], n, inner)[0]));
       await useThreads(2, f);
-      t2.push(race([f], n, inner)[0]);
+      const o2 = otherCores(() => t2.push(race([f], n, inner)[0]));
+      if (o1 === null || o2 === null) known = false;
+      else others = Math.max(others, o1, o2);
     }
     sx.setThreads(1);
     freeFloat32(xz);
@@ -376,7 +412,7 @@ if (!args.has('--no-threads')) {
     t2.sort((a, b) => a - b);
     const a = t1[t1.length >> 1];
     const b = t2[t2.length >> 1];
-    say(`| ${rows}×${cols} | ${a.toFixed(3)} | ${b.toFixed(3)} | ${(a / b).toFixed(2)}× | ${c1.toFixed(3)} | ${c2.toFixed(3)} |`);
+    say(`| ${rows}×${cols} | ${a.toFixed(3)} | ${b.toFixed(3)} | ${(a / b).toFixed(2)}× | ${c1.toFixed(3)} | ${c2.toFixed(3)} | ${known ? others.toFixed(2) : '–'} |`);
   }
 }
 
