@@ -122,9 +122,17 @@ const MAGIC_D: f64 = 12584035;
  * (Sterbenz), the same way with n_m = 0. Both form e_i = 2^(N − n_m + 100)·(1 + t) exactly in
  * float64 from the float32 t = e^r − 1 and leave G = e^(n_m·ln2 − m) (float64) in ROW_G: e_i·G is
  * e^(x_i − m)·2^100 within [−0.751, 0.728]·2^-24 relative (plain SIMD; [−0.704, 0.694]·2^-24
- * with fused multiply-adds; every float32 reduced argument in [−349, 200], exhaustively). Rows
- * with |m| ≥ HUGE take a scalar float64 path. (Rounding e to float32 before the division would
- * cost up to 2 ulp of p on its own: e's ulp can be twice p's, relatively.)
+ * with fused multiply-adds; every float32 reduced argument in [−349, 350], exhaustively). Rows
+ * with |m| ≥ HUGE take a scalar float64 path.
+ *
+ * Softmax's bound (docs/math.md, "Budget"): with ε_i the relative error of e_i·G and ε̄ = Σ p_j ε_j
+ * that of the sum, p_i is off by (ε_i − ε̄)(1 + …) before its one rounding, and since ε̄ gives
+ * ε_i the weight p_i, |ε_i − ε̄| ≤ (1 − p_i)·1.479·2^-24 (+2^-38.8 from the float64 sum, division
+ * and product): under 1.48 ulp of p_i, so the result is at most 2 float32 steps from the correctly
+ * rounded p_i, and within ½ + 1.48 ulp of the exact value (+½ where p_i sits just below a power of
+ * two and the error carries it over). Why e stays float64 in between: rounding e_i to float32
+ * moves p_i = e_i·c by up to ½μ_c ulp of p_i (μ_c ∈ [1, 2) the significand of c = 1/S, since e_i's
+ * ulp can be twice p_i's relatively), which on top of the above makes up to 2.98 ulp.
  */
 // @ts-ignore: decorator
 @inline
