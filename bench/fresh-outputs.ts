@@ -13,10 +13,10 @@
 //
 // With several threads each call also runs unpipelined (scheduler.ts's `staging.pipeline` off: copy
 // in, the kernel on every thread, copy out), interleaved with the pipelined default in the same
-// rounds, so the two compare on the same machine state. Medians of the rounds. A round during which
-// the CPU pressure (Linux /proc/pressure/cpu: the share of time some task waited for a CPU) passed
-// --max-pressure percent is run again, since another process on the cores slows the threaded rows
-// most; the notes under the table say how many rounds were kept.
+// rounds, so the two compare on the same machine state. Medians of the rounds. Another process on
+// the cores slows the threaded rows most, so rounds are run until enough of them saw a CPU
+// pressure (Linux /proc/pressure/cpu: the share of time some task waited for a CPU) of at most
+// --max-pressure percent, and the least disturbed are kept; the notes under the table say which.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -138,52 +138,47 @@ async function runCase(op: Op, R: number, C: number, threads: string, multi: boo
   const samples: Sample[] = modes.map(() => ({ ms: [], copyIn: 0, copyOut: 0, staged: 0, faults: 0, calls: 0, windows: [] }));
   for (const [, , f] of modes) f();
   await tick();
-  // a round in which other processes kept a CPU busy (pressure over --max-pressure) is run again,
-  // up to eight times the rounds asked for
-  let kept = 0;
-  let tries = 0;
-  let keptPressure = 0;
-  while (kept < ROUNDS && tries < 8 * ROUNDS) {
-    tries++;
+  // rounds run until ROUNDS of them saw a CPU pressure (another process on the cores) of at most
+  // --max-pressure percent, or 8·ROUNDS were tried; the ROUNDS least disturbed rounds are kept
+  type Round = { busy: number; modes: { ms: number; copyIn: number; copyOut: number; staged: number; faults: number; window: [number, number] }[] };
+  const done: Round[] = [];
+  let quiet = 0;
+  while (quiet < ROUNDS && done.length < 8 * ROUNDS) {
     const p0 = pressure();
     const w0 = performance.now();
-    const round = modes.map(() => ({ ms: 0, copyIn: 0, copyOut: 0, staged: 0, faults: 0, window: [0, 0] as [number, number] }));
+    const round: Round = { busy: 0, modes: [] };
     for (let m = 0; m < modes.length; m++) {
       const [, clock, f] = modes[m];
-      const r = round[m];
       stageClock.on = clock;
       stageClock.copyIn = stageClock.copyOut = stageClock.total = 0;
       const pf = faults();
       const a = performance.now();
       for (let i = 0; i < reps; i++) f();
       const b = performance.now();
-      r.faults = faults() - pf;
       stageClock.on = false;
-      r.ms = (b - a) / reps;
-      r.copyIn = stageClock.copyIn;
-      r.copyOut = stageClock.copyOut;
-      r.staged = stageClock.total;
-      r.window = [a, b];
+      round.modes.push({ ms: (b - a) / reps, copyIn: stageClock.copyIn, copyOut: stageClock.copyOut, staged: stageClock.total, faults: faults() - pf, window: [a, b] });
     }
     const p1 = pressure();
-    const busy = p0 !== undefined && p1 !== undefined ? ((p1 - p0) / 1000 / (performance.now() - w0)) * 100 : 0;
-    if (busy <= MAX_PRESSURE || tries === 8 * ROUNDS) {
-      kept++;
-      keptPressure += busy;
-      round.forEach((r, m) => {
-        const s = samples[m];
-        s.ms.push(r.ms);
-        s.copyIn += r.copyIn;
-        s.copyOut += r.copyOut;
-        s.staged += r.staged;
-        s.faults += r.faults;
-        s.calls += reps;
-        s.windows.push(r.window);
-      });
-    }
+    round.busy = p0 !== undefined && p1 !== undefined ? ((p1 - p0) / 1000 / (performance.now() - w0)) * 100 : 0;
+    done.push(round);
+    if (round.busy <= MAX_PRESSURE) quiet++;
     await tick(); // lets the gc entries arrive, and freed results be collected between rounds
-    if (busy > MAX_PRESSURE) await new Promise((r) => setTimeout(r, 1000));
+    if (round.busy > MAX_PRESSURE) await new Promise((r) => setTimeout(r, 1000));
   }
+  const kept = [...done].sort((p, q) => p.busy - q.busy).slice(0, ROUNDS);
+  for (const round of kept) {
+    round.modes.forEach((r, m) => {
+      const s = samples[m];
+      s.ms.push(r.ms);
+      s.copyIn += r.copyIn;
+      s.copyOut += r.copyOut;
+      s.staged += r.staged;
+      s.faults += r.faults;
+      s.calls += reps;
+      s.windows.push(r.window);
+    });
+  }
+  const keptPressure = kept.reduce((z, r) => z + r.busy, 0);
   staging.pipeline = true;
   const shape = `${op} ${R}×${C}`;
   const ns = (ms: number) => (ms * 1e6) / n;
@@ -202,7 +197,7 @@ async function runCase(op: Op, R: number, C: number, threads: string, multi: boo
       outside: ns(meanTotal - staged), faults: s.faults / s.calls, gc: ns(gc),
     });
   }
-  notes.push(`${shape}, ${threads} thread(s): ${reps} calls per mode per round, ${kept} rounds kept of ${tries}, mean CPU pressure in the kept rounds ${(keptPressure / kept).toFixed(1)}%`);
+  notes.push(`${shape}, ${threads} thread(s): ${reps} calls per mode per round, the ${kept.length} least disturbed of ${done.length} rounds kept, their mean CPU pressure ${(keptPressure / kept.length).toFixed(1)}%`);
   freeFloat32(xz);
   freeFloat32(oz);
 }
