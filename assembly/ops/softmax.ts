@@ -1,9 +1,10 @@
 // Fast kernels of the softmax family for float32 rows (contiguous, `n` elements, rows back to
 // back). Three row primitives as XNNPACK: max; store e_i = e^(x_i − max)·2^100/G (float64, exact
 // from the float32 exp's parts; G a row constant, see expPass) and sum; scale. The exp never
-// rounds x − max (it reduces x itself, or forms x − max as an exact float32 pair), the sum runs in
-// float64 (for the log ops without the max's own terms, exactly 2^100 each), and the last pass
-// multiplies in float64 and rounds once.
+// rounds x − max (it reduces x itself, or x − max where that is exact), the sum runs in float64
+// (for the log ops without the max's own terms, exactly 2^100 each), and the last pass multiplies
+// in float64 and rounds once. Each row's max but the first is taken during the previous row's exp
+// pass (expLoop's `next`).
 
 import { dmadd, expPoly4, K_LN2_HI, K_LN2_LO, K_LOG2E, kc, madd, nmadd, SCALE } from '../math/expf';
 import { logSoftmax4, logSumExp4, SMALL_N, softmax4 } from './softmaxRows4';
