@@ -4,7 +4,7 @@
 // scale), so the profile shows what each stage and what the exactness cost per element.
 import { expN4, expS4, expT4, kc, K_DMIN, K_ZERO, madd } from '../math/expf';
 import { expStore, rowMax, scaleRow } from '../ops/softmax';
-import { sigmoidF32 } from '../ops/sigmoid';
+import { sigmoidF32 } from '../ops/activations';
 
 /** rows × rowMax. */
 export function maxRows(x: usize, rows: i32, n: i32): f32 {
