@@ -64,7 +64,7 @@ const sc1 = median(() => ex.scaleRows(E, OUT, R, C, 1e-5), N);
 const ex0 = median(() => ex.expRowsPlain(X, OUT, R, C, m), N);
 const sc0 = median(() => ex.scaleRowsPlain(OUT, R, C, 1e-5), N);
 add('row max (shipped)', mx);
-add('exp pass, shipped: e formed exactly in float64 from the float32 exp'\''s parts (x reduced itself, the max applied once per row), stored as float64, float64 sums', ex1);
+add("exp pass, shipped: e formed exactly in float64 from the float32 exp's parts (x reduced itself, the max applied once per row), stored as float64, float64 sums", ex1);
 add('exp pass, XNNPACK-style: x − max rounded, e rounded to float32, float32 sums', ex0, `exactness costs ${(ex1 - ex0).toFixed(2)} ns/el here`);
 add('scale pass, shipped: float64 e × 1/S rounded to float32 (reads 8 B/el)', sc1);
 add('scale pass, XNNPACK-style: float32 in place (reads 4 B/el)', sc0);
