@@ -31,11 +31,14 @@ const STAGE = 1 << 16;
 const THREAD_MIN = 1 << 16;
 /**
  * Elements per chunk on the pipelined path (pipelined() below): an eighth of the call, at least
- * PIPE_MIN (a quarter of 32×32000, so that even that call has four chunks to overlap) and at most
- * PIPE_MAX (16 MB of staging in all: two sets of 4 MB in and 4 MB out).
+ * PIPE_MIN and at most PIPE_MAX (16 MB of staging in all: two sets of 4 MB in and 4 MB out). Calls
+ * of fewer than eight chunks (below 2M elements) stay unpipelined: with 2 threads on the 2-core
+ * Xeon of bench/FRESH-OUTPUTS.md, 16×32000 and 24×32000 (two and three chunks) were 2–12% slower
+ * pipelined, 32×32000 (four) within ±10% either way by op and run, 64×32000 and up faster.
  */
 const PIPE_MIN = 1 << 18;
 const PIPE_MAX = 1 << 20;
+const PIPE_CHUNKS = 8;
 /** ms: this thread waited for the workers when their parts ended this long after its own work. */
 const WAITED = 0.02;
 
@@ -226,12 +229,12 @@ function partOf(s: Staged, streams: readonly Stream[], at: readonly number[], [a
   return s.part(c, partAt, scratch, fixed);
 }
 
-/** Rows per chunk of the pipelined path (whole groups; see PIPE_MIN, and at least THREAD_MIN per thread), or 0 where the call has fewer than two chunks. */
+/** Rows per chunk of the pipelined path (whole groups; see PIPE_MIN, and at least THREAD_MIN per thread), or 0 where the call has fewer than PIPE_CHUNKS chunks. */
 function pipeRows(rows: number, n: number, group: number, threads: number): number {
-  const elements = Math.max(PIPE_MIN, THREAD_MIN * threads, Math.min(PIPE_MAX, (rows * n) / 8));
+  const elements = Math.max(PIPE_MIN, THREAD_MIN * threads, Math.min(PIPE_MAX, (rows * n) / PIPE_CHUNKS));
   const per = Math.floor(elements / Math.max(n, 1));
   const r = Math.max(group, per - (per % group));
-  return 2 * r <= rows ? r : 0;
+  return PIPE_CHUNKS * r <= rows ? r : 0;
 }
 
 /**
@@ -305,10 +308,11 @@ function pipelined(rt: Runtime, s: Staged, streams: readonly Stream[], home: rea
       const t3 = performance.now();
       if (mine > 0) here = (t1 - t0) / (mine * s.n);
       copies = t2 - t1;
-      // the workers were done by t3: exactly then if this thread waited for them, else sooner
+      // a worker is taken to be as fast as this thread, unless this thread waited for the workers:
+      // then they took until t3
       if (ranges.length > 0) {
-        const bound = (t3 - t0) / (ranges[0][1] * s.n);
-        worker = t3 - t2 > WAITED || !(worker <= bound) ? bound : worker;
+        const took = (t3 - t0) / (ranges[0][1] * s.n);
+        worker = t3 - t2 > WAITED ? took : Math.min(took, here);
       }
       s.afterChunk?.(rt, rows, at, fixedAt);
       prev = at;
