@@ -1,4 +1,4 @@
-// node --import tsx bench/fresh-outputs.ts [--threads 1,auto] [--rounds 9] [--max-pressure 10] [--quick] [--only softmax\ 32x] [--md FILE]
+// node --import tsx bench/fresh-outputs.ts [--threads 1,auto] [--rounds 9] [--max-pressure 10] [--quick] [--only TEXT] [--md FILE]
 //
 // Where the time of an allocating call (softmax(x), which returns a new Float32Array) goes, next
 // to the same call with a preallocated `out` and with zero-copy arrays (sigmax/wasm's allocFloat32,
@@ -9,7 +9,9 @@
 // result, garbage collection); the minor page faults per call (process.resourceUsage()); and the
 // garbage collector's time per call (perf_hooks 'gc' entries inside the timed windows). Beside
 // them, the cost of fresh memory itself: new Float32Array(n) alone, and new Float32Array(n).fill(0)
-// against fill(0) of an existing array.
+// against fill(0) of an existing array. Under the table, one line per call reads it: what the
+// allocating call adds to the `out` call and where, and what the `out` call adds to zero-copy.
+// --only keeps the calls whose "op RxC" contains its text (e.g. --only "softmax 32x").
 //
 // With several threads each call also runs unpipelined (scheduler.ts's `staging.pipeline` off: copy
 // in, the kernel on every thread, copy out), interleaved with the pipelined default in the same
@@ -44,6 +46,7 @@ const CASES: [Op, number, number][] = [
   ['softmax', 8192, 32000], // 1 GB in and 1 GB out; --quick leaves it out
   ['sigmoid', 1, 1 << 24],
   ['crossEntropyWithGrad', 32, 32000],
+  ['softmax', 256, 32000], // 8M elements: with threads, pipelined in chunks of 1M
 ];
 if (quick) CASES.splice(2, 1);
 const only = arg('only', '');
@@ -90,6 +93,7 @@ const median = (a: number[]) => [...a].sort((p, q) => p - q)[a.length >> 1];
 interface Row {
   threads: string;
   shape: string;
+  n: number;
   mode: string;
   total: number;
   copyIn: number;
@@ -193,7 +197,7 @@ async function runCase(op: Op, R: number, C: number, threads: string, multi: boo
     // the staged time is a mean over the rounds; the total a median: the outside column takes the mean too
     const meanTotal = s.ms.reduce((z, v) => z + v, 0) / s.ms.length;
     rows.push({
-      threads, shape, mode: modes[m][0], total: ns(total), copyIn: ns(copyIn), copyOut: ns(copyOut), kernel: ns(staged - copyIn - copyOut),
+      threads, shape, n, mode: modes[m][0], total: ns(total), copyIn: ns(copyIn), copyOut: ns(copyOut), kernel: ns(staged - copyIn - copyOut),
       outside: ns(meanTotal - staged), faults: s.faults / s.calls, gc: ns(gc),
     });
   }
@@ -223,6 +227,29 @@ for (const r of rows) {
 }
 say('');
 for (const s of notes) say(`- ${s}`);
+say('');
+say('Reading the table, per call (ns/element; the allocating call against the `out` call, and `out` against zero-copy):');
+say('');
+const groups = new Map<string, Row[]>();
+for (const r of rows) groups.set(`${r.threads}|${r.shape}`, [...(groups.get(`${r.threads}|${r.shape}`) ?? []), r]);
+for (const g of groups.values()) {
+  const by = (m: string) => g.find((r) => r.mode === m);
+  const a = by('alloc');
+  const o = by('out');
+  const z = by('zero-copy');
+  const fresh = by('new Float32Array(n).fill(0)');
+  const warmFill = by('fill(0) of an existing array');
+  if (!a || !o || !z || !fresh || !warmFill) continue;
+  const faultUs = a.faults > 100 ? `, ${((((a.copyOut - o.copyOut) * a.n) / a.faults) / 1000).toFixed(2)} µs per fault` : '';
+  let line = `- ${g[0].shape}, ${g[0].threads} thread(s): alloc − out = ${f(a.total - o.total)}: the copy out into the fresh result +${f(a.copyOut - o.copyOut)}`
+    + ` (${f(a.faults, 0)} page faults per call${faultUs}), outside the staged call +${f(a.outside - o.outside)} (GC ${f(a.gc)}), copy in ${f(a.copyIn - o.copyIn)}, kernel + wait ${f(a.kernel - o.kernel)};`
+    + ` out − zero-copy = ${f(o.total - z.total)} (copies in ${f(o.copyIn)} and out ${f(o.copyOut)});`
+    + ` fresh memory alone, new Float32Array(n).fill(0) − fill(0): ${f(fresh.total - warmFill.total)}.`;
+  const au = by('alloc, unpipelined');
+  const ou = by('out, unpipelined');
+  if (au && ou) line += ` Unpipelined → pipelined: alloc ${f(au.total)} → ${f(a.total)}, out ${f(ou.total)} → ${f(o.total)}.`;
+  say(line);
+}
 
 if (mdFile !== '') {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
