@@ -11,6 +11,20 @@ import { SamplerScratch } from '../sampleScratch.js';
 import { gatherTopK } from '../topK.js';
 import { type RowKernels, type RowSpace, maxOf, rowKernels, rowSpace } from './rowKernels.js';
 
+/**
+ * The rows' working arrays besides the float32 RowSpace, shared by every Row: a call runs one row
+ * at a time, start to end, and no row state outlives it, so samplers and one-call `sample`s made
+ * per step allocate nothing per call (rowSpace shares the float32 memory the same way).
+ */
+const SHARED = {
+  p: new Float64Array(0),
+  mark: new Uint8Array(0),
+  z64: new Float64Array(0),
+  ids64: new Int32Array(0),
+  p32: new Float32Array(0) as Float32Array,
+  scratch: new SamplerScratch(),
+};
+
 /** pState values (see Row.pState). */
 export const P_NONE = 0;
 export const P_SOFTMAX = 1;
@@ -54,15 +68,17 @@ export class Row {
   dense = true;
   /** Set by temperature 0: the row's token is its argmax and the draw consumes no random number. */
   greedy = false;
-  /** The scratch of the top-k and top-p engines (topK.ts, topP.ts). */
-  readonly scratch = new SamplerScratch();
+  /** The scratch of the top-k and top-p engines (topK.ts, topP.ts); shared by every row. */
+  readonly scratch = SHARED.scratch;
 
   /** Loads x[base + c·stride], c < V, as the candidates (all of them). */
   load(x: FloatArray, base: number, stride: number, V: number): void {
-    if (this.mark.length < V) {
-      this.p = new Float64Array(V);
-      this.mark = new Uint8Array(V);
+    if (SHARED.mark.length < V) {
+      SHARED.p = new Float64Array(V);
+      SHARED.mark = new Uint8Array(V);
     }
+    this.p = SHARED.p;
+    this.mark = SHARED.mark;
     this.f32 = x instanceof Float32Array;
     if (this.f32) {
       const sp = (this.space = rowSpace(V));
@@ -73,11 +89,14 @@ export class Row {
       if (stride === 1) sp.z.set(x.subarray(base, base + V));
       else for (let c = 0, k = base; c < V; c++, k += stride) sp.z[c] = x[k];
     } else {
-      if (this.z64.length < V) {
-        this.z64 = new Float64Array(V);
-        this.ids64 = new Int32Array(V);
+      if (SHARED.z64.length < V) {
+        SHARED.z64 = new Float64Array(V);
+        SHARED.ids64 = new Int32Array(V);
+        SHARED.p32 = new Float32Array(V);
       }
-      if (this.p32.length < V) this.p32 = new Float32Array(V);
+      this.z64 = SHARED.z64;
+      this.ids64 = SHARED.ids64;
+      this.p32 = SHARED.p32;
       this.space = null;
       this.k = null;
       this.z = this.z64;

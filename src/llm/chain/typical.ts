@@ -57,6 +57,11 @@ function atLeastMinKeep(tau: number, score: Float64Array, keys: Float64Array, ws
   return weightedQuantile(keys, ws, n, Math.min(minKeep, n));
 }
 
+/** The scores, keys and weights of the quickselect: shared by every typical stage, since rows run one at a time. */
+let keys = new Float64Array(0);
+let ws = new Float64Array(0);
+let score = new Float64Array(0);
+
 /** Bins of typical's score histogram (float32 rows): two float64 tables of it stay in the L1 cache. */
 const NB = 1024;
 
@@ -78,9 +83,6 @@ function swap(k: Float64Array, w: Float64Array, a: number, b: number): void {
  */
 export function typicalStage(c: ChainConfig): Stage {
   const mass = c.typicalP;
-  let keys = new Float64Array(0);
-  let ws = new Float64Array(0);
-  let score = new Float64Array(0);
   /**
    * Float32 rows: with p and lse from one softmax kernel pass and c = lse − H, the score is
    * s_i = |z_i − c|. A histogram of s (NB bins, mass per bin summed in float64) finds the bin
@@ -125,6 +127,7 @@ export function typicalStage(c: ChainConfig): Stage {
     apply(row: Row): void {
       const n = row.n;
       if (keys.length < n) {
+        // shared by every typical stage (rows run one at a time)
         keys = new Float64Array(n);
         ws = new Float64Array(n);
         score = new Float64Array(n);
