@@ -48,9 +48,9 @@ export const staging = { pipeline: true };
 /**
  * Where a staged call's time goes on the calling thread, summed in ms while `on` is set
  * (bench/fresh-outputs.ts): copies into the wasm memory, copies out of it (where a fresh result's
- * page faults land), and whole calls.
+ * page faults land), and whole calls; `piped` counts the calls that took the pipelined path.
  */
-export const stageClock = { on: false, copyIn: 0, copyOut: 0, total: 0 };
+export const stageClock = { on: false, copyIn: 0, copyOut: 0, total: 0, piped: 0 };
 
 export type Elem = 'f32' | 'f64' | 'i32';
 const BYTES: Record<Elem, number> = { f32: 4, f64: 8, i32: 4 };
@@ -178,6 +178,7 @@ export function staged(s: Staged): void {
     if (at < 0 && st.data !== null && st.perRow === s.n) anyStaged = true;
   }
   const piped = anyStaged && !s.chunk && staging.pipeline && rt.parallel ? pipeRows(s.rows, s.n, s.group, rt.threads) : 0;
+  if (piped > 0 && stageClock.on) stageClock.piped++;
   if (piped > 0) pipelined(rt, s, streams, home, piped);
   else serial(rt, s, streams, home, rowsPerChunk(s.rows, s.n, s.group, anyStaged, rt.threads));
   if (temps !== null) for (const [t, d] of temps) d.set(t);
