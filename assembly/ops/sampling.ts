@@ -119,23 +119,24 @@ export function sampleAbsDevMaxF32(z: usize, n: i32, c: f64): f64 {
 /**
  * The mass histogram: for each i, d = c − z_i (ABS = 0; top-p with c the max) or |z_i − c|
  * (ABS = 1; typical-p), b = trunc(min(d·scale, nb − 1)) (0 for NaN), stored at bin[i] (u16).
- * Two tables of nb + 64 float64 entries (even i into the first, odd i into the second, each in
- * increasing i): bins b < nb − 1 add p_i at b; the last bin, whose entries span any range, adds
+ * Four tables of nb + 64 float64 entries (table j takes the i ≡ j mod 4, each in increasing i,
+ * so neighbouring entries never wait on each other's store): bins b < nb − 1 add p_i at b; the last bin, whose entries span any range, adds
  * p_i at nb + g with g = (bits(p_i) >>> 25) & 63, its exponent group (4 binades: fewer than 2^25
  * such values add exactly in 53 bits), so the caller can sum it exactly in double-double. At the
- * end mass[b] = even + odd for b < nb − 1 (those sums are exact where the caller needs them: see
- * src/llm/chain/topP.ts); mass[nb − 1] = 0 and the 2·64 group sums stay where they are.
+ * end mass[b] = (t0 + t1) + (t2 + t3) for b < nb − 1 (those sums are exact where the caller
+ * needs them: see src/llm/chain/topP.ts); mass[nb − 1] = 0 and the 4·64 group sums stay where
+ * they are (table j's at j·(nb + 64) + nb).
  * The bins of four entries come from one SIMD pass in float64; only the additions are scalar.
  */
 export function sampleBinsF32(z: usize, p: usize, n: i32, c: f64, scale: f64, nb: i32, ABS: i32, bin: usize, mass: usize): void {
   const nt = nb + 64;
-  memory.fill(mass, 0, <usize>nt << 4);
+  memory.fill(mass, 0, <usize>nt << 5);
   if (ABS) binLoop(z, p, n, c, scale, nb, true, bin, mass);
   else binLoop(z, p, n, c, scale, nb, false, bin, mass);
-  const m2 = mass + (<usize>nt << 3);
+  const t = <usize>nt << 3;
   for (let b = 0; b < nb - 1; b++) {
-    const q = <usize>b << 3;
-    store<f64>(mass + q, load<f64>(mass + q) + load<f64>(m2 + q));
+    const q = mass + (<usize>b << 3);
+    store<f64>(q, load<f64>(q) + load<f64>(q + t) + (load<f64>(q + 2 * t) + load<f64>(q + 3 * t)));
   }
 }
 
@@ -158,7 +159,10 @@ function addAt(mass: usize, b: i32, v: f32): void {
 @inline
 function binLoop(z: usize, p: usize, n: i32, c: f64, scale: f64, nb: i32, ABS: bool, bin: usize, mass: usize): void {
   const top = nb - 1;
-  const m2 = mass + (<usize>(nb + 64) << 3);
+  const t = <usize>(nb + 64) << 3;
+  const m1 = mass + t;
+  const m2 = mass + 2 * t;
+  const m3 = mass + 3 * t;
   const cv = f64x2.splat(c);
   const sv = f64x2.splat(scale);
   const tv = f64x2.splat(<f64>top);
@@ -175,11 +179,11 @@ function binLoop(z: usize, p: usize, n: i32, c: f64, scale: f64, nb: i32, ABS: b
     const pv = v128.load(p + (<usize>i << 2));
     // the table slot: b, or nb + the exponent group of p for the last bin
     const grp = i32x4.add(nbv, v128.and(i32x4.shr_u(pv, 25), g63));
-    const t = v128.bitselect(grp, b, i32x4.eq(b, topv));
-    addAt(mass, i32x4.extract_lane(t, 0), f32x4.extract_lane(pv, 0));
-    addAt(m2, i32x4.extract_lane(t, 1), f32x4.extract_lane(pv, 1));
-    addAt(mass, i32x4.extract_lane(t, 2), f32x4.extract_lane(pv, 2));
-    addAt(m2, i32x4.extract_lane(t, 3), f32x4.extract_lane(pv, 3));
+    const slot = v128.bitselect(grp, b, i32x4.eq(b, topv));
+    addAt(mass, i32x4.extract_lane(slot, 0), f32x4.extract_lane(pv, 0));
+    addAt(m1, i32x4.extract_lane(slot, 1), f32x4.extract_lane(pv, 1));
+    addAt(m2, i32x4.extract_lane(slot, 2), f32x4.extract_lane(pv, 2));
+    addAt(m3, i32x4.extract_lane(slot, 3), f32x4.extract_lane(pv, 3));
   }
   for (; i < n; i++) {
     const v = <f64>load<f32>(z + (<usize>i << 2));
@@ -188,7 +192,7 @@ function binLoop(z: usize, p: usize, n: i32, c: f64, scale: f64, nb: i32, ABS: b
     const b = x == x ? <i32>x : 0;
     store<u16>(bin + (<usize>i << 1), <u16>b);
     const bits = load<u32>(p + (<usize>i << 2));
-    addAt(i & 1 ? m2 : mass, b == top ? nb + <i32>((bits >>> 25) & 63) : b, reinterpret<f32>(bits));
+    addAt(mass + <usize>(i & 3) * t, b == top ? nb + <i32>((bits >>> 25) & 63) : b, reinterpret<f32>(bits));
   }
 }
 

@@ -28,8 +28,8 @@ export interface RowSpace {
   /** Positions gathered from one bin (V + 4 entries). */
   readonly pos: Int32Array;
   /**
-   * Histogram masses (bins): two tables of nb + 64; after bins(), mass[b] for b < nb − 1, and the
-   * last bin's exponent-group sums at nb + g and nb + 64 + nb + g (see lastBinSum).
+   * Histogram masses (bins): four tables of nb + 64; after bins(), mass[b] for b < nb − 1, and the
+   * last bin's exponent-group sums at j·(nb + 64) + nb + g, j < 4 (see topP.ts's lastBinSum).
    */
   readonly mass: Float64Array;
   readonly sums: Float64Array;
@@ -42,7 +42,7 @@ export interface RowSpace {
 /** The arrays' byte sizes, each rounded up to 16 bytes. */
 function layout(V: number): number[] {
   const r = (b: number): number => Math.ceil(b / 16) * 16 + 16;
-  return [r(4 * V), r(4 * V), r(4 * V), r(2 * V), r(4 * (V + 8)), r(4 * (V + 4)), r(16 * (HIST_BINS + 64)), r(8 * Math.ceil(V / DRAW_BLOCK))];
+  return [r(4 * V), r(4 * V), r(4 * V), r(2 * V), r(4 * (V + 8)), r(4 * (V + 4)), r(32 * (HIST_BINS + 64)), r(8 * Math.ceil(V / DRAW_BLOCK))];
 }
 
 /** A RowSpace of V entries: in the wasm memory when `wasm` and the wasm backend can hold it there, in ordinary memory otherwise. */
@@ -69,7 +69,7 @@ export function makeSpace(V: number, wasm = getBackend() === 'wasm'): RowSpace {
     bin: new Uint16Array(buf, next(3), V),
     buf: new Float32Array(buf, next(4), V + 8),
     pos: new Int32Array(buf, next(5), V + 4),
-    mass: new Float64Array(buf, next(6), 2 * (HIST_BINS + 64)),
+    mass: new Float64Array(buf, next(6), 4 * (HIST_BINS + 64)),
     sums: new Float64Array(buf, next(7), Math.ceil(V / DRAW_BLOCK)),
     inWasm: block !== null,
     block,
@@ -271,18 +271,18 @@ export const jsKernels: RowKernels = {
   bins(z, p, n, c, scale, nb, abs, s) {
     traceKernel('js:sampleBins');
     const { bin, mass } = s;
-    // Even and odd i in two tables of nb + 64; the last bin by exponent group (the wasm kernel's layout).
+    // Table i mod 4 of four of nb + 64; the last bin by exponent group (the wasm kernel's layout).
     const nt = nb + 64;
-    mass.fill(0, 0, 2 * nt);
+    mass.fill(0, 0, 4 * nt);
     const top = nb - 1;
     const bits = new Uint32Array(p.buffer, p.byteOffset, n);
     for (let i = 0; i < n; i++) {
       const d = abs ? Math.abs(z[i] - c) : c - z[i];
       const b = Math.min(d * scale, top) | 0;
       bin[i] = b;
-      mass[(b === top ? nb + ((bits[i] >>> 25) & 63) : b) + (i & 1) * nt] += p[i];
+      mass[(b === top ? nb + ((bits[i] >>> 25) & 63) : b) + (i & 3) * nt] += p[i];
     }
-    for (let b = 0; b < top; b++) mass[b] += mass[b + nt];
+    for (let b = 0; b < top; b++) mass[b] = mass[b] + mass[b + nt] + (mass[b + 2 * nt] + mass[b + 3 * nt]);
   },
   gatherBin(s, p, n, b) {
     const { bin, pos } = s;

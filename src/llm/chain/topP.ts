@@ -17,12 +17,13 @@ const NBINS = NBINS_IMPORT;
  * The last bin's mass in double-double (R.hi, R.lo), exact up to the final double-double
  * rounding: the bins kernel summed each of its float32 p into the float64 accumulator of its
  * exponent group (4 binades), where < 2^25 values of 24-bit significands spanning 28 bits sum
- * exactly in 53, in two tables (even and odd positions); the 128 sums add here in double-double.
+ * exactly in 53, in four tables (positions mod 4); the 256 sums add here in double-double.
  */
 function lastBinSum(mass: Float64Array, nb: number): void {
   let h = 0;
   let l = 0;
-  for (const at of [nb, 2 * nb + 64]) {
+  for (let j = 0; j < 4; j++) {
+    const at = j * (nb + 64) + nb;
     for (let g = 0; g < 64; g++) {
       ddAdd(h, l, mass[at + g], 0);
       h = R.hi;
@@ -39,7 +40,7 @@ function lastBinSum(mass: Float64Array, nb: number): void {
  * d = z_max − z (topP.ts's bins, 1/16 wide) and adds p to its bin's float64 sum. Those sums are
  * exact: the p of one bin b < NBINS − 1 lie within a factor e^(1/16)·(1 + 2^−21) < 2 of each
  * other, so their float32 significands add without rounding in 53 bits, in any order and in any
- * split (the kernel's even and odd tables); the last bin, which spans any range, the kernel sums
+ * split (the kernel's four tables); the last bin, which spans any range, the kernel sums
  * by exponent group (lastBinSum). Both hold for rows below 2^25 entries (a vocabulary is far
  * below; the binades and the count share the 53 bits). The bins' cumulative mass in double-double up to the first bin reaching
  * need = topP·Σp, and selectMass (largest logits first, ties by lower id) inside that bin for the

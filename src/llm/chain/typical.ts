@@ -62,8 +62,8 @@ let keys = new Float64Array(0);
 let ws = new Float64Array(0);
 let score = new Float64Array(0);
 
-/** Bins of typical's score histogram (float32 rows): two float64 tables of it stay in the L1 cache. */
-const NB = 1024;
+/** Bins of typical's score histogram (float32 rows): the kernel's four float64 tables of it stay in the L1 cache. */
+const NB = 512;
 
 function swap(k: Float64Array, w: Float64Array, a: number, b: number): void {
   const t = k[a];
@@ -114,7 +114,8 @@ export function typicalStage(c: ChainConfig): Stage {
       ws[j] = p32[i];
     }
     let tau = weightedQuantile(keys, ws, nb, mass - below);
-    if (k.countAbs(z, n, center, tau) < c.minKeep) {
+    // At least one score is ≤ τ (τ is a score), so minKeep ≤ 1 needs no count.
+    if (c.minKeep > 1 && k.countAbs(z, n, center, tau) < c.minKeep) {
       // Rare (minKeep above the typical set): the minKeep lowest scores over the whole row.
       for (let i = 0; i < n; i++) score[i] = Math.abs(z[i] - center);
       tau = atLeastMinKeep(tau, score, keys, ws, n, c.minKeep);
