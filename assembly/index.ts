@@ -12,7 +12,7 @@ export { klDivergenceF32 } from './ops/klDivergence';
 export { ddSumF64 } from './ops/sum';
 export { gemmF32, gemmF64, gemmScratch } from './ops/gemm';
 export { statsRowsF64, gradRowsF64 } from './ops/rowStats';
-export { sampleMaxF32, sampleFirstEqF32, sampleDivF32, sampleEntropyF32, sampleAbsDevMaxF32, sampleBinsF32, sampleGatherBinF32, sampleCountF32, sampleCountAbsF32, sampleKeepF32, sampleKeepAbsF32, sampleDrawF32, sampleDrawSum, sampleKthLargestF32, sampleGatherF32, sampleRemoveF32, sampleMomentF32 } from './ops/sampling';
+export { sampleMaxF32, sampleFirstEqF32, sampleDivF32, sampleEntropyF32, sampleAbsDevMaxF32, sampleBinsF32, sampleGatherBinF32, sampleCountF32, sampleCountRangeF32, sampleKeepF32, sampleKeepRangeF32, sampleDrawF32, sampleDrawSum, sampleKthLargestF32, sampleGatherF32, sampleRemoveF32, sampleMomentF32 } from './ops/sampling';
 
 /** The end of the module's static data (its math tables): the JS side keeps its own control block above it. */
 export function dataEnd(): usize {

@@ -275,24 +275,21 @@ export function sampleCountF32(z: usize, n: i32, a: f32, ct: i32): i32 {
   return k;
 }
 
-/** Lanes of |z_i − c| ≤ tau (float64) for four float32 z, as an i32x4 mask. */
-// @ts-ignore: decorator
-@inline
-function absMask(v: v128, cv: v128, tv: v128): v128 {
-  const lo = f64x2.le(f64x2.abs(f64x2.sub(f64x2.promote_low_f32x4(v), cv)), tv);
-  const hi = f64x2.le(f64x2.abs(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), cv)), tv);
-  return v128.shuffle<i32>(lo, hi, 0, 2, 4, 6);
-}
-
-/** How many i have |z_i − c| ≤ tau (float64). */
-export function sampleCountAbsF32(z: usize, n: i32, c: f64, tau: f64): i32 {
-  const cv = f64x2.splat(c);
-  const tv = f64x2.splat(tau);
+/** How many i have lo ≤ z_i ≤ hi (float32). */
+export function sampleCountRangeF32(z: usize, n: i32, lo: f32, hi: f32): i32 {
+  const lv = f32x4.splat(lo);
+  const hv = f32x4.splat(hi);
   let acc = i32x4.splat(0);
   let i = 0;
-  for (; i + 4 <= n; i += 4) acc = i32x4.sub(acc, absMask(v128.load(z + (<usize>i << 2)), cv, tv));
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(z + (<usize>i << 2));
+    acc = i32x4.sub(acc, v128.and(f32x4.ge(v, lv), f32x4.le(v, hv)));
+  }
   let k = i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
-  for (; i < n; i++) k += i32(abs(<f64>load<f32>(z + (<usize>i << 2)) - c) <= tau);
+  for (; i < n; i++) {
+    const v = load<f32>(z + (<usize>i << 2));
+    k += i32(v >= lo) & i32(v <= hi);
+  }
   return k;
 }
 
@@ -302,24 +299,23 @@ export function sampleCountAbsF32(z: usize, n: i32, c: f64, tau: f64): i32 {
  * a left-pack shuffle (each store writes a whole vector at w ≤ i, past what was read). Returns w.
  */
 export function sampleKeepF32(ids: usize, z: usize, p: usize, n: i32, a: f32, ct: i32, dense: i32, carry: i32): i32 {
-  if (dense) return carry ? packLoop(ids, z, p, n, a, ct, 0, 0, false, true, true) : packLoop(ids, z, p, n, a, ct, 0, 0, false, true, false);
-  return carry ? packLoop(ids, z, p, n, a, ct, 0, 0, false, false, true) : packLoop(ids, z, p, n, a, ct, 0, 0, false, false, false);
+  if (dense) return carry ? packLoop(ids, z, p, n, a, ct, 0, false, true, true) : packLoop(ids, z, p, n, a, ct, 0, false, true, false);
+  return carry ? packLoop(ids, z, p, n, a, ct, 0, false, false, true) : packLoop(ids, z, p, n, a, ct, 0, false, false, false);
 }
 
-/** Compaction keeping |z_i − c| ≤ tau (float64), otherwise as sampleKeepF32. */
-export function sampleKeepAbsF32(ids: usize, z: usize, p: usize, n: i32, c: f64, tau: f64, dense: i32, carry: i32): i32 {
-  if (dense) return carry ? packLoop(ids, z, p, n, 0, 0, c, tau, true, true, true) : packLoop(ids, z, p, n, 0, 0, c, tau, true, true, false);
-  return carry ? packLoop(ids, z, p, n, 0, 0, c, tau, true, false, true) : packLoop(ids, z, p, n, 0, 0, c, tau, true, false, false);
+/** Compaction keeping lo ≤ z_i ≤ hi (float32; typical-p's |z − c| ≤ τ as an interval), otherwise as sampleKeepF32. */
+export function sampleKeepRangeF32(ids: usize, z: usize, p: usize, n: i32, lo: f32, hi: f32, dense: i32, carry: i32): i32 {
+  if (dense) return carry ? packLoop(ids, z, p, n, lo, 0, hi, true, true, true) : packLoop(ids, z, p, n, lo, 0, hi, true, true, false);
+  return carry ? packLoop(ids, z, p, n, lo, 0, hi, true, false, true) : packLoop(ids, z, p, n, lo, 0, hi, true, false, false);
 }
 
-/** The left-pack compaction of both rules: the threshold rule (a, ct), or |z − c| ≤ tau when ABS. */
+/** The left-pack compaction of both rules: the threshold rule (a, ct), or a ≤ z ≤ hi when RANGE. */
 // @ts-ignore: decorator
 @inline
-function packLoop(ids: usize, z: usize, p: usize, n: i32, a: f32, ct: i32, c: f64, tau: f64, ABS: bool, DENSE: bool, CARRY: bool): i32 {
+function packLoop(ids: usize, z: usize, p: usize, n: i32, a: f32, ct: i32, hi: f32, RANGE: bool, DENSE: bool, CARRY: bool): i32 {
   const av = f32x4.splat(a);
   const ctv = i32x4.splat(ct);
-  const cv = f64x2.splat(c);
-  const tv = f64x2.splat(tau);
+  const hv = f32x4.splat(hi);
   let idx = v128.load(IOTA);
   const four = i32x4.splat(4);
   let w = 0;
@@ -327,7 +323,7 @@ function packLoop(ids: usize, z: usize, p: usize, n: i32, a: f32, ct: i32, c: f6
   for (; i + 4 <= n; i += 4) {
     const q = <usize>i << 2;
     const v = v128.load(z + q);
-    const m = i32x4.bitmask(ABS ? absMask(v, cv, tv) : passMask(v, av, idx, ctv));
+    const m = i32x4.bitmask(RANGE ? v128.and(f32x4.ge(v, av), f32x4.le(v, hv)) : passMask(v, av, idx, ctv));
     const sh = v128.load(PACK + (<usize>m << 4));
     const wq = <usize>w << 2;
     v128.store(ids + wq, i8x16.swizzle(DENSE ? idx : v128.load(ids + q), sh));
@@ -342,7 +338,7 @@ function packLoop(ids: usize, z: usize, p: usize, n: i32, a: f32, ct: i32, c: f6
     store<i32>(ids + wq, DENSE ? i : load<i32>(ids + (<usize>i << 2)));
     store<f32>(z + wq, v);
     if (CARRY) store<f32>(p + wq, load<f32>(p + (<usize>i << 2)));
-    w += ABS ? i32(abs(<f64>v - c) <= tau) : i32(v > a) | (i32(v == a) & i32(i <= ct));
+    w += RANGE ? i32(v >= a) & i32(v <= hi) : i32(v > a) | (i32(v == a) & i32(i <= ct));
   }
   return w;
 }

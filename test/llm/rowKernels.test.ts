@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { setBackend, getBackend } from '../../src/index.js';
 import { traceKernels } from '../../src/debug/index.js';
 import { createSampler, sample, samplingSet } from '../../src/llm/index.js';
-import { DRAW_BLOCK, jsKernels, kthCap, makeSpace, rowKernels, type RowSpace } from '../../src/llm/chain/rowKernels.js';
+import { DRAW_BLOCK, absInterval, jsKernels, kthCap, makeSpace, rowKernels, type RowSpace } from '../../src/llm/chain/rowKernels.js';
 import { Xoshiro128 } from '../../src/core/rng.js';
 
 setBackend('wasm');
@@ -137,20 +137,47 @@ describe('decoding row kernels: wasm against the JavaScript twins', { skip: !has
     }
   });
 
-  it('|z − c| ≤ τ count and compaction agree with the rule', () => {
+  it('|z − c| ≤ τ (float64) as a float32 interval: count and compaction agree with the rule', () => {
+    const g = new Xoshiro128(77);
+    const cases: [number, number][] = [[0.5, 1.25], [-1, 0], [0, Infinity], [3, 0.125], [1 / 3, 0.1 + 1e-17], [2.5, 1e-9]];
+    for (let r = 0; r < 30; r++) cases.push([(g.nextFloat() - 0.5) * 10, g.nextFloat() * 3]);
     for (const n of LENGTHS) {
       const z = logits(400 + n, n);
-      for (const [c, tau] of [[0.5, 1.25], [-1, 0], [0, Infinity], [3, 0.124999]]) {
+      // values on the interval's ends and one float32 step around them
+      for (const [c, tau] of cases) {
+        const [lo, hi] = absInterval(c, tau);
+        for (const v of [lo, hi, Math.fround(c - tau), Math.fround(c + tau)]) if (n > 2 && Number.isFinite(v)) z[(v * 7919) & (n - 1) & 0x7fffffff] = Math.fround(v);
         const rule = [...Array(n).keys()].filter((i) => Math.abs(z[i] - c) <= tau);
+        assert.deepEqual([...Array(n).keys()].filter((i) => z[i] >= lo && z[i] <= hi), rule, `interval c=${c} τ=${tau}`);
         const [sw, sj] = spaces(n, z);
-        assert.equal(w().countAbs(sw.z, n, c, tau), rule.length);
-        assert.equal(jsKernels.countAbs(sj.z, n, c, tau), rule.length);
-        const kw = w().keepAbs(sw.ids, sw.z, sw.p, n, c, tau, true, true);
-        const kj = jsKernels.keepAbs(sj.ids, sj.z, sj.p, n, c, tau, true, true);
+        assert.equal(w().countRange(sw.z, n, lo, hi), rule.length);
+        assert.equal(jsKernels.countRange(sj.z, n, lo, hi), rule.length);
+        const kw = w().keepRange(sw.ids, sw.z, sw.p, n, lo, hi, true, true);
+        const kj = jsKernels.keepRange(sj.ids, sj.z, sj.p, n, lo, hi, true, true);
         assert.deepEqual(Array.from(sw.ids.subarray(0, kw)), rule);
         assert.deepEqual(Array.from(sj.ids.subarray(0, kj)), rule);
         assert.deepEqual(sw.p.subarray(0, kw), sj.p.subarray(0, kj));
       }
+    }
+  });
+
+  it('the interval of |z − c| ≤ τ is exact at its float32 ends', () => {
+    const g = new Xoshiro128(78);
+    const f32 = new Float32Array(1);
+    const u32 = new Uint32Array(f32.buffer);
+    const step = (v: number, d: number): number => {
+      f32[0] = v;
+      u32[0] += (v > 0 || (v === 0 && d > 0) ? 1 : -1) * d;
+      return f32[0];
+    };
+    for (let r = 0; r < 2000; r++) {
+      const c = (g.nextFloat() - 0.5) * 2 ** Math.floor(g.nextFloat() * 10);
+      const tau = g.nextFloat() * 2 ** Math.floor(g.nextFloat() * 8 - 4);
+      const [lo, hi] = absInterval(c, tau);
+      const pass = (v: number) => Math.abs(v - c) <= tau;
+      assert.ok(pass(lo) && pass(hi), `ends pass c=${c} τ=${tau}`);
+      if (lo !== 0) assert.ok(!pass(step(lo, -1)), `below lo fails c=${c} τ=${tau}`);
+      if (hi !== 0) assert.ok(!pass(step(hi, 1)), `above hi fails c=${c} τ=${tau}`);
     }
   });
 

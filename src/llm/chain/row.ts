@@ -311,11 +311,11 @@ export class Row {
   }
 
   /**
-   * Keeps the candidates with |z_i − c| ≤ tau (float64), p32 carried when it holds probabilities;
-   * float32 rows only (typical-p's kept set). The max may go.
+   * Keeps the candidates with lo ≤ z_i ≤ hi, p32 carried when it holds probabilities; float32
+   * rows only (typical-p's kept set, an interval of logits). The max may go.
    */
-  keepAbs(c: number, tau: number): void {
-    const w = this.k!.keepAbs(this.idsArr, this.z as Float32Array, this.p32, this.n, c, tau, !this.idsOk, this.pState !== P_NONE);
+  keepRange(lo: number, hi: number): void {
+    const w = this.k!.keepRange(this.idsArr, this.z as Float32Array, this.p32, this.n, lo, hi, !this.idsOk, this.pState !== P_NONE);
     this.idsOk = true;
     if (w !== this.n) {
       this.dense = false;

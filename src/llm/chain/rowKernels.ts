@@ -104,9 +104,11 @@ export interface RowKernels {
   bins(z: Float32Array, p: Float32Array, n: number, c: number, scale: number, nb: number, abs: boolean, s: RowSpace): void;
   gatherBin(s: RowSpace, p: Float32Array, n: number, b: number): number;
   count(z: Float32Array, n: number, t: number, ct: number): number;
-  countAbs(z: Float32Array, n: number, c: number, tau: number): number;
+  /** How many z_i lie in [lo, hi]. */
+  countRange(z: Float32Array, n: number, lo: number, hi: number): number;
   keep(ids: Int32Array, z: Float32Array, p: Float32Array, n: number, t: number, ct: number, dense: boolean, carry: boolean): number;
-  keepAbs(ids: Int32Array, z: Float32Array, p: Float32Array, n: number, c: number, tau: number, dense: boolean, carry: boolean): number;
+  /** Compaction keeping lo ≤ z_i ≤ hi. */
+  keepRange(ids: Int32Array, z: Float32Array, p: Float32Array, n: number, lo: number, hi: number, dense: boolean, carry: boolean): number;
   /** Σ (z_i − c)^pow over the finite z_i, pow 1 or 2, in four float64 lanes ((l0 + l1) + (l2 + l3)). */
   moment(z: Float32Array, n: number, c: number, pow: 1 | 2): number;
   /** s.pos[0 : k) ← the positions passing the threshold rule of count; returns k. */
@@ -298,18 +300,18 @@ export const jsKernels: RowKernels = {
     }
     return k;
   },
-  countAbs(z, n, c, tau) {
+  countRange(z, n, lo, hi) {
     let k = 0;
-    for (let i = 0; i < n; i++) k += Math.abs(z[i] - c) <= tau ? 1 : 0;
+    for (let i = 0; i < n; i++) k += z[i] >= lo && z[i] <= hi ? 1 : 0;
     return k;
   },
   keep(ids, z, p, n, t, ct, dense, carry) {
     traceKernel('js:sampleKeep');
     return compactBy(ids, z, p, n, dense, carry, (v, i) => v > t || (v === t && i <= ct));
   },
-  keepAbs(ids, z, p, n, c, tau, dense, carry) {
+  keepRange(ids, z, p, n, lo, hi, dense, carry) {
     traceKernel('js:sampleKeep');
-    return compactBy(ids, z, p, n, dense, carry, (v) => Math.abs(v - c) <= tau);
+    return compactBy(ids, z, p, n, dense, carry, (v) => v >= lo && v <= hi);
   },
   moment(z, n, c, pow) {
     traceKernel('js:sampleMoment');
@@ -388,6 +390,35 @@ function threshold32(t: number, ct: number): void {
   TH.a = f32b[0];
 }
 
+/** The float32 after f (toward +∞) and before it (toward −∞); f finite or ±∞ where the step stays defined. */
+function nextUp32(f: number): number {
+  if (f === Infinity || f !== f) return f;
+  if (f === 0) return 2 ** -149;
+  f32b[0] = f;
+  u32b[0] += f > 0 ? 1 : -1;
+  return f32b[0];
+}
+const nextDown32 = (f: number): number => -nextUp32(-f);
+
+/**
+ * The float32 interval [lo, hi] of the z with |z − c| ≤ τ computed in float64 (typical-p's kept
+ * set as an interval: fl(|z − c|) is monotone on either side of c, so the z that pass are one run
+ * of float32 values). Each end starts at the float32 nearest c ∓ τ and steps to the last value
+ * that passes. Empty (lo > hi) when none does.
+ */
+export function absInterval(c: number, tau: number): [number, number] {
+  const pass = (z: number): boolean => Math.abs(z - c) <= tau;
+  const mid = Math.fround(c);
+  let lo = Math.fround(c - tau);
+  let hi = Math.fround(c + tau);
+  if (!pass(lo)) while (lo < mid && !pass(lo)) lo = nextUp32(lo);
+  else while (lo > -Infinity && pass(nextDown32(lo))) lo = nextDown32(lo);
+  if (!pass(hi)) while (hi > mid && !pass(hi)) hi = nextDown32(hi);
+  else while (hi < Infinity && pass(nextUp32(hi))) hi = nextUp32(hi);
+  if (!pass(lo) || !pass(hi)) return [1, 0];
+  return [lo, hi];
+}
+
 /** The wasm implementations (arrays of a RowSpace in the wasm memory; byte offsets passed). */
 function wasmKernels(): RowKernels {
   const ex = getRuntime().exports;
@@ -415,15 +446,15 @@ function wasmKernels(): RowKernels {
       threshold32(t, ct);
       return ex.sampleCountF32(z.byteOffset, n, TH.a, TH.ct);
     },
-    countAbs: (z, n, c, tau) => ex.sampleCountAbsF32(z.byteOffset, n, c, tau),
+    countRange: (z, n, lo, hi) => ex.sampleCountRangeF32(z.byteOffset, n, lo, hi),
     keep(ids, z, p, n, t, ct, dense, carry) {
       traceKernel('wasm:sampleKeepF32');
       threshold32(t, ct);
       return ex.sampleKeepF32(ids.byteOffset, z.byteOffset, p.byteOffset, n, TH.a, TH.ct, dense ? 1 : 0, carry ? 1 : 0);
     },
-    keepAbs(ids, z, p, n, c, tau, dense, carry) {
+    keepRange(ids, z, p, n, lo, hi, dense, carry) {
       traceKernel('wasm:sampleKeepF32');
-      return ex.sampleKeepAbsF32(ids.byteOffset, z.byteOffset, p.byteOffset, n, c, tau, dense ? 1 : 0, carry ? 1 : 0);
+      return ex.sampleKeepRangeF32(ids.byteOffset, z.byteOffset, p.byteOffset, n, lo, hi, dense ? 1 : 0, carry ? 1 : 0);
     },
     moment(z, n, c, pow) {
       traceKernel('wasm:sampleMomentF32');

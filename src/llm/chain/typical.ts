@@ -5,6 +5,7 @@
 import type { ChainConfig } from './options.js';
 import type { Row } from './row.js';
 import type { Stage } from './types.js';
+import { absInterval } from './rowKernels.js';
 
 /**
  * The smallest value τ among key[0 : n) with Σ_{key_i ≤ τ} w_i ≥ target (three-way quickselect
@@ -114,13 +115,16 @@ export function typicalStage(c: ChainConfig): Stage {
       ws[j] = p32[i];
     }
     let tau = weightedQuantile(keys, ws, nb, mass - below);
-    // At least one score is ≤ τ (τ is a score), so minKeep ≤ 1 needs no count.
-    if (c.minKeep > 1 && k.countAbs(z, n, center, tau) < c.minKeep) {
+    // The kept set |z − c| ≤ τ is an interval of float32 logits. At least one score is ≤ τ (τ is
+    // a score), so minKeep ≤ 1 needs no count.
+    let [lo, hi] = absInterval(center, tau);
+    if (c.minKeep > 1 && k.countRange(z, n, lo, hi) < c.minKeep) {
       // Rare (minKeep above the typical set): the minKeep lowest scores over the whole row.
       for (let i = 0; i < n; i++) score[i] = Math.abs(z[i] - center);
       tau = atLeastMinKeep(tau, score, keys, ws, n, c.minKeep);
+      [lo, hi] = absInterval(center, tau);
     }
-    row.keepAbs(center, tau);
+    row.keepRange(lo, hi);
   };
   return {
     name: 'typicalP',
