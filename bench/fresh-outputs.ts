@@ -1,4 +1,5 @@
-// node --import tsx bench/fresh-outputs.ts [--threads 1,auto] [--rounds 9] [--max-pressure 10] [--quick] [--only TEXT] [--md FILE]
+// node --import tsx bench/fresh-outputs.ts [--threads 1,auto] [--rounds 9] [--max-pressure 10] [--gap MS]
+//   [--quick] [--only TEXT] [--md FILE [--append]]
 //
 // Where the time of an allocating call (softmax(x), which returns a new Float32Array) goes, next
 // to the same call with a preallocated `out` and with zero-copy arrays (sigmax/wasm's allocFloat32,
@@ -11,17 +12,19 @@
 // them, the cost of fresh memory itself: new Float32Array(n) alone, and new Float32Array(n).fill(0)
 // against fill(0) of an existing array. Under the table, one line per call reads it: what the
 // allocating call adds to the `out` call and where, and what the `out` call adds to zero-copy.
-// --only keeps the calls whose "op RxC" contains its text (e.g. --only "softmax 32x").
+// --only keeps the calls whose "op RxC" contains its text (e.g. --only "softmax 32x"). --gap keeps
+// this thread busy for MS ms before each call (not timed), so that the workers idle in between as
+// they do between a user's calls; --append adds the run to the --md file as a section.
 //
-// With several threads each call that takes the pipelined path also runs unpipelined
-// (scheduler.ts's `staging.pipeline` off: copy in, the kernel on every thread, copy out), as the
-// code ran before the pipeline, interleaved with the pipelined default in the same rounds, so the
+// With several threads each call also runs as the staging ran before (scheduler.ts's `staging`
+// switches off: no early wake of the workers, and no pipeline: copy in, the kernel on every
+// thread, copy out), interleaved with the default (`alloc`, `out`) in the same rounds, so the
 // two compare on the same machine state. Medians of the rounds. Another process on
 // the cores slows the threaded rows most, so rounds are run until enough of them saw a CPU
 // pressure (Linux /proc/pressure/cpu: the share of time some task waited for a CPU) of at most
 // --max-pressure percent, and the least disturbed are kept; the notes under the table say which.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { crossEntropyWithGrad, getThreads, setBackend, setThreads, sigmoid, softmax, tensor } from '../src/index.js';
@@ -38,6 +41,12 @@ const quick = argv.includes('--quick');
 const threadList = arg('threads', '1,auto').split(',').map((t) => (t === 'auto' ? 'auto' : Number(t))) as (number | 'auto')[];
 const ROUNDS = Number(arg('rounds', quick ? '5' : '9'));
 const MAX_PRESSURE = Number(arg('max-pressure', '10'));
+const GAP = Number(arg('gap', '0'));
+/** Keeps this thread busy for `ms` (the workers idle meanwhile, as between a user's calls). */
+function spin(ms: number): void {
+  const t = performance.now();
+  while (performance.now() - t < ms);
+}
 const mdFile = arg('md', '');
 
 type Op = 'softmax' | 'sigmoid' | 'crossEntropyWithGrad';
@@ -126,21 +135,22 @@ async function runCase(op: Op, R: number, C: number, threads: string, multi: boo
   const call = (a: Float32Array, at: ReturnType<typeof tensor>, o?: Float32Array): unknown =>
     op === 'softmax' ? softmax(at, o ? { out: o } : undefined) : op === 'sigmoid' ? sigmoid(a, o ? { out: o } : undefined) : crossEntropyWithGrad(at, t, o ? { out: o } : undefined);
   const modes: [string, boolean, () => unknown][] = [];
-  const mk = (name: string, clock: boolean, pipe: boolean, f: () => unknown) =>
+  const mk = (name: string, clock: boolean, now: boolean, f: () => unknown) =>
     modes.push([name, clock, () => {
-      staging.pipeline = pipe;
+      // `now` false: the staging as it was before (no pipeline, no early wake of the workers)
+      staging.pipeline = now;
+      staging.wake = now;
       return f();
     }]);
-  // with threads, the unpipelined rows only where the call takes the pipelined path at all
   stageClock.on = true;
   stageClock.piped = 0;
   call(x, xt);
   stageClock.on = false;
   const piped = multi && stageClock.piped > 0;
   mk('alloc', true, true, () => call(x, xt));
-  if (piped) mk('alloc, unpipelined', true, false, () => call(x, xt));
+  if (multi) mk('alloc, before', true, false, () => call(x, xt));
   mk('out', true, true, () => call(x, xt, out));
-  if (piped) mk('out, unpipelined', true, false, () => call(x, xt, out));
+  if (multi) mk('out, before', true, false, () => call(x, xt, out));
   mk('zero-copy', true, true, () => call(xz, xzt, oz));
   mk('new Float32Array(n)', false, true, () => new Float32Array(n));
   mk('new Float32Array(n).fill(0)', false, true, () => new Float32Array(n).fill(0));
@@ -164,10 +174,16 @@ async function runCase(op: Op, R: number, C: number, threads: string, multi: boo
       stageClock.copyIn = stageClock.copyOut = stageClock.total = 0;
       const pf = faults();
       const a = performance.now();
-      for (let i = 0; i < reps; i++) f();
+      let ms = 0;
+      for (let i = 0; i < reps; i++) {
+        if (GAP > 0) spin(GAP);
+        const c = performance.now();
+        f();
+        ms += performance.now() - c;
+      }
       const b = performance.now();
       stageClock.on = false;
-      round.modes.push({ ms: (b - a) / reps, copyIn: stageClock.copyIn, copyOut: stageClock.copyOut, staged: stageClock.total, faults: faults() - pf, window: [a, b] });
+      round.modes.push({ ms: ms / reps, copyIn: stageClock.copyIn, copyOut: stageClock.copyOut, staged: stageClock.total, faults: faults() - pf, window: [a, b] });
     }
     const p1 = pressure();
     round.busy = p0 !== undefined && p1 !== undefined ? ((p1 - p0) / 1000 / (performance.now() - w0)) * 100 : 0;
@@ -191,6 +207,7 @@ async function runCase(op: Op, R: number, C: number, threads: string, multi: boo
   }
   const keptPressure = kept.reduce((z, r) => z + r.busy, 0);
   staging.pipeline = true;
+  staging.wake = true;
   const shape = `${op} ${R}×${C}`;
   const ns = (ms: number) => (ms * 1e6) / n;
   for (let m = 0; m < modes.length; m++) {
@@ -252,9 +269,9 @@ for (const g of groups.values()) {
     + ` (${f(a.faults, 0)} page faults per call${faultUs}), outside the staged call +${f(a.outside - o.outside)} (GC ${f(a.gc)}), copy in ${f(a.copyIn - o.copyIn)}, kernel + wait ${f(a.kernel - o.kernel)};`
     + ` out − zero-copy = ${f(o.total - z.total)} (copies in ${f(o.copyIn)} and out ${f(o.copyOut)});`
     + ` fresh memory alone, new Float32Array(n).fill(0) − fill(0): ${f(fresh.total - warmFill.total)}.`;
-  const au = by('alloc, unpipelined');
-  const ou = by('out, unpipelined');
-  if (au && ou) line += ` Unpipelined → pipelined: alloc ${f(au.total)} → ${f(a.total)}, out ${f(ou.total)} → ${f(o.total)}.`;
+  const ab = by('alloc, before');
+  const ob = by('out, before');
+  if (ab && ob) line += ` Before → now: alloc ${f(ab.total)} → ${f(a.total)}, out ${f(ob.total)} → ${f(o.total)}.`;
   say(line);
 }
 
@@ -269,5 +286,6 @@ if (mdFile !== '') {
     `- Date: ${new Date().toISOString()}`,
     '',
   ];
-  writeFileSync(mdFile, [...head, ...lines, ''].join('\n'));
+  if (argv.includes('--append')) appendFileSync(mdFile, ['', `## ${GAP > 0 ? `Calls after ${GAP} ms of other work` : 'Calls back to back'}`, '', ...head.slice(2), ...lines, ''].join('\n'));
+  else writeFileSync(mdFile, [...head, ...lines, ''].join('\n'));
 }
