@@ -16,13 +16,14 @@
 // this thread busy for MS ms before each call (not timed), so that the workers idle in between as
 // they do between a user's calls; --append adds the run to the --md file as a section.
 //
-// With several threads each call also runs as the staging ran before (scheduler.ts's `staging`
-// switches off: no early wake of the workers, and no pipeline: copy in, the kernel on every
-// thread, copy out), interleaved with the default (`alloc`, `out`) in the same rounds, so the
-// two compare on the same machine state. Medians of the rounds. Another process on
-// the cores slows the threaded rows most, so rounds are run until enough of them saw a CPU
-// pressure (Linux /proc/pressure/cpu: the share of time some task waited for a CPU) of at most
-// --max-pressure percent, and the least disturbed are kept; the notes under the table say which.
+// With several threads each call that takes the pipelined path also runs as the staging ran
+// before (scheduler.ts's `staging.pipeline` off: copy in, the kernel on every thread, copy out),
+// interleaved with the default (`alloc`, `out`) in the same rounds, so the two compare on the
+// same machine state; smaller calls run the same code as before. Medians of the rounds. Another
+// process on the cores slows the threaded rows most, so rounds are run until enough of them saw a
+// CPU pressure (Linux /proc/pressure/cpu: the share of time some task waited for a CPU) of at
+// most --max-pressure percent, and the least disturbed are kept; the notes under the table say
+// which.
 
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -137,9 +138,8 @@ async function runCase(op: Op, R: number, C: number, threads: string, multi: boo
   const modes: [string, boolean, () => unknown][] = [];
   const mk = (name: string, clock: boolean, now: boolean, f: () => unknown) =>
     modes.push([name, clock, () => {
-      // `now` false: the staging as it was before (no pipeline, no early wake of the workers)
+      // `now` false: the staging as it was before (no pipeline)
       staging.pipeline = now;
-      staging.wake = now;
       return f();
     }]);
   stageClock.on = true;
@@ -148,9 +148,9 @@ async function runCase(op: Op, R: number, C: number, threads: string, multi: boo
   stageClock.on = false;
   const piped = multi && stageClock.piped > 0;
   mk('alloc', true, true, () => call(x, xt));
-  if (multi) mk('alloc, before', true, false, () => call(x, xt));
+  if (piped) mk('alloc, before', true, false, () => call(x, xt));
   mk('out', true, true, () => call(x, xt, out));
-  if (multi) mk('out, before', true, false, () => call(x, xt, out));
+  if (piped) mk('out, before', true, false, () => call(x, xt, out));
   mk('zero-copy', true, true, () => call(xz, xzt, oz));
   mk('new Float32Array(n)', false, true, () => new Float32Array(n));
   mk('new Float32Array(n).fill(0)', false, true, () => new Float32Array(n).fill(0));
@@ -207,7 +207,6 @@ async function runCase(op: Op, R: number, C: number, threads: string, multi: boo
   }
   const keptPressure = kept.reduce((z, r) => z + r.busy, 0);
   staging.pipeline = true;
-  staging.wake = true;
   const shape = `${op} ${R}×${C}`;
   const ns = (ms: number) => (ms * 1e6) / n;
   for (let m = 0; m < modes.length; m++) {

@@ -13,7 +13,6 @@ import {
 import { allocFloat32, freeFloat32, isWasmFloat32 } from '../../src/wasm/index.js';
 import { setWasmThreads, wasmPoolInfo } from '../../src/backend/wasm/index.js';
 import { staging } from '../../src/backend/wasm/scheduler.js';
-import { getRuntime } from '../../src/backend/wasm/runtime.js';
 import { threadsSupported } from '../../src/backend/wasm/pool.js';
 
 function waitReady(ready: () => boolean): void {
@@ -170,36 +169,6 @@ describe('fresh outputs of the allocating calls', () => {
       }
     } finally {
       staging.pipeline = true;
-      setThreads(1);
-    }
-  });
-
-  it('wake the workers ahead of a call without running anything there', { skip: threadsSupported() ? false : 'worker_threads or SharedArrayBuffer unavailable' }, () => {
-    setBackend('wasm');
-    try {
-      setThreads(1);
-      const x = logits(8 * 70001, 5);
-      const want = softmax(tensor(x, [8, 70001])).data;
-      setWasmThreads(2);
-      softmax(new Float32Array(1 << 18));
-      waitReady(() => wasmPoolInfo()?.ready === 1);
-      const rt = getRuntime();
-      const before = wasmPoolInfo()!.runs[0];
-      // a wake with no call after it, a second wake, then calls (the first waits for the wake's generation)
-      rt.wake();
-      rt.wake();
-      sameBits(softmax(tensor(x, [8, 70001])).data, want, 'after two wakes');
-      rt.wake();
-      sameBits(softmax(x.subarray(0, 1000)), softmax(x.subarray(0, 1000)), 'a call that is not split, after a wake');
-      staging.wake = false;
-      sameBits(softmax(tensor(x, [8, 70001])).data, want, 'without the early wake');
-      staging.wake = true;
-      sameBits(softmax(tensor(x, [8, 70001])).data, want, 'with it again');
-      const parts = wasmPoolInfo()!.runs[0] - before;
-      // every call of 8 long rows splits its two block passes; the wakes run no part
-      assert.equal(parts, 6, `the worker ran ${parts} parts`);
-    } finally {
-      staging.wake = true;
       setThreads(1);
     }
   });

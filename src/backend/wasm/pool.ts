@@ -100,8 +100,6 @@ export class Pool {
   private url: string | null = null;
   private closed = false;
   private allReady = false;
-  /** A wake() generation may still be running. */
-  private waking = false;
 
   constructor(
     module: WebAssembly.Module,
@@ -194,8 +192,6 @@ export class Pool {
       return;
     }
     const ctrl = this.ctrl;
-    if (this.waking) this.await();
-    this.waking = false;
     const f64 = new Float64Array(this.memory.buffer, ARGS, SLOT * this.size);
     for (let w = 0; w < this.size; w++) {
       // every worker wakes on a new generation; one without a part runs nothing (fn = −1)
@@ -215,14 +211,6 @@ export class Pool {
     } catch (e) {
       localError = e;
     }
-    this.await();
-    if (localError !== null) throw localError;
-    if (Atomics.load(ctrl, ERR) !== 0) throw new Error('sigmax: a worker thread failed while running a kernel');
-  }
-
-  /** Waits until every worker has finished the current generation. */
-  private await(): void {
-    const ctrl = this.ctrl;
     const deadline = Date.now() + TIMEOUT_MS;
     for (;;) {
       const done = Atomics.load(ctrl, DONE);
@@ -230,25 +218,8 @@ export class Pool {
       if (Date.now() > deadline) throw new Error(`sigmax: worker threads did not finish within ${TIMEOUT_MS / 1000} s`);
       if (this.block) Atomics.wait(ctrl, DONE, done, 50);
     }
-  }
-
-  /**
-   * Wakes the workers now with a generation that runs nothing, and returns at once: the calling
-   * thread copies a call's input in meanwhile, and the next run() finds them awake (it waits for
-   * this generation first). A worker that has slept for more than about 200 µs took 150–230 µs
-   * to answer on the 2-core VM of bench/FRESH-OUTPUTS.md, against 10 µs when it had just worked:
-   * its idle CPU has to be woken too.
-   */
-  wake(): void {
-    const ctrl = this.ctrl;
-    if ((this.waking && Atomics.load(ctrl, DONE) < this.size) || !this.isReady()) return;
-    const f64 = new Float64Array(this.memory.buffer, ARGS, SLOT * this.size);
-    for (let w = 0; w < this.size; w++) f64[w * SLOT] = -1;
-    Atomics.store(ctrl, DONE, 0);
-    Atomics.store(ctrl, ERR, 0);
-    Atomics.add(ctrl, GEN, 1);
-    Atomics.notify(ctrl, GEN);
-    this.waking = true;
+    if (localError !== null) throw localError;
+    if (Atomics.load(ctrl, ERR) !== 0) throw new Error('sigmax: a worker thread failed while running a kernel');
   }
 
   /** Whether every worker has started, so that parts given to run() go to them. */

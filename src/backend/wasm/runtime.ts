@@ -88,11 +88,6 @@ export class Runtime {
     } else this.pool.run(parts as Part[], call, during, here);
   }
 
-  /** Wakes the workers ahead of a split call (Pool.wake), where they are up. */
-  wake(): void {
-    if (this.pool !== null) this.pool.wake();
-  }
-
   /** Whether the workers are up, so that a split call really runs in parallel (false with one thread). */
   get parallel(): boolean {
     return this.pool !== null && this.pool.isReady();

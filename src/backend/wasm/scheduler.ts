@@ -43,7 +43,7 @@ const PIPE_CHUNKS = 8;
 const WAITED = 0.02;
 
 /** For benchmarks and tests: `pipeline` false runs threaded staged calls unpipelined (copy in, the kernel on every thread, copy out). */
-export const staging = { pipeline: true, wake: true };
+export const staging = { pipeline: true };
 
 /**
  * Where a staged call's time goes on the calling thread, summed in ms while `on` is set
@@ -140,9 +140,6 @@ export function staged(s: Staged): void {
   if (s.rows === 0) return;
   const t0 = stageClock.on ? performance.now() : 0;
   const rt = getRuntime();
-  // a call that will be split wakes the workers first: they wake while this thread prepares and
-  // copies in (Pool.wake: after some idle time a worker takes up to 200 µs to answer)
-  if (staging.wake && rt.threads > 1 && s.rows * s.n >= 2 * THREAD_MIN && (s.rows > 1 || s.chunk !== undefined)) rt.wake();
   const h = rt.heap;
   const nIn = s.inputs.length;
   const count = nIn + s.outputs.length;
