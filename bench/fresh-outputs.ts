@@ -283,6 +283,8 @@ if (mdFile !== '') {
     '',
     `- Machine: ${cpu}, ${os.availableParallelism()} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; ${os.type()} ${os.release()} ${os.arch()}; Node ${process.version}`,
     `- Date: ${new Date().toISOString()}`,
+    '- ns/element, medians of the rounds kept. The modes of one call ran interleaved in the same rounds: compare within a call. CPU pressure does not show another process using the memory bandwidth, which slows the copies and streaming kernels such as sigmoid with no task waiting for a CPU.',
+    '- Columns: the whole call; this thread\'s time in the copies into the wasm memory and out of it (a fresh result\'s page faults land in the copy out); the rest of the staged call (the kernels, and waiting for the workers); outside the staged call (checks, allocating the result, GC pauses); minor page faults per call; GC pauses (perf_hooks) per element. `before`: the staging as it was before the pipeline (`staging.pipeline` off), only for the calls that are pipelined now.',
     '',
   ];
   if (argv.includes('--append')) appendFileSync(mdFile, ['', `## ${GAP > 0 ? `Calls after ${GAP} ms of other work` : 'Calls back to back'}`, '', ...head.slice(2), ...lines, ''].join('\n'));
